@@ -1,0 +1,1 @@
+"""Sans-I/O protocol core: codec, reassembly and the Memoer state machine."""

@@ -1,0 +1,121 @@
+"""Ed25519 keys for signed grams: Keyage entries, keep look-ups, sign, verify.
+
+A keep maps a vid to Keyage(qvk, qss), the qualified verifying key and the
+qualified signing seed, as hio 0.7.20's code has it. A 'B' vid is a
+non-transferable key and verifies itself; 'D' and 'E' vids must be in the
+receiver's keep. Derived keys are cached: building a libsodium key pair from
+a seed costs as much as a signature, and signing happens once per gram.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+from nacl import bindings as _sodium
+from nacl.exceptions import BadSignatureError
+
+from . import b64
+
+SIG_BYTES = 64
+_CACHE_LIMIT = 1024  # distinct vids remembered; a flood of new vids cannot grow it
+
+
+class Keyage(NamedTuple):
+    """A keep entry: qualified verifying key and qualified signing seed."""
+
+    qvk: str
+    qss: str
+
+
+class KeyError_(ValueError):
+    """A vid, key or seed that cannot be used."""
+
+
+def make_keyage(seed: bytes, code: str = "B") -> tuple[str, Keyage]:
+    """Return (vid, Keyage) for a 32-byte Ed25519 seed; vid code B, D or E.
+
+    For an 'E' vid (a digest id) the caller's own id would be a Blake3 digest;
+    here any 32 bytes serve as the id, so we use the verifying key's bytes.
+    """
+    if len(seed) != 32:
+        raise KeyError_(f"Ed25519 seed must be 32 bytes, got {len(seed)}")
+    if code not in b64.VID_CODES:
+        raise KeyError_(f"vid code must be one of {b64.VID_CODES}, got {code!r}")
+    verkey, _ = _sodium.crypto_sign_seed_keypair(seed)
+    qvk = b64.qualify(verkey, b64.VERKEY_CODE)
+    qss = b64.qualify(seed, b64.SEED_CODE)
+    return b64.qualify(verkey, code), Keyage(qvk, qss)
+
+
+def encode_sig(raw: bytes) -> str:
+    """Qualified text of a 64-byte signature: '0B' + 86 chars."""
+    return b64.qualify(raw, b64.SIG_CODE)
+
+
+class Signer:
+    """Signs for the vids of a keep, caching each vid's secret key."""
+
+    def __init__(self) -> None:
+        self._secrets: dict[str, bytes] = {}
+
+    def secret(self, keep: Mapping[str, Keyage], vid: str) -> bytes:
+        keyage = keep.get(vid)
+        if keyage is None:
+            raise KeyError_(f"no keep entry to sign for vid {vid!r}")
+        cached = self._secrets.get(keyage.qss)
+        if cached is None:
+            try:
+                seed, _ = b64.unqualify(keyage.qss, (b64.SEED_CODE,))
+            except b64.B64Error as ex:
+                raise KeyError_(f"bad signing seed for vid {vid!r}: {ex}") from ex
+            if len(seed) != 32:
+                raise KeyError_(f"bad signing seed size for vid {vid!r}")
+            _, cached = _sodium.crypto_sign_seed_keypair(seed)
+            if len(self._secrets) >= _CACHE_LIMIT:
+                self._secrets.clear()
+            self._secrets[keyage.qss] = cached
+        return cached
+
+    def sign(self, keep: Mapping[str, Keyage], vid: str, ser: bytes) -> bytes:
+        """Raw 64-byte detached signature of ser by vid's key."""
+        return _sodium.crypto_sign(ser, self.secret(keep, vid))[:SIG_BYTES]
+
+
+class Verifier:
+    """Verifies detached signatures, resolving vids to verifying keys."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[str, str | None], bytes] = {}
+
+    def verkey(self, keep: Mapping[str, Keyage], vid: str) -> bytes:
+        """Raw verifying key for vid, or KeyError_ when it cannot be resolved."""
+        code = vid[:1]
+        qvk = None
+        if code != "B":
+            keyage = keep.get(vid)
+            if keyage is None:
+                raise KeyError_(f"vid {vid[:12]}... is not in keep")
+            qvk = keyage.qvk
+        cache_key = (vid, qvk)
+        raw = self._keys.get(cache_key)
+        if raw is None:
+            try:
+                raw, _ = b64.unqualify(qvk if qvk is not None else vid, b64.VID_CODES)
+            except b64.B64Error as ex:
+                raise KeyError_(f"undecodable verifying key for vid: {ex}") from ex
+            if len(raw) != 32:
+                raise KeyError_("verifying key is not 32 bytes")
+            if len(self._keys) >= _CACHE_LIMIT:
+                self._keys.clear()
+            self._keys[cache_key] = raw
+        return raw
+
+    def verify(self, keep: Mapping[str, Keyage], vid: str, sig: bytes, ser: bytes) -> bool:
+        """True when sig (raw 64 bytes) is vid's signature of ser."""
+        try:
+            verkey = self.verkey(keep, vid)
+            _sodium.crypto_sign_open(sig + ser, verkey)
+        except (KeyError_, BadSignatureError, ValueError):
+            return False
+        return True

@@ -1,0 +1,582 @@
+"""Memoer: hio's memogram queues and service loop over a sans-I/O core.
+
+The queues and method names follow hio 0.7.20 (memoit, rend, pick, fuse,
+serviceAll, rxgs, txms, ...). What moves datagrams is a transport mixin placed
+before Memoer in the MRO; the Memoer itself only offers an echo mock
+(`echoic`) so it can be exercised without any transport.
+
+Datagrams enter through `absorb(gram, src)`, which never raises for anything
+a remote sends: bad grams are dropped, counted in `stats.dropped` by reason,
+and logged. Time comes only from the wound Tymist or an injected clock.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+from collections import deque
+from collections.abc import Callable, Mapping
+
+from nacl.bindings import crypto_sign
+
+from ..tyming import Tymee
+from . import b64, codes, grams
+from .codes import MemoDex, Versionage
+from .keys import Keyage, KeyError_, Signer, Verifier
+from .reassembly import Limits, Reassembly
+from .stats import Stats
+
+logger = logging.getLogger("memosim.memoer")
+
+Memo = str | bytes
+
+# Send errors that mean "the far side is not there": drop the gram, go on.
+FAR_ERRNOS = frozenset(
+    getattr(errno, name)
+    for name in (
+        "ECONNREFUSED", "ENOENT", "ECONNRESET", "ENETRESET", "ENETUNREACH",
+        "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "ETIMEDOUT", "ETIME", "EMSGSIZE",
+        "EADDRNOTAVAIL", "EINVAL",
+    )
+    if hasattr(errno, name)
+)
+RX_BURST = 4096  # datagrams taken per greedy receive pass, so a flood cannot starve tx
+
+
+class MemoerError(ValueError):
+    """A local misuse: bad code, size, vid, memo type or length."""
+
+
+class Memoer(Tymee):
+    """Memogram transport core with hio's attributes, queues and service loop.
+
+    Beyond hio's parameters:
+        clock: zero-arg callable giving tyme for housekeeping when not wound.
+        midder: zero-arg callable giving 16 random bytes for each memo id.
+        limits: reassembly bounds (partial-memo expiry, counts, bytes).
+        rxbytes: deliver every memo as bytes instead of str.
+    """
+
+    Version = Versionage(major=0, minor=0)
+    Codex = codes.MemoDex
+    Codes = codes.Codes
+    Names = codes.Names
+    Zedex = codes.ZeroDex
+    Audex = codes.AuthDex
+    Sodex = codes.AuthDex
+    Sizes = codes.Sizes
+    Pairs = codes.Pairs
+    MaxMemoSize = codes.MaxMemoSize
+    MaxGramCount = codes.MaxGramCount
+    MaxGramSize = codes.MaxGramSize
+    BufSize = codes.BufSize
+    Tymeout = 0.0
+
+    def __init__(
+        self,
+        *,
+        tymeout: float | None = None,
+        name: str | None = None,
+        bc: int | None = None,
+        bs: int | None = None,
+        version: Versionage | None = None,
+        rxgs: dict | None = None,
+        sources: dict | None = None,
+        counts: dict | None = None,
+        vids: dict | None = None,
+        rxms: deque | None = None,
+        txms: deque | None = None,
+        txgs: deque | None = None,
+        txbs: tuple | None = None,
+        code: str = MemoDex.GramZero,
+        curt: bool = False,
+        size: int | None = None,
+        authic: bool = False,
+        echoic: bool = False,
+        keep: Mapping[str, Keyage] | None = None,
+        vid: str | None = None,
+        clock: Callable[[], float] | None = None,
+        midder: Callable[[], bytes] | None = None,
+        limits: Limits | None = None,
+        rxbytes: bool = False,
+        temp: bool | None = None,
+        **kwa,
+    ) -> None:
+        self.version = version if version is not None else self.Version
+        self.stats = Stats()
+        self.limits = limits if limits is not None else Limits()
+        self._rx = Reassembly(
+            self.limits, self.stats, rxgs=rxgs, sources=sources, counts=counts, vids=vids
+        )
+        self.rxms: deque = rxms if rxms is not None else deque()
+        self.txms: deque = txms if txms is not None else deque()
+        self.txgs: deque = txgs if txgs is not None else deque()
+        self.txbs: tuple = txbs if txbs is not None else (bytearray(), None)
+        self.echos: deque = deque()
+        self.inbox: deque = deque()
+        self._curt = bool(curt)
+        self._code = MemoDex.GramZero
+        self.code = code
+        self.size = size
+        self._authic = bool(authic)
+        super().__init__(**kwa)
+        self.tymeout = tymeout if tymeout is not None else self.Tymeout
+        self.tymers: dict = {}
+        if not hasattr(self, "name"):
+            self.name = name if name is not None else "main"
+        if not hasattr(self, "opened"):
+            self.opened = False
+        if not hasattr(self, "bc"):
+            self.bc = bc
+        if not hasattr(self, "bs"):
+            self.bs = bs
+        if self.bs is None:
+            self.bs = self.BufSize
+        self._echoic = bool(echoic)
+        self._keep: Mapping[str, Keyage] = keep if keep is not None else {}
+        self.vid = vid or None
+        self.clock = clock
+        self.midder: Callable[[], bytes] = midder if midder is not None else _urandom16
+        self.rxbytes = bool(rxbytes)
+        self._signer = Signer()
+        self._verifier = Verifier()
+
+    # ---- hio's state views -------------------------------------------
+    @property
+    def rxgs(self) -> dict:
+        return self._rx.rxgs
+
+    @property
+    def sources(self) -> dict:
+        return self._rx.sources
+
+    @property
+    def counts(self) -> dict:
+        return self._rx.counts
+
+    @property
+    def vids(self) -> dict:
+        return self._rx.vids
+
+    # ---- configuration properties --------------------------------------
+    @property
+    def code(self) -> str:
+        """Zeroth gram code used when rending memos for transmission."""
+        return self._code
+
+    @code.setter
+    def code(self, code: str) -> None:
+        if code not in self.Zedex:
+            raise MemoerError(f"invalid code {code!r}: must be a zeroth gram code")
+        self._code = code
+        if hasattr(self, "_size"):
+            self.size = self._size
+
+    @property
+    def curt(self) -> bool:
+        """True renders headers in binary (Base2), False in text (Base64)."""
+        return self._curt
+
+    @curt.setter
+    def curt(self, curt: bool) -> None:
+        self._curt = bool(curt)
+        if hasattr(self, "_size"):
+            self.size = self._size
+
+    @property
+    def size(self) -> int:
+        """Largest gram made when rending, header and signature included."""
+        return self._size
+
+    @size.setter
+    def size(self, size: int | None) -> None:
+        size = self.MaxGramSize if size is None else int(size)
+        smallest = codes.overhead(self._code, self._curt) + 1
+        size = max(size, smallest)
+        if size > self.MaxGramSize:
+            raise MemoerError(f"gram size {size} exceeds MaxGramSize {self.MaxGramSize}")
+        self._size = size
+        self._sizing = grams.sizing(self._code, self._curt, size)
+
+    @property
+    def authic(self) -> bool:
+        """True drops every received gram that is not signed."""
+        return self._authic
+
+    @property
+    def echoic(self) -> bool:
+        """True makes send/receive use .echos as a mock transport."""
+        return self._echoic
+
+    @property
+    def keep(self) -> Mapping[str, Keyage]:
+        """vid -> Keyage(qvk, qss) for signing own grams and verifying D/E vids."""
+        return self._keep
+
+    @property
+    def vid(self) -> str | None:
+        """Own vid used to sign when a memo names none."""
+        return self._vid
+
+    @vid.setter
+    def vid(self, vid: str | None) -> None:
+        self._vid = vid
+
+    @property
+    def now(self) -> float | None:
+        """Housekeeping tyme: the wound Tymist's, else the clock's, else None."""
+        if self.tymth is not None:
+            return self.tymth()
+        clock = self.clock
+        return clock() if clock is not None else None
+
+    # ---- transport stubs (a transport mixin overrides these) ------------
+    def open(self) -> bool:
+        self.opened = True
+        return True
+
+    def reopen(self, **kwa) -> bool:
+        self.close()
+        return self.open()
+
+    def close(self) -> None:
+        self.opened = False
+
+    def receive(self, *, echoic: bool = False) -> tuple[bytes, object]:
+        """Echo mock: pop one (gram, src) from .echos, else (b'', None)."""
+        if (echoic or self._echoic) and self.echos:
+            return self.echos.popleft()
+        return (b"", None)
+
+    def send(self, gram, dst, *, echoic: bool = False) -> int:
+        """Echo mock: append (gram, dst) to .echos; report all bytes sent."""
+        if echoic or self._echoic:
+            self.echos.append((bytes(gram), dst))
+        return len(gram)
+
+    # ---- time ---------------------------------------------------------
+    def wind(self, tymth) -> None:
+        """Put this Memoer (and its retry tymers) on a Tymist's tyme base."""
+        super().wind(tymth)
+        for tymer in self.tymers.values():
+            tymer.wind(tymth)
+
+    def serviceTymers(self) -> None:
+        """Run time-driven housekeeping: expire partial memos."""
+        self._rx.expire(self.now)
+
+    def get_timer(self) -> float | None:
+        """Earliest tyme at which serviceTymers has work, or None."""
+        born = self._rx.oldest_born()
+        return None if born is None else born + self.limits.expiry
+
+    # ---- receive side ---------------------------------------------------
+    def wiff(self, gram: bytes) -> bool:
+        """True when gram's header is binary, False when text; raises otherwise."""
+        try:
+            return grams.wiff(gram)
+        except grams.GramError as ex:
+            raise MemoerError(str(ex)) from ex
+
+    def verify(self, vid: str | bytes, sig: str | bytes, ser: str | bytes) -> bool:
+        """True when qualified sig (text or binary) is vid's signature on ser."""
+        vid = vid.decode() if isinstance(vid, bytes) else vid
+        ser = ser.encode() if isinstance(ser, str) else ser
+        sig = sig.encode() if isinstance(sig, str) else sig
+        try:
+            raw = b64.unqualify(sig, (b64.SIG_CODE,))[0] if len(sig) == 88 else None
+        except b64.B64Error:
+            raw = None
+        if raw is None and len(sig) == 66 and sig[:2] == b"\xd0\x10":
+            raw = sig[2:]
+        if raw is None or len(raw) != 64:
+            return False
+        return self._verifier.verify(self._keep, vid, raw, ser)
+
+    def pick(self, gram: bytearray) -> tuple[str, str | None, int, int | None]:
+        """Parse a gram, strip its header and signature in place, verify it.
+
+        Returns (mid, vid, gn, gc) as hio does; raises MemoerError when the gram
+        is malformed or fails verification. Kept for hio compatibility: the
+        service loop uses `absorb`.
+        """
+        try:
+            parsed = grams.parse(gram)
+        except grams.GramError as ex:
+            raise MemoerError(str(ex)) from ex
+        vid = parsed.vid if parsed.zeroth or parsed.vid else self.vids.get(parsed.mid)
+        if parsed.authed and self._check(vid, parsed) is not None:
+            raise MemoerError(f"signature check failed for mid {parsed.mid}")
+        gram[:] = parsed.body
+        return parsed.mid, vid, parsed.num, parsed.count
+
+    def absorb(self, gram: bytes, src) -> None:
+        """Take one received datagram into the protocol state. Never raises."""
+        stats = self.stats
+        stats.grams_received += 1
+        stats.bytes_received += len(gram)
+        try:
+            parsed = grams.parse(gram)
+        except grams.GramError as ex:
+            self._dropped(ex.reason, src, str(ex))
+            return
+        except Exception as ex:  # defence in depth: a parser bug must not kill the loop
+            self._dropped("parse-bug", src, repr(ex))
+            return
+        if self._authic and not parsed.authed:
+            self._dropped("unsigned", src, parsed.code)
+            return
+        if parsed.code in codes.AckDex:
+            self._absorbAck(parsed, src)
+            return
+        reason = self._rx.add(parsed, src, self.now, self._check)
+        if reason is not None:
+            self._dropped(reason, src, parsed.mid)
+        self._absorbed(parsed, src, reason)
+
+    def _absorbed(self, gram: grams.Gram, src, reason: str | None) -> None:
+        """Hook after a memo gram was taken (reason None) or dropped."""
+
+    def _absorbAck(self, gram: grams.Gram, src) -> None:
+        """Hook for Ack grams; the plain Memoer has nothing in flight."""
+        self._dropped("ack-unexpected", src, gram.mid)
+
+    def _check(self, vid: str | None, gram: grams.Gram) -> str | None:
+        """Drop reason for a signed gram that does not verify, else None."""
+        if not vid:
+            return "no-vid"
+        try:
+            self._verifier.verkey(self._keep, vid)
+        except KeyError_:
+            return "unknown-vid"
+        if not self._verifier.verify(self._keep, vid, gram.sig, gram.signed):
+            return "signature"
+        return None
+
+    def _dropped(self, reason: str, src, detail: str = "") -> None:
+        self.stats.drop(reason)
+        logger.info("%s dropped gram from %s: %s %s", self.name, src, reason, detail)
+
+    def _serviceOneReceived(self, *, echoic: bool = False) -> bool:
+        gram, src = self.receive(echoic=echoic)
+        if not gram:
+            return False
+        self.absorb(gram, src)
+        return True
+
+    def serviceReceivesOnce(self, *, echoic: bool = False) -> None:
+        """Take at most one datagram from the transport."""
+        if self.opened:
+            self._serviceOneReceived(echoic=echoic)
+
+    def serviceReceives(self, *, echoic: bool = False) -> None:
+        """Take datagrams until none wait (bounded by RX_BURST per call)."""
+        for _ in range(RX_BURST):
+            if not (self.opened and self._serviceOneReceived(echoic=echoic)):
+                break
+
+    def fuse(self, grams: Mapping[int, bytes], cnt: int) -> Memo | None:
+        """Join cnt gram bodies in number order; None while any is missing."""
+        if len(grams) < cnt:
+            return None
+        try:
+            data = b"".join([grams[i] for i in range(cnt)])
+        except KeyError:
+            return None
+        if self.rxbytes:
+            return data
+        try:
+            return data.decode()
+        except UnicodeDecodeError:
+            return data  # not UTF-8 text: deliver the bytes rather than lose them
+
+    def _serviceOnceRxGrams(self) -> None:
+        rx = self._rx
+        now = self.now
+        rx.expire(now)
+        for mid in list(rx.pop_ready()):
+            memo = self.fuse(rx.rxgs[mid], rx.counts[mid])
+            if memo is None:  # pragma: no cover - ready implies complete
+                continue
+            self.rxms.append((memo, rx.sources[mid], rx.vids[mid]))
+            self.stats.memos_delivered += 1
+            rx.finish(mid, now)
+
+    def serviceRxGramsOnce(self) -> None:
+        """Fuse every memo whose grams are all here into .rxms."""
+        self._serviceOnceRxGrams()
+
+    def serviceRxGrams(self) -> None:
+        """Same as serviceRxGramsOnce: each pass covers every complete memo."""
+        self._serviceOnceRxGrams()
+
+    def _serviceOneRxMemo(self):
+        return self.rxms.popleft()
+
+    def serviceRxMemosOnce(self) -> None:
+        """Move one fused memo from .rxms to .inbox (override to consume)."""
+        if self.rxms:
+            self.inbox.append(self._serviceOneRxMemo())
+
+    def serviceRxMemos(self) -> None:
+        """Move every fused memo from .rxms to .inbox (override to consume)."""
+        while self.rxms:
+            self.inbox.append(self._serviceOneRxMemo())
+
+    def serviceAllRxOnce(self) -> None:
+        self.serviceReceivesOnce()
+        self.serviceRxGramsOnce()
+        self.serviceRxMemosOnce()
+
+    def serviceAllRx(self) -> None:
+        self.serviceReceives()
+        self.serviceRxGrams()
+        self.serviceRxMemos()
+
+    # ---- transmit side ----------------------------------------------------
+    def memoit(self, memo: Memo, dst, vid: str | None = None) -> None:
+        """Queue memo for dst; checks it now so the service loop never has to."""
+        self._checkMemo(memo, vid)
+        self.txms.append((memo, dst, vid))
+
+    def _checkMemo(self, memo: Memo, vid: str | None) -> bytes:
+        if isinstance(memo, str):
+            data = memo.encode()
+        elif isinstance(memo, (bytes, bytearray, memoryview)):
+            data = bytes(memo)
+        else:
+            raise MemoerError(f"memo must be str or bytes, not {type(memo).__name__}")
+        if len(data) > self._sizing.max_memo:
+            raise MemoerError(f"memo length {len(data)} exceeds max {self._sizing.max_memo}")
+        if self.Sizes[self._code].vz:
+            vid = vid if vid is not None else self._vid
+            if not vid or len(vid) != self.Sizes[self._code].vz:
+                raise MemoerError(f"code {self._code} needs a 44-char vid, got {vid!r}")
+            if vid not in self._keep:
+                raise MemoerError(f"vid {vid[:12]}... has no keep entry to sign with")
+        return data
+
+    def sign(self, vid: str | bytes, ser: str | bytes) -> bytes:
+        """Qualified signature of ser by vid: binary when .curt, else text."""
+        vid = vid.decode() if isinstance(vid, bytes) else vid
+        ser = ser.encode() if isinstance(ser, str) else ser
+        try:
+            raw = self._signer.sign(self._keep, vid, ser)
+        except KeyError_ as ex:
+            raise MemoerError(str(ex)) from ex
+        return grams._sig_bytes(raw, self._curt)
+
+    def makeMID(self) -> str:
+        """A new memo id from .midder (seeded in simulation, never uuid1)."""
+        return b64.mid_from_raw(self.midder())
+
+    def rend(self, memo: Memo, vid: str | None = None) -> list[bytes]:
+        """Split memo into grams with headers (signed when the code says so)."""
+        data = self._checkMemo(memo, vid)
+        code = self._code
+        signer = None
+        if self.Sizes[code].az:
+            vid = vid if vid is not None else self._vid
+            secret = self._signer.secret(self._keep, vid)  # type: ignore[arg-type]
+            def signer(ser: bytes) -> bytes:
+                return crypto_sign(ser, secret)[:64]
+
+        else:
+            vid = None
+        return grams.split(
+            data, code=code, curt=self._curt, size=self._size, mid=self.makeMID(),
+            vid=vid, sign=signer,
+        )
+
+    def _serviceOneTxMemo(self) -> None:
+        memo, dst, vid = self.txms.popleft()
+        try:
+            rended = self.rend(memo, vid)
+        except (MemoerError, KeyError_) as ex:
+            self.stats.drop("tx-invalid")
+            logger.error("%s cannot send memo to %s: %s", self.name, dst, ex)
+            return
+        self.stats.memos_sent += 1
+        self._rended(rended, dst, vid)
+        for gram in rended:
+            self.txgs.append((gram, dst))
+
+    def _rended(self, rended: list[bytes], dst, vid: str | None) -> None:
+        """Hook: a memo was split into grams for dst (acked delivery tracks it)."""
+
+    def serviceTxMemosOnce(self) -> None:
+        if self.txms:
+            self._serviceOneTxMemo()
+
+    def serviceTxMemos(self) -> None:
+        while self.txms:
+            self._serviceOneTxMemo()
+
+    def gramit(self, gram: bytes, dst) -> None:
+        """Queue one ready-made gram for dst (testing aid, as in hio)."""
+        self.txgs.append((gram, dst))
+
+    def _serviceOnceTxGrams(self, *, echoic: bool = False) -> bool:
+        gram, dst = self.txbs
+        if dst is None:
+            if not self.txgs:
+                return False
+            gram, dst = self.txgs.popleft()
+            gram = bytearray(gram)
+        try:
+            cnt = self.send(gram, dst, echoic=echoic)
+        except OSError as ex:
+            if ex.errno not in FAR_ERRNOS:
+                raise
+            self.stats.drop("send-error")
+            logger.info("%s send to %s failed: %s", self.name, dst, ex)
+            self.txbs = (bytearray(), None)
+            return True
+        if cnt:
+            self.stats.grams_sent += 1
+            self.stats.bytes_sent += cnt
+            del gram[:cnt]
+            if not gram:
+                dst = None
+        self.txbs = (gram, dst)
+        return dst is None
+
+    def serviceTxGramsOnce(self, *, echoic: bool = False) -> None:
+        if self.opened and (self.txgs or self.txbs[1] is not None):
+            self._serviceOnceTxGrams(echoic=echoic)
+
+    def serviceTxGrams(self, *, echoic: bool = False) -> None:
+        while self.opened and (self.txgs or self.txbs[1] is not None):
+            if not self._serviceOnceTxGrams(echoic=echoic):
+                break
+
+    def serviceAllTxOnce(self) -> None:
+        self.serviceTxMemosOnce()
+        self.serviceTxGramsOnce()
+
+    def serviceAllTx(self) -> None:
+        self.serviceTxMemos()
+        self.serviceTxGrams()
+
+    def serviceLocal(self) -> None:
+        self.serviceReceives()
+        self.serviceTymers()
+        self.serviceTxGrams()
+
+    def serviceAllOnce(self) -> None:
+        self.serviceAllRxOnce()
+        self.serviceTymers()
+        self.serviceAllTxOnce()
+
+    def serviceAll(self) -> None:
+        """One full service pass: receive, fuse, timers, transmit."""
+        self.serviceAllRx()
+        self.serviceTymers()
+        self.serviceAllTx()
+
+    service = serviceAll
+
+
+def _urandom16() -> bytes:
+    return os.urandom(16)

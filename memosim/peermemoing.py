@@ -1,0 +1,73 @@
+"""PeerMemoer over UDP and its two Doers, named as hio.core.udp.peermemoing.
+
+PeerMemoerDoer services a peer that is not wound onto the Doist's tyme, so
+no retry tymer ever runs: acked (Sure) grams go out once, fire and forget.
+SafePeerMemoerDoer winds the peer onto the Doist's tyme, which is what lets
+its retry tymers run. The two differ only in that wind; that one difference
+is what memosim's scenarios measure.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+
+from .core.memoer import Memoer
+from .doing import Doer
+from .udp import UDP_IPV6_MAX_SAFE_PAYLOAD, Peer
+
+
+class PeerMemoer(Peer, Memoer):
+    """Memogram transport on a non-blocking UDP socket (hio's PeerMemoer).
+
+    When not wound onto a Tymist its housekeeping (partial-memo expiry) uses
+    time.monotonic unless another `clock` is given.
+    """
+
+    MaxGramSize = UDP_IPV6_MAX_SAFE_PAYLOAD
+
+    def __init__(self, *, bc: int | None = 1024, clock=time.monotonic, **kwa) -> None:
+        super().__init__(bc=bc, clock=clock, **kwa)
+
+
+@contextmanager
+def openPM(cls=None, name: str = "test", temp: bool = True, reopen: bool = True, **kwa):
+    """Create a PeerMemoer (or cls), opened unless reopen=False; close on exit."""
+    peer = None
+    try:
+        peer = (cls or PeerMemoer)(name=name, temp=temp, reopen=reopen, **kwa)
+        yield peer
+    finally:
+        if peer is not None:
+            peer.close()
+
+
+class PeerMemoerDoer(Doer):
+    """Runs a peer's service loop on a Doist without winding the peer."""
+
+    def __init__(self, peer, **kwa) -> None:
+        super().__init__(**kwa)
+        self.peer = peer
+
+    def enter(self, *, temp=None) -> None:
+        self.peer.reopen(temp=temp)
+
+    def recur(self, tyme) -> bool:
+        self.peer.service()
+        return False
+
+    def exit(self) -> None:
+        self.peer.close()
+
+
+class SafePeerMemoerDoer(PeerMemoerDoer):
+    """Like PeerMemoerDoer, but winds the peer so its retry tymers run."""
+
+    def wind(self, tymth) -> None:
+        super().wind(tymth)
+        self.peer.wind(tymth)
+
+    def enter(self, *, temp=None) -> None:
+        if self.tymth:
+            self.peer.wind(self.tymth)
+        self.peer.reopen(temp=temp)

@@ -1,0 +1,176 @@
+"""Peer: moves datagrams over a real non-blocking UDP socket, nothing more.
+
+Same shape as hio's udping.Peer (ha, host, port, path, bc, bs, wl, ls,
+opened, bcast, open, reopen, close, send, receive). Unlike hio, an ICMP error
+reported on receive (ECONNREFUSED after sending to a closed port) is not
+raised out of the service loop: it is a remote condition, not a local fault.
+IPv6 hosts ('::1') get an AF_INET6 socket.
+"""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import logging
+import platform
+import socket
+
+logger = logging.getLogger("memosim.udp")
+
+UDP_IPV4_MAX_SAFE_PAYLOAD = 548  # IPv4 minimum MTU 576 less headers
+UDP_IPV6_MAX_SAFE_PAYLOAD = 1240  # IPv6 minimum MTU 1280 less its header
+UDP_MAX_DATAGRAM_SIZE = 2**16 - 1
+
+_AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK))
+_RX_REMOTE = frozenset(
+    getattr(errno, name)
+    for name in ("ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN")
+    if hasattr(errno, name)
+)
+_TX_LATER = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS, errno.ENOMEM))
+
+
+def family_of(host: str) -> socket.AddressFamily:
+    """AF_INET6 for IPv6 literals, AF_INET otherwise."""
+    try:
+        return socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
+    except ValueError:
+        return socket.AF_INET
+
+
+def normalize_host(host: str) -> str:
+    """Resolve names such as 'localhost' to a numeric address; '' stays any."""
+    if host in ("", "0.0.0.0", "::"):
+        return host
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        return socket.gethostbyname(host)
+
+
+class Peer:
+    """Non-blocking UDP socket with hio's Peer attributes."""
+
+    BufSize = 65535
+    MaxGramSize = UDP_IPV6_MAX_SAFE_PAYLOAD
+
+    def __init__(
+        self,
+        *,
+        name: str = "main",
+        ha: tuple | None = None,
+        host: str = "127.0.0.1",
+        port: int = 55000,
+        bc: int | None = None,
+        bs: int | None = None,
+        wl=None,
+        bcast: bool = False,
+        reopen: bool = False,
+        **kwa,
+    ) -> None:
+        self.name = name
+        host, port = ha or (host, port)
+        self.ha = (normalize_host(host), int(port))
+        self.bc = int(bc) if bc is not None and bc > 0 else None
+        self.bs = self.MaxGramSize * self.bc if self.bc else (bs if bs is not None else self.BufSize)
+        self.wl = wl
+        self.bcast = bcast
+        self.ls: socket.socket | None = None
+        self.opened = False
+        super().__init__(**kwa)
+        if reopen:
+            self.reopen()
+
+    @property
+    def host(self) -> str:
+        return self.ha[0]
+
+    @host.setter
+    def host(self, value: str) -> None:
+        self.ha = (value, self.port)
+
+    @property
+    def port(self) -> int:
+        return self.ha[1]
+
+    @port.setter
+    def port(self, value: int) -> None:
+        self.ha = (self.host, value)
+
+    @property
+    def path(self) -> tuple:
+        """Alias of ha, matching hio's uxd transports."""
+        return self.ha
+
+    def actualBufSizes(self) -> tuple[int, int]:
+        """(send, receive) socket buffer sizes the OS granted."""
+        if not self.ls:
+            return (0, 0)
+        return (
+            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF),
+            self.ls.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF),
+        )
+
+    def open(self) -> bool:
+        """Create, configure and bind the socket; False when binding fails."""
+        self.ls = sock = socket.socket(family_of(self.ha[0]), socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+        if self.bcast:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if platform.system() != "Windows" and hasattr(socket, "SO_REUSEPORT"):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        for opt in (socket.SO_SNDBUF, socket.SO_RCVBUF):
+            if sock.getsockopt(socket.SOL_SOCKET, opt) < self.bs:
+                sock.setsockopt(socket.SOL_SOCKET, opt, self.bs)
+        sock.setblocking(False)
+        try:
+            sock.bind(self.ha)
+        except OSError as ex:
+            logger.error("cannot bind UDP %s: %s", self.ha, ex)
+            sock.close()
+            self.ls = None
+            return False
+        self.ha = sock.getsockname()[:2]
+        self.opened = True
+        return True
+
+    def reopen(self, **kwa) -> bool:
+        self.close()
+        return self.open()
+
+    def close(self) -> bool:
+        if self.ls:
+            self.ls.close()
+            self.ls = None
+        self.opened = False
+        return True
+
+    def receive(self, **kwa) -> tuple[bytes, tuple | None]:
+        """One datagram as (data, (host, port)), or (b'', None) when none waits."""
+        if self.ls is None:
+            return (b"", None)
+        while True:
+            try:
+                data, sa = self.ls.recvfrom(self.bs)
+            except OSError as ex:
+                if ex.errno in _AGAIN:
+                    return (b"", None)
+                if ex.errno in _RX_REMOTE:
+                    continue  # an earlier send bounced; nothing to read from it
+                raise
+            if self.wl:
+                self.wl.writeRx(data, who=sa)
+            return (data, sa[:2])
+
+    def send(self, data, dst, **kwa) -> int:
+        """Send one datagram; 0 means the OS buffer is full, try again later."""
+        try:
+            cnt = self.ls.sendto(data, dst)  # type: ignore[union-attr]
+        except OSError as ex:
+            if ex.errno in _TX_LATER:
+                return 0
+            raise
+        if self.wl:
+            self.wl.writeTx(data[:cnt], who=dst)
+        return cnt
