@@ -1,0 +1,163 @@
+"""Each test here exercises a fault of hio 0.7.20 (spec: "Known faults")."""
+
+from __future__ import annotations
+
+import random
+
+from conftest import counter_midder, deliver, make_memoer
+
+from memosim import Limits, Tymist
+from memosim.core import grams
+
+
+def test_gram_number_at_or_above_count_is_dropped_not_raised():
+    tx = make_memoer(size=38)
+    rx = make_memoer()
+    g0, g1 = tx.rend("Hello there.")
+    forged = grams.split(b"Hello there.", code="bAAA", curt=False, size=38,
+                         mid=grams.parse(g0).mid)[1].replace(b"AAAB", b"AAAF", 1)
+    assert deliver(rx, [g0, forged]) == []  # hio: KeyError once 2 grams held
+    assert rx.stats.dropped["number"] == 1
+    assert deliver(rx, [g1]) == [("Hello there.", "src", None)]
+
+
+def test_non_utf8_body_is_delivered_as_bytes_not_raised():
+    tx = make_memoer()
+    rx = make_memoer()
+    assert deliver(rx, tx.rend(b"\xff\xfe")) == [(b"\xff\xfe", "src", None)]
+
+
+def test_random_mutations_never_raise():
+    rng = random.Random(7)
+    tx = make_memoer(size=80, curt=False)
+    txb = make_memoer(size=80, curt=True, midder=counter_midder(10**6))
+    rx = make_memoer()
+    pool = tx.rend("memo " * 40) + txb.rend("memo " * 40)
+    for _ in range(20000):
+        gram = bytearray(rng.choice(pool))
+        for _ in range(rng.randint(1, 4)):
+            op = rng.random()
+            if op < 0.6 and gram:
+                gram[rng.randrange(len(gram))] = rng.randrange(256)
+            elif op < 0.8:
+                del gram[rng.randrange(len(gram) + 1):]
+            else:
+                gram += bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        rx.absorb(bytes(gram), "evil")  # must not raise
+        rx.serviceRxGrams()
+    assert rx.stats.grams_received == 20000
+    assert sum(rx.stats.dropped.values()) > 10000
+
+
+def test_flood_of_unfinished_memos_stays_bounded():
+    limits = Limits(max_memos=500, max_memos_per_source=300, max_bytes=200_000)
+    rx = make_memoer(limits=limits)
+    tx = make_memoer(size=100)
+    for i in range(20000):
+        rx.absorb(tx.rend("x" * 150)[0], ("10.0.0.1", i % 3))  # zeroth only, never completes
+    assert len(rx.rxgs) <= 500 and rx._rx.nbytes <= 200_000
+    assert rx.stats.memos_evicted >= 19500
+    per_source = {}
+    for src in rx.sources.values():
+        per_source[src] = per_source.get(src, 0) + 1
+    assert max(per_source.values()) <= 300
+
+
+def test_partial_memos_expire_after_configured_tyme():
+    tymist = Tymist()
+    rx = make_memoer(limits=Limits(expiry=30.0))
+    rx.wind(tymist.tymen())
+    tx = make_memoer(size=40)
+    g = tx.rend("never finished")
+    rx.absorb(g[0], "s")
+    assert rx.get_timer() == 30.0
+    tymist.tick(29.0)
+    rx.serviceTymers()
+    assert len(rx.rxgs) == 1
+    tymist.tick(1.0)
+    rx.serviceTymers()
+    assert not rx.rxgs and rx.stats.memos_expired == 1 and rx.get_timer() is None
+
+
+def test_signed_later_gram_before_zeroth_is_held_and_delivered(signer):
+    vid, keep = signer
+    tx = make_memoer(code="bAAC", keep=keep, vid=vid, size=170)
+    gs = tx.rend("abcdefghij" * 30)
+    assert len(gs) > 3
+    rx = make_memoer()
+    assert deliver(rx, list(reversed(gs))) == [("abcdefghij" * 30, "src", vid)]
+
+
+def test_forged_early_gram_fails_when_zeroth_arrives(signer):
+    vid, keep = signer
+    tx = make_memoer(code="bAAC", keep=keep, vid=vid, size=170)
+    gs = tx.rend("abcdefghij" * 30)
+    forged = bytearray(gs[1])
+    forged[100] ^= 1
+    rx = make_memoer()
+    assert deliver(rx, [bytes(forged), gs[0]]) == []
+    assert rx.stats.dropped["signature"] == 1
+    assert deliver(rx, gs[1:]) == [("abcdefghij" * 30, "src", vid)]
+
+
+def test_unsigned_gram_cannot_splice_into_signed_memo(signer):
+    vid, keep = signer
+    tx = make_memoer(code="bAAC", keep=keep, vid=vid, size=170)
+    gs = tx.rend("abcdefghij" * 30)
+    mid = grams.parse(gs[0]).mid
+    splice = b"bAABAAAB" + mid.encode() + b"EVIL" * 10
+    rx = make_memoer()
+    for order in ([splice, gs[0]], [gs[0], splice]):
+        rx = make_memoer()
+        assert deliver(rx, order) == []
+        assert rx.stats.dropped["mismatch"] == 1
+
+
+def test_empty_memo_is_one_gram_and_delivered():
+    tx = make_memoer()
+    gs = tx.rend("")
+    assert len(gs) == 1
+    assert deliver(make_memoer(), gs) == [("", "src", None)]
+
+
+def test_short_binary_memo_delivered_intact_and_count_zero_accepted():
+    tx = make_memoer(curt=True)
+    assert deliver(make_memoer(), tx.rend("hi")) == [("hi", "src", None)]
+    gram = bytearray(tx.rend("hi")[0])
+    gram[3:6] = b"\0\0\0"  # hio 0.7.20 puts count 0 on short binary memos
+    assert deliver(make_memoer(), [bytes(gram)]) == [("hi", "src", None)]
+
+
+def test_authic_drops_unsigned(signer):
+    rx = make_memoer(authic=True)
+    assert deliver(rx, make_memoer().rend("plain")) == []
+    assert rx.stats.dropped["unsigned"] == 1
+    vid, keep = signer
+    signed = make_memoer(code="bAAC", keep=keep, vid=vid).rend("signed")
+    assert deliver(rx, signed) == [("signed", "src", vid)]
+
+
+def test_duplicated_memo_is_delivered_once():
+    tx = make_memoer()
+    gs = tx.rend("once")
+    rx = make_memoer()
+    assert deliver(rx, gs + gs) == [("once", "src", None)]
+    assert deliver(rx, gs) == []
+    assert rx.stats.dropped["duplicate"] == 2 and rx.stats.memos_delivered == 1
+
+
+def test_bad_signature_dropped_and_counted(signer):
+    vid, keep = signer
+    g = bytearray(make_memoer(code="bAAC", keep=keep, vid=vid).rend("signed")[0])
+    g[-5] ^= 0x01
+    rx = make_memoer()
+    assert deliver(rx, [bytes(g)]) == []
+    assert sum(rx.stats.dropped.values()) == 1
+
+
+def test_counters_cover_received_dropped_delivered():
+    rx = make_memoer()
+    deliver(rx, make_memoer().rend("a") + [b"junk"])
+    s = rx.stats.as_dict()
+    assert s["grams_received"] == 2 and s["memos_delivered"] == 1
+    assert s["dropped"] == {"encoding": 1}

@@ -1,0 +1,124 @@
+"""Memoer: hio's queues and service loop on the echo mock transport."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import counter_midder, deliver, make_memoer
+
+from memosim import Memoer, MemoerError, Tymist, make_keyage
+from memosim.core import b64
+
+
+def test_echoic_round_trip_through_queues():
+    m = make_memoer(size=38)
+    m.memoit("Hello there.", "dst")
+    m.serviceAllTx()
+    assert len(m.echos) == 2 and not m.txms and not m.txgs
+    m.serviceAllRx()
+    assert list(m.inbox) == [("Hello there.", "dst", None)]
+    assert m.stats.memos_delivered == 1 and m.stats.grams_sent == 2
+
+
+def test_service_needs_opened_transport_as_in_hio():
+    m = Memoer(echoic=True)
+    m.memoit("x", "dst")
+    m.service()
+    assert m.txgs and not m.echos  # rended but not sent while closed
+    m.reopen()
+    m.service()
+    m.service()
+    assert list(m.inbox) == [("x", "dst", None)]
+
+
+def test_hio_state_views_fill_and_clear():
+    tx = make_memoer(size=38)
+    rx = make_memoer()
+    gs = tx.rend("How ya doing?")
+    rx.absorb(gs[0], "s")
+    rx.absorb(gs[2], "s")
+    mid = b64.mid_from_raw((1).to_bytes(16, "big"))
+    assert rx.counts == {mid: 3} and rx.sources == {mid: "s"} and rx.vids == {mid: None}
+    assert set(rx.rxgs[mid]) == {0, 2}
+    assert rx.fuse(rx.rxgs[mid], 3) is None
+    assert deliver(rx, [gs[1]], "s") == [("How ya doing?", "s", None)]
+    assert not rx.rxgs and not rx.counts and not rx.sources and not rx.vids
+
+
+def test_bytes_memo_sent_and_rxbytes_delivers_bytes():
+    tx = make_memoer(size=60)
+    rx = make_memoer(rxbytes=True)
+    assert deliver(rx, tx.rend(b"\x00\xffbinary" * 10)) == [(b"\x00\xffbinary" * 10, "src", None)]
+    text_rx = make_memoer()
+    assert deliver(text_rx, tx.rend(b"plain")) == [("plain", "src", None)]
+
+
+def test_signed_memo_delivers_vid(signer):
+    vid, keep = signer
+    tx = make_memoer(code="bAAC", keep=keep, vid=vid, size=200)
+    rx = make_memoer()
+    assert deliver(rx, tx.rend("signed " * 60)) == [("signed " * 60, "src", vid)]
+
+
+def test_sign_and_verify_hio_style(signer):
+    vid, keep = signer
+    m = make_memoer(keep=keep)
+    sig = m.sign(vid, b"ser")
+    assert len(sig) == 88 and sig.startswith(b"0B")
+    assert m.verify(vid, sig, b"ser") and not m.verify(vid, sig, b"other")
+    m.curt = True
+    assert len(m.sign(vid, b"ser")) == 66
+
+
+def test_pick_strips_header_in_place():
+    tx = make_memoer(size=38)
+    gram = bytearray(tx.rend("Hello there.")[1])
+    mid, vid, gn, gc = tx.pick(gram)
+    assert (vid, gn, gc, bytes(gram)) == (None, 1, None, b"there.")
+    with pytest.raises(MemoerError):
+        tx.pick(bytearray(b"junk"))
+
+
+@pytest.mark.parametrize(
+    "kwargs,memo",
+    [
+        ({"code": "bAAB"}, "x"),  # not a zeroth code
+        ({"size": 70000}, "x"),  # above MaxGramSize
+        ({}, 42),  # not str or bytes
+        ({"code": "bAAC"}, "x"),  # signed code, no vid
+    ],
+)
+def test_local_misuse_raises_clear_error(kwargs, memo):
+    with pytest.raises(MemoerError):
+        m = make_memoer(**kwargs)
+        m.memoit(memo, "dst")
+
+
+def test_size_is_raised_to_smallest_allowed():
+    assert make_memoer(size=1).size == 33
+    assert make_memoer(size=1, code="bAAC").size == 165
+    assert make_memoer(size=1, curt=True).size == 25
+
+
+def test_midder_is_injectable_for_determinism():
+    a = make_memoer(midder=counter_midder(7))
+    assert a.makeMID() == b64.mid_from_raw((7).to_bytes(16, "big"))
+
+
+def test_d_vid_verified_from_keep_and_unknown_rejected():
+    vid, keyage = make_keyage(b"\x01" * 32, code="D")
+    tx = make_memoer(code="bAAC", keep={vid: keyage}, vid=vid)
+    grams_ = tx.rend("hi")
+    known = make_memoer(keep={vid: keyage})
+    assert deliver(known, grams_) == [("hi", "src", vid)]
+    stranger = make_memoer()
+    assert deliver(stranger, grams_) == []
+    assert stranger.stats.dropped["unknown-vid"] == 1
+
+
+def test_now_prefers_wound_tyme_then_clock():
+    m = make_memoer(clock=lambda: 5.0)
+    assert m.now == 5.0
+    tymist = Tymist(tyme=2.0)
+    m.wind(tymist.tymen())
+    assert m.now == 2.0
+    assert make_memoer().now is None

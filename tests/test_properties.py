@@ -1,0 +1,54 @@
+"""Property tests: round trips over random memos, sizes and codes; mutations."""
+
+from __future__ import annotations
+
+from conftest import counter_midder, deliver, make_memoer, seed_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from memosim import make_keyage
+from memosim.core.codes import overhead
+
+VID, KEYAGE = make_keyage(seed_of("prop"))
+KEEP = {VID: KEYAGE}
+ZERO_CODES = ["bAAA", "bAAC", "bAAE", "bAAG"]
+
+memos = st.one_of(st.text(max_size=3000), st.binary(max_size=3000))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(memo=memos, code=st.sampled_from(ZERO_CODES), curt=st.booleans(),
+       extra=st.integers(min_value=1, max_value=1300), shuffle=st.randoms())
+def test_rend_pick_fuse_round_trip(memo, code, curt, extra, shuffle):
+    size = min(overhead(code, curt) + extra, 65535)
+    tx = make_memoer(code=code, curt=curt, size=size, keep=KEEP, vid=VID)
+    gs = tx.rend(memo)
+    assert all(len(g) <= size for g in gs)
+    shuffle.shuffle(gs)
+    rx = make_memoer(rxbytes=isinstance(memo, bytes))
+    signed = code in ("bAAC", "bAAG")
+    assert deliver(rx, gs) == [(memo, "src", VID if signed else None)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(memo=st.text(min_size=1, max_size=600), curt=st.booleans(),
+       flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)),
+                      min_size=1, max_size=4),
+       cut=st.one_of(st.none(), st.integers(0, 400)))
+def test_mutated_signed_grams_never_deliver_a_different_memo(memo, curt, flips, cut):
+    tx = make_memoer(code="bAAC", curt=curt, size=220, keep=KEEP, vid=VID,
+                     midder=counter_midder(3))
+    gs = tx.rend(memo)
+    rx = make_memoer()
+    mutated = []
+    for i, gram in enumerate(gs):
+        gram = bytearray(gram)
+        for pos, mask in flips:
+            if pos % len(gs) == i:
+                gram[pos % len(gram)] ^= mask
+        if cut is not None and cut % len(gs) == i:
+            del gram[cut:]
+        mutated.append(bytes(gram))
+    got = deliver(rx, mutated + gs)  # mutated copies first, then the originals
+    for delivered, _src, vid in got:
+        assert delivered == memo and vid == VID
