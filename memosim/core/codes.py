@@ -117,6 +117,14 @@ AuthDex = AuthGramCodex()
 SureDex = SureGramCodex()
 AckDex = AckCodex()
 
+# Frozen sets for membership tests on hot paths (`in` on a codex dataclass
+# iterates a freshly built tuple).
+ZERO_CODES = frozenset(ZeroDex)
+LATER_CODES = frozenset(GramDex)
+AUTH_CODES = frozenset(AuthDex)
+SURE_CODES = frozenset(SureDex)
+ACK_CODES = frozenset(AckDex)
+
 Codes: dict[str, str] = asdict(MemoDex)
 Names: dict[str, str] = {code: name for name, code in Codes.items()}
 

@@ -19,22 +19,25 @@ from dataclasses import dataclass
 
 from . import b64
 from .codes import (
-    AckDex,
-    AuthDex,
+    ACK_CODES,
+    AUTH_CODES,
+    ZERO_CODES,
     MaxGramCount,
     MaxMemoSize,
     Pairs,
     Sizes,
-    ZeroDex,
     overhead,
 )
 
 TEXT_LEAD = 0o30  # top six bits of 'b'
 BINARY_LEAD = 0o33  # top six bits of the decoded 'bAA?' (0x6c)
 
-_ZERO = frozenset(ZeroDex)
-_AUTH = frozenset(AuthDex)
-_ACK = frozenset(AckDex)
+_ZERO = ZERO_CODES
+_AUTH = AUTH_CODES
+_ACK = ACK_CODES
+_DIGIT = [0] * 256  # Base64 digit values; validity is checked separately
+for _i, _c in enumerate(b64.ALPHABET):
+    _DIGIT[_c] = _i
 _TEXT_CODES = {code.encode(): code for code in Sizes}
 _BINARY_CODES = {b64.decode(code.encode()): code for code in Sizes}
 _MID_LEAD_BINARY = b"\xd0\x00"  # '0A' followed by a zero pad nibble
@@ -136,7 +139,8 @@ def parse(data: bytes) -> Gram:
         head = data[:hz]
         if not b64.is_b64(head):
             raise GramError("header", "non Base64 characters")
-        neck = int.from_bytes(b64.decode(head[4:8]), "big")
+        d = _DIGIT
+        neck = (d[head[4]] << 18) | (d[head[5]] << 12) | (d[head[6]] << 6) | d[head[7]]
         if head[8:10] != b"0A":
             raise GramError("mid")
         mid = head[8:32].decode()

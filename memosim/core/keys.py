@@ -111,6 +111,18 @@ class Verifier:
             self._keys[cache_key] = raw
         return raw
 
+    def check(self, keep: Mapping[str, Keyage], vid: str, sig: bytes, ser: bytes) -> str | None:
+        """None when sig is vid's signature of ser, else a drop reason tag."""
+        try:
+            verkey = self.verkey(keep, vid)
+        except KeyError_:
+            return "unknown-vid"
+        try:
+            _sodium.crypto_sign_open(sig + ser, verkey)
+        except (BadSignatureError, ValueError):
+            return "signature"
+        return None
+
     def verify(self, keep: Mapping[str, Keyage], vid: str, sig: bytes, ser: bytes) -> bool:
         """True when sig (raw 64 bytes) is vid's signature of ser."""
         try:

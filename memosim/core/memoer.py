@@ -327,7 +327,7 @@ class Memoer(Tymee):
         if self._authic and not parsed.authed:
             self._dropped("unsigned", src, parsed.code)
             return
-        if parsed.code in codes.AckDex:
+        if parsed.code in codes.ACK_CODES:
             self._absorbAck(parsed, src)
             return
         reason = self._rx.add(parsed, src, self.now, self._check)
@@ -346,13 +346,7 @@ class Memoer(Tymee):
         """Drop reason for a signed gram that does not verify, else None."""
         if not vid:
             return "no-vid"
-        try:
-            self._verifier.verkey(self._keep, vid)
-        except KeyError_:
-            return "unknown-vid"
-        if not self._verifier.verify(self._keep, vid, gram.sig, gram.signed):
-            return "signature"
-        return None
+        return self._verifier.check(self._keep, vid, gram.sig, gram.signed)
 
     def _dropped(self, reason: str, src, detail: str = "") -> None:
         self.stats.drop(reason)
