@@ -98,22 +98,36 @@ def run_hio(seconds: float, size: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _keep_best(table: dict, name: str, result: dict) -> None:
+    if name not in table or result["grams_per_s"] > table[name]["grams_per_s"]:
+        table[name] = result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=1.5, help="timed seconds per case")
     ap.add_argument("--size", type=int, default=SIZE, help="gram size")
     ap.add_argument("--no-hio", action="store_true", help="skip the hio side")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="interleaved rounds; the best of each is kept (shared machines are noisy)")
     ap.add_argument("--json", type=Path, help="also write all figures to this file")
     args = ap.parse_args(argv)
 
-    ours, nacl = {}, {}
-    for name, spec in CASES.items():
-        ours[name] = run_memosim_case(name, *spec, args.size, args.seconds)
-        if spec[1] == "bAAC":  # baseline at the same mean gram size, measured right after
-            nacl[name] = nacl_sign_verify_rate(ours[name]["mean_gram_bytes"], args.seconds)
-    theirs = {} if args.no_hio else run_hio(args.seconds, args.size)
+    ours: dict = {}
+    theirs: dict = {}
+    nacl: dict = {}
+    for _ in range(max(1, args.rounds)):
+        for name, spec in CASES.items():
+            _keep_best(ours, name, run_memosim_case(name, *spec, args.size, args.seconds))
+            if spec[1] == "bAAC":  # baseline at the same mean gram size, measured right after
+                rate = nacl_sign_verify_rate(ours[name]["mean_gram_bytes"], args.seconds)
+                nacl[name] = max(nacl.get(name, 0.0), rate)
+        if not args.no_hio:
+            for name, result in run_hio(args.seconds, args.size).items():
+                _keep_best(theirs, name, result)
 
-    print(f"codec benchmark, gram size {args.size}, {args.seconds:g} s per case")
+    print(f"codec benchmark, gram size {args.size}, {args.seconds:g} s per case, "
+          f"best of {max(1, args.rounds)} interleaved rounds")
     print("% nacl: signed grams/s over bare PyNaCl sign+verify at the same gram size")
     head = (f"{'case':<20}{'memosim g/s':>13}{'MB/s':>8}{'hio g/s':>12}{'MB/s':>8}"
             f"{'x hio':>8}{'% nacl':>8}")

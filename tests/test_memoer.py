@@ -122,3 +122,11 @@ def test_now_prefers_wound_tyme_then_clock():
     m.wind(tymist.tymen())
     assert m.now == 2.0
     assert make_memoer().now is None
+
+
+def test_size_follows_code_changes_from_the_requested_size():
+    m = make_memoer(size=40)
+    m.code = "bAAC"
+    assert m.size == 165
+    m.code = "bAAA"
+    assert m.size == 40  # hio keeps 165 here

@@ -171,7 +171,7 @@ class Memoer(Tymee):
             raise MemoerError(f"invalid code {code!r}: must be a zeroth gram code")
         self._code = code
         if hasattr(self, "_size"):
-            self.size = self._size
+            self.size = self._asked
 
     @property
     def curt(self) -> bool:
@@ -182,7 +182,7 @@ class Memoer(Tymee):
     def curt(self, curt: bool) -> None:
         self._curt = bool(curt)
         if hasattr(self, "_size"):
-            self.size = self._size
+            self.size = self._asked
 
     @property
     def size(self) -> int:
@@ -191,6 +191,7 @@ class Memoer(Tymee):
 
     @size.setter
     def size(self, size: int | None) -> None:
+        self._asked = size  # re-applied when code or curt changes the smallest size
         size = self.MaxGramSize if size is None else int(size)
         smallest = codes.overhead(self._code, self._curt) + 1
         size = max(size, smallest)
@@ -570,6 +571,16 @@ class Memoer(Tymee):
         self.serviceAllTx()
 
     service = serviceAll
+
+    def busy(self) -> bool:
+        """True while a service pass has work it can do right now.
+
+        A scheduler that can sleep (the simulator) services a peer again at
+        once while busy, else only at its next arrival or get_timer().
+        """
+        return bool(
+            self.txms or self.txgs or self.txbs[1] is not None or self.rxms or self._rx.ready
+        )
 
 
 def _urandom16() -> bytes:
