@@ -1,0 +1,39 @@
+"""SimPy virtual network for memogram transports.
+
+- :mod:`~memosim.sim.rng`: named random streams from one seed;
+- :mod:`~memosim.sim.impairments`: netem-like link impairment models and
+  the dict-spec builder;
+- :mod:`~memosim.sim.network`: hosts, directional links, partitions,
+  delivery through SimPy, counters;
+- :mod:`~memosim.sim.endpoint`: bound addresses and the SimPeer transport
+  mixin;
+- :mod:`~memosim.sim.trace`: the datagram event log and its digest;
+- :mod:`~memosim.sim.pcap`: export of the traffic as a pcap file.
+
+docs/network.md is the user's reference.
+"""
+
+from .endpoint import Endpoint, SimPeer
+from .impairments import LinkConfig, SpecError, build_link_impairments
+from .network import AddressInUse, Counters, EndpointCounters, Link, Network
+from .pcap import PcapWriter, capture
+from .rng import Streams
+from .trace import Trace, TraceEvent
+
+__all__ = [
+    "AddressInUse",
+    "Counters",
+    "Endpoint",
+    "EndpointCounters",
+    "Link",
+    "LinkConfig",
+    "Network",
+    "PcapWriter",
+    "SimPeer",
+    "SpecError",
+    "Streams",
+    "Trace",
+    "TraceEvent",
+    "build_link_impairments",
+    "capture",
+]

@@ -1,0 +1,526 @@
+"""A SimPy virtual network of hosts joined by impaired directional links.
+
+Hosts are names (any string); endpoints are UDP-like ``(host, port)``
+addresses. Every ordered host pair (a, b) has one :class:`Link` a->b with
+its own impairment chain and counters: an explicit one from
+:meth:`Network.add_link`, or one made on first use from the network's
+default spec (clean and zero-delay unless configured).
+
+A datagram entering link a->b meets, in order:
+
+1. link down (``schedule``) or a partition between a and b: drop
+   (``down`` / ``partition``);
+2. ``mtu``: payload + 28 header bytes above the MTU: drop (``mtu``);
+3. ``loss``: drop (``loss``);
+4. ``duplicate``: maybe a second copy, which goes through 5-7 on its own;
+5. ``corrupt``: maybe flip one bit (dropped on arrival unless deliver);
+6. ``rate``: FIFO serialisation at bps; full queue: drop (``queue``);
+7. ``reorder`` / ``delay``: the datagram arrives after the delay, or at
+   once when reorder picks it; ``keep_order`` stops jitter overtaking.
+
+On arrival: a corrupt datagram is dropped (``corrupt``) unless the link
+delivers corrupt data; no endpoint bound at the destination: drop
+(``unreachable``); a full receive buffer: drop (``rcvbuf``); else the
+datagram lands in the endpoint's inbox.
+
+Scheduling: impairment decisions and the rate queue are computed when a
+datagram is sent, so only arrivals need SimPy events. On a link whose
+arrivals cannot overtake each other (no jitter, or keep_order, and no
+reorder) datagrams wait in a FIFO and one SimPy timeout per distinct
+arrival time delivers all of them in send order: a burst costs one event.
+On other links each datagram has its own timeout. Equal-time events keep
+SimPy's fixed (time, priority, insertion) order, so runs are repeatable.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import simpy
+from simpy.events import Timeout
+
+from .impairments import IP_UDP_OVERHEAD, LinkConfig, build_link_impairments
+from .rng import Streams
+from .trace import Trace
+
+if TYPE_CHECKING:
+    from .endpoint import Endpoint
+
+__all__ = ["Counters", "EndpointCounters", "Link", "Network", "AddressInUse"]
+
+#: Drop reasons, in the order docs/network.md lists them.
+REASONS = ("down", "partition", "mtu", "loss", "queue", "corrupt", "unreachable", "rcvbuf")
+
+#: First port handed out for port 0 (the IANA dynamic range).
+EPHEMERAL_LO, EPHEMERAL_HI = 49152, 65535
+
+
+class AddressInUse(OSError):
+    """An endpoint is already bound at this address (like EADDRINUSE)."""
+
+
+class Counters:
+    """Datagram counters of a link, as attributes; :meth:`as_dict` gives
+    plain data. ``dropped`` maps a reason to a count."""
+
+    __slots__ = (
+        "sent",
+        "delivered",
+        "dropped",
+        "duplicated",
+        "reordered",
+        "corrupted",
+        "bytes_sent",
+        "bytes_delivered",
+    )
+
+    def __init__(self) -> None:
+        self.sent = self.delivered = self.duplicated = self.reordered = self.corrupted = 0
+        self.bytes_sent = self.bytes_delivered = 0
+        self.dropped: dict[str, int] = {}
+
+    def drop(self, reason: str) -> None:
+        d = self.dropped
+        d[reason] = d.get(reason, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.__class__._fields():
+            v = getattr(self, name)
+            out[name] = dict(sorted(v.items())) if name == "dropped" else v
+        return out
+
+    @classmethod
+    def _fields(cls) -> list[str]:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            names.extend(getattr(klass, "__slots__", ()))
+        return names
+
+
+class EndpointCounters(Counters):
+    """Counters of one address. sent, delivered, dropped, duplicated,
+    reordered, corrupted and bytes_* count datagrams this address *sent*
+    (delivered = how many of them reached an inbox); received and
+    bytes_received count datagrams that landed in its inbox."""
+
+    __slots__ = ("received", "bytes_received")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received = self.bytes_received = 0
+
+
+class Link:
+    """One directional link src_host -> dst_host: its config, the draw
+    functions bound to its own random streams, queue state and counters."""
+
+    def __init__(
+        self,
+        network: Network,
+        src: str,
+        dst: str,
+        config: LinkConfig,
+        blackouts: list[tuple[float, float, str]],
+    ) -> None:
+        self.network = network
+        self.src, self.dst = src, dst
+        self.name = f"{src}->{dst}"
+        self.config = config
+        self.counters = Counters()
+        self.blackouts = blackouts  # (start, end, reason), [start, end)
+
+        def bind(kind: str, model):
+            return (
+                None
+                if model is None
+                else model.bind(network.streams.stream(f"link:{self.name}:{kind}"))
+            )
+
+        c = config
+        self.mtu = c.mtu
+        self.lose: Callable[[], bool] | None = bind("loss", c.loss)
+        self.dup: Callable[[], bool] | None = bind("duplicate", c.duplicate)
+        self.corrupt: Callable[[bytes], bytes | None] | None = bind("corrupt", c.corrupt)
+        self.corrupt_delivers = bool(c.corrupt and c.corrupt.deliver)
+        self.base = c.delay.base_s if c.delay else 0.0
+        self.jitter: Callable[[], float] | None = bind("delay", c.delay)
+        self.keep_order = bool(c.delay and c.delay.keep_order and self.jitter)
+        self.reorder: Callable[[], bool] | None = bind("reorder", c.reorder)
+        self.last_arrival = -math.inf  # for keep_order
+        # arrivals never go backwards unless jitter or reorder can do it; such
+        # a FIFO link batches equal-time arrivals into one SimPy event
+        self.fifo: deque[tuple] | None = (
+            deque() if (self.jitter is None or self.keep_order) and self.reorder is None else None
+        )
+        self.tail = -1.0  # arrival time of the last pending batch event
+        if c.rate is not None:
+            self.spb = 8.0 / c.rate.bps  # seconds per byte
+            self.overhead = c.rate.overhead
+            self.qlimit = c.rate.queue_limit
+            self.departures: deque[float] | None = deque()  # serialisation ends
+            self.busy_until = 0.0
+        else:
+            self.departures = None
+        if c.schedule is not None:
+            self.blackouts.extend((s, e, "down") for s, e in c.schedule.windows)
+        # a link with nothing but a constant delay takes the fast path
+        self.simple = not (
+            blackouts or c.mtu or c.loss or c.duplicate or c.corrupt or c.rate or c.reorder
+        ) and (self.jitter is None)
+
+    def drain(self, event) -> None:
+        """SimPy callback: deliver this FIFO link's datagrams due by the
+        event's time, but none sent after the event fired."""
+        due = event._value
+        if due == self.tail:
+            self.tail = -1.0  # a datagram sent now at zero delay needs a new event
+        fifo, arrive = self.fifo, self.network._arrive
+        for _ in range(len(fifo)):
+            if fifo[0][0] > due:
+                break
+            arrive(fifo.popleft())
+
+    def __repr__(self) -> str:
+        return f"Link({self.name!r})"
+
+
+class Network:
+    """The virtual network. See the module docstring for the datagram path.
+
+    Parameters:
+        env: the SimPy environment whose clock is the sim time.
+        seed: scenario seed; every impairment draws from its own stream.
+        trace: optional :class:`Trace` receiving every datagram event.
+        default: link spec (dict or LinkConfig) for host pairs without an
+            explicit link; clean and zero-delay when None.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        seed: int,
+        trace: Trace | None = None,
+        default: Mapping | LinkConfig | None = None,
+    ) -> None:
+        self.env = env
+        self.seed = seed
+        self.streams = Streams(seed)
+        self.trace = trace
+        self.default = build_link_impairments(default, "default")
+        self.links: dict[tuple[str, str], Link] = {}
+        self.endpoints: dict[tuple, Endpoint] = {}
+        self.partitions: list[tuple[frozenset, float, float]] = []
+        self._epc: dict[tuple, EndpointCounters] = {}
+        self._inflight = 0
+        self._next_port: dict[str, int] = {}
+        self._taps_send: list[Callable] = []
+        self._taps_deliver: list[Callable] = []
+
+    # ----------------------------------------------------------- topology
+
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def add_link(
+        self,
+        src: str,
+        dst: str,
+        spec: Mapping | LinkConfig | None = None,
+        *,
+        path: str | None = None,
+        **kw,
+    ) -> Link:
+        """Add the directional link ``src -> dst`` (host names).
+
+        The spec is a dict (see :func:`build_link_impairments`), keyword
+        arguments, or both (keywords win). Raises ValueError if the pair
+        already has a link (add links before traffic flows), SpecError for a
+        bad spec; ``path`` prefixes its key paths.
+        """
+        key = (src, dst)
+        if key in self.links:
+            raise ValueError(f"link {src}->{dst} already exists")
+        if isinstance(spec, LinkConfig) and not kw:
+            config = spec
+        else:
+            merged = dict(spec or {}) if not isinstance(spec, LinkConfig) else {}
+            merged.update(kw)
+            config = build_link_impairments(
+                merged, path if path is not None else f"links[{src}->{dst}]"
+            )
+        link = self.links[key] = Link(self, src, dst, config, self._blackouts_for(src, dst))
+        return link
+
+    def link(self, src: str, dst: str) -> Link:
+        """The link ``src -> dst``, made from the default spec if needed."""
+        link = self.links.get((src, dst))
+        if link is None:
+            link = self.links[(src, dst)] = Link(
+                self, src, dst, self.default, self._blackouts_for(src, dst)
+            )
+        return link
+
+    def partition(self, hosts: Iterable[str], start: float, end: float = math.inf) -> None:
+        """Cut ``hosts`` off from every other host for sim times [start, end).
+
+        A datagram entering a link between a host in the set and one outside
+        it in that window is dropped (reason ``partition``); datagrams already
+        in flight are not affected. Traffic within either side flows.
+        """
+        group = frozenset(hosts)
+        if not (start >= 0 and end > start):
+            raise ValueError(f"partition window must have 0 <= start < end, got [{start}, {end})")
+        self.partitions.append((group, float(start), float(end)))
+        for (a, b), link in self.links.items():
+            if (a in group) != (b in group):
+                link.blackouts.append((float(start), float(end), "partition"))
+                link.simple = False
+
+    def _blackouts_for(self, src: str, dst: str) -> list[tuple[float, float, str]]:
+        return [(s, e, "partition") for g, s, e in self.partitions if (src in g) != (dst in g)]
+
+    # ----------------------------------------------------------- endpoints
+
+    def endpoint(self, ha: tuple[str, int], *, rcvbuf: int | None = None) -> Endpoint:
+        """Bind and return a new :class:`Endpoint` at ``ha = (host, port)``.
+
+        Port 0 picks the lowest free port from 49152 up on that host.
+        Raises :class:`AddressInUse` when the address is already bound.
+        ``rcvbuf`` bounds the payload bytes waiting in the inbox (like
+        SO_RCVBUF; more is dropped on arrival, reason ``rcvbuf``); None: no
+        bound.
+        """
+        from .endpoint import Endpoint
+
+        host, port = ha
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be an int in [0, 65535], got {port!r}")
+        if port == 0:
+            port = self._free_port(host)
+        ha = (host, port)
+        if ha in self.endpoints:
+            raise AddressInUse(f"address {host}:{port} is already bound")
+        ep = Endpoint(self, ha, rcvbuf=rcvbuf)
+        self.endpoints[ha] = ep
+        return ep
+
+    def _free_port(self, host: str) -> int:
+        span = EPHEMERAL_HI - EPHEMERAL_LO + 1
+        start = self._next_port.get(host, EPHEMERAL_LO)
+        for i in range(span):
+            port = EPHEMERAL_LO + (start - EPHEMERAL_LO + i) % span
+            if (host, port) not in self.endpoints:
+                self._next_port[host] = port + 1 if port < EPHEMERAL_HI else EPHEMERAL_LO
+                return port
+        raise AddressInUse(f"no free port left on host {host!r}")
+
+    def _unbind(self, ep: Endpoint) -> None:
+        if self.endpoints.get(ep.ha) is ep:
+            del self.endpoints[ep.ha]
+
+    def counters_of(self, ha: tuple) -> EndpointCounters:
+        """The counters of address ``ha`` (kept across close and reopen)."""
+        c = self._epc.get(ha)
+        if c is None:
+            c = self._epc[ha] = EndpointCounters()
+        return c
+
+    # ---------------------------------------------------------------- taps
+
+    def tap(self, fn: Callable[[float, tuple, tuple, bytes], Any], point: str = "deliver") -> None:
+        """Call ``fn(time, src, dst, payload)`` for every datagram sent
+        (``point="send"``, before any impairment) or delivered into an inbox
+        (``point="deliver"``). Used by the pcap writer."""
+        if point == "send":
+            self._taps_send.append(fn)
+        elif point == "deliver":
+            self._taps_deliver.append(fn)
+        else:
+            raise ValueError(f'point must be "send" or "deliver", got {point!r}')
+
+    # ---------------------------------------------------------------- data
+
+    def send(
+        self, src: tuple, dst: tuple, data: bytes, counters: EndpointCounters | None = None
+    ) -> int:
+        """Put one datagram from ``src`` to ``dst`` on the network now.
+
+        Returns ``len(data)``: whatever happens next is the network's
+        business. ``src`` needs no bound endpoint (cross traffic, spoofing).
+        """
+        env = self.env
+        now = env.now
+        if type(data) is not bytes:  # copy, as a socket does: hio trims txbs in place
+            data = bytes(data)
+        if counters is None:
+            counters = self.counters_of(src)
+        link = self.links.get((src[0], dst[0]))
+        if link is None:
+            link = self.link(src[0], dst[0])
+        n = len(data)
+        lc = link.counters
+        lc.sent += 1
+        lc.bytes_sent += n
+        counters.sent += 1
+        counters.bytes_sent += n
+        trace = self.trace
+        h = None if trace is None else trace.record(now, "send", src, dst, n, "", data)
+        if self._taps_send:
+            for fn in self._taps_send:
+                fn(now, src, dst, data)
+
+        if link.simple:  # constant delay, nothing else: straight in flight
+            arrival = now + link.base
+            self._inflight += 1
+            link.fifo.append((arrival, link, data, src, dst, counters, False, h))
+            if arrival != link.tail:
+                link.tail = arrival
+                Timeout(env, link.base, arrival).callbacks.append(link.drain)
+            return n
+
+        for start, end, reason in link.blackouts:
+            if start <= now < end:
+                return self._drop_now(now, link, counters, src, dst, data, reason)
+        if link.mtu is not None and n + IP_UDP_OVERHEAD > link.mtu:
+            return self._drop_now(now, link, counters, src, dst, data, "mtu")
+        if link.lose is not None and link.lose():
+            return self._drop_now(now, link, counters, src, dst, data, "loss")
+        self._carry(now, link, data, src, dst, counters, h)
+        if link.dup is not None and link.dup():
+            lc.duplicated += 1
+            counters.duplicated += 1
+            if trace is not None:
+                trace.record(now, "duplicate", src, dst, n, "", data, h)
+            self._carry(now, link, data, src, dst, counters, h)
+        return n
+
+    def _drop_now(self, now, link, counters, src, dst, data, reason: str) -> int:
+        link.counters.drop(reason)
+        counters.drop(reason)
+        if self.trace is not None:
+            self.trace.record(now, "drop", src, dst, len(data), reason, data)
+        return len(data)
+
+    def _carry(self, now: float, link: Link, data: bytes, src, dst, counters, h) -> None:
+        """Steps 5-7 for one copy: corrupt, rate queue, reorder/delay."""
+        trace = self.trace
+        bad = False
+        if link.corrupt is not None:
+            flipped = link.corrupt(data)
+            if flipped is not None:
+                data = flipped
+                bad = not link.corrupt_delivers
+                link.counters.corrupted += 1
+                counters.corrupted += 1
+                if trace is not None:
+                    h = trace.record(now, "corrupt", src, dst, len(data), "", data)
+        t = now
+        deps = link.departures
+        if deps is not None:
+            while deps and deps[0] <= now:
+                deps.popleft()
+            if len(deps) >= link.qlimit:
+                self._drop_now(now, link, counters, src, dst, data, "queue")
+                return
+            busy = link.busy_until
+            t = (busy if busy > now else now) + (len(data) + link.overhead) * link.spb
+            link.busy_until = t
+            deps.append(t)
+        if link.reorder is not None and link.reorder():
+            link.counters.reordered += 1
+            counters.reordered += 1
+            if trace is not None:
+                trace.record(now, "reorder", src, dst, len(data), "", data, h)
+        else:
+            t += link.base if link.jitter is None else link.jitter()
+            if link.keep_order:
+                if t < link.last_arrival:
+                    t = link.last_arrival
+                link.last_arrival = t
+        self._inflight += 1
+        entry = (t, link, data, src, dst, counters, bad, h)
+        fifo = link.fifo
+        if fifo is None:  # arrivals may reorder: one event per datagram
+            Timeout(self.env, t - now, entry).callbacks.append(self._arrive_event)
+        else:
+            fifo.append(entry)
+            if t != link.tail:
+                link.tail = t
+                Timeout(self.env, t - now, t).callbacks.append(link.drain)
+
+    def _arrive_event(self, event) -> None:
+        self._arrive(event._value)
+
+    def _arrive(self, entry: tuple) -> None:
+        """A datagram reaches the far end of its link."""
+        self._inflight -= 1
+        t, link, data, src, dst, scnt, bad, h = entry
+        n = len(data)
+        trace = self.trace
+        if bad:
+            reason = "corrupt"
+        else:
+            ep = self.endpoints.get(dst)
+            if ep is None:
+                reason = "unreachable"
+            elif ep.limit is not None and ep.inbytes + n > ep.limit:
+                reason = "rcvbuf"
+            else:
+                lc = link.counters
+                lc.delivered += 1
+                lc.bytes_delivered += n
+                scnt.delivered += 1
+                scnt.bytes_delivered += n
+                rc = ep.counters
+                rc.received += 1
+                rc.bytes_received += n
+                if trace is not None:
+                    trace.record(t, "deliver", src, dst, n, "", data, h)
+                if self._taps_deliver:
+                    for fn in self._taps_deliver:
+                        fn(t, src, dst, data)
+                ep.land(data, src)
+                return
+        link.counters.drop(reason)
+        scnt.drop(reason)
+        if trace is not None:
+            trace.record(t, "drop", src, dst, n, reason, data, h)
+
+    @property
+    def in_flight(self) -> int:
+        """Datagrams on the wire (sent, not yet arrived)."""
+        return self._inflight
+
+    # ------------------------------------------------------------ counters
+
+    def counters(self) -> dict[str, Any]:
+        """All counters as plain nested dicts (JSON/TOML-ready).
+
+        ``{"total": {...}, "links": {"a->b": {...}}, "endpoints":
+        {"a:5000": {...}}}``; total sums the links.
+        """
+        from .trace import format_addr
+
+        total = Counters()
+        links = {}
+        for key in sorted(self.links):
+            c = self.links[key].counters
+            links[f"{key[0]}->{key[1]}"] = c.as_dict()
+            for name in Counters._fields():
+                if name == "dropped":
+                    for r, k in c.dropped.items():
+                        total.dropped[r] = total.dropped.get(r, 0) + k
+                else:
+                    setattr(total, name, getattr(total, name) + getattr(c, name))
+        endpoints = {format_addr(ha): self._epc[ha].as_dict() for ha in sorted(self._epc, key=repr)}
+        return {"total": total.as_dict(), "links": links, "endpoints": endpoints}
+
+    def __repr__(self) -> str:
+        return (
+            f"Network(seed={self.seed}, links={len(self.links)}, endpoints={len(self.endpoints)})"
+        )
