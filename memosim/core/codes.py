@@ -117,8 +117,17 @@ AuthDex = AuthGramCodex()
 SureDex = SureGramCodex()
 AckDex = AckCodex()
 
-# Frozen sets for membership tests on hot paths (`in` on a codex dataclass
-# iterates a freshly built tuple).
+
+def _fast_membership(codex) -> frozenset:
+    """Give a codex class O(1) `in`; a dataclass would rebuild a tuple (astuple) per test."""
+    members = frozenset(astuple(codex))
+    type(codex).__contains__ = lambda self, code: code in members
+    return members
+
+
+for _codex in (MemoDex, ZeroDex, GramDex, AuthDex, SureDex, AckDex):
+    _fast_membership(_codex)
+
 ZERO_CODES = frozenset(ZeroDex)
 LATER_CODES = frozenset(GramDex)
 AUTH_CODES = frozenset(AuthDex)

@@ -21,10 +21,11 @@ from collections.abc import Callable, Mapping
 from nacl.bindings import crypto_sign
 
 from ..tyming import Tymee
-from . import b64, codes, grams
+from . import acking, b64, codes, grams
 from .codes import MemoDex, Versionage
 from .keys import Keyage, KeyError_, Signer, Verifier
 from .reassembly import Limits, Reassembly
+from .rto import K_MAX_RTO, K_MIN_RTO
 from .stats import Stats
 
 logger = logging.getLogger("memosim.memoer")
@@ -56,6 +57,17 @@ class Memoer(Tymee):
         midder: zero-arg callable giving 16 random bytes for each memo id.
         limits: reassembly bounds (partial-memo expiry, counts, bytes).
         rxbytes: deliver every memo as bytes instead of str.
+
+    Acked (Sure) delivery (docs/acked-delivery.md):
+        ackDelay: tyme a receiver holds an ack to cover more grams, and the
+            least spacing of acks of one memo; a completed memo is acked at once.
+        maxTries: transmissions of one gram before its memo fails ("tries").
+        maxTyme: tyme a Sure memo is tracked before it fails ("tyme"); keep it
+            below the receiver's limits.done_expiry for exactly-once delivery.
+        window: unacked grams in flight per destination; more wait their turn.
+        minRto, maxRto: bounds of the retransmission timeout (RFC 6298).
+        failures: deque of (memo, dst, vid, reason) for memos given up on.
+    The sender tracks and retries Sure memos only while wound onto a Tymist.
     """
 
     Version = Versionage(major=0, minor=0)
@@ -100,6 +112,13 @@ class Memoer(Tymee):
         midder: Callable[[], bytes] | None = None,
         limits: Limits | None = None,
         rxbytes: bool = False,
+        ackDelay: float = acking.ACK_DELAY,
+        maxTries: int = acking.MAX_TRIES,
+        maxTyme: float = acking.MAX_TYME,
+        window: int = acking.WINDOW,
+        minRto: float = K_MIN_RTO,
+        maxRto: float = K_MAX_RTO,
+        failures: deque | None = None,
         temp: bool | None = None,
         **kwa,
     ) -> None:
@@ -115,6 +134,36 @@ class Memoer(Tymee):
         self.txbs: tuple = txbs if txbs is not None else (bytearray(), None)
         self.echos: deque = deque()
         self.inbox: deque = deque()
+        self.failures: deque = failures if failures is not None else deque()
+        if not ackDelay >= 0.0:
+            raise MemoerError(f"ackDelay must be >= 0, got {ackDelay}")
+        if int(maxTries) < 1 or int(window) < 1 or not maxTyme > 0.0:
+            raise MemoerError("maxTries and window must be >= 1 and maxTyme > 0")
+        if not 0.0 < minRto <= maxRto:
+            raise MemoerError(f"need 0 < minRto <= maxRto, got {minRto}, {maxRto}")
+        self.ackDelay = float(ackDelay)
+        self.maxTries = int(maxTries)
+        self.maxTyme = float(maxTyme)
+        self.window = int(window)
+        self.minRto = float(minRto)
+        self.maxRto = float(maxRto)
+        self._acker = acking.Acker(
+            self._rx,
+            delay=self.ackDelay,
+            max_pending=self.limits.max_memos,
+            max_pending_per_source=self.limits.max_memos_per_source,
+            max_done=self.limits.done_window,
+        )
+        self._flights = acking.Flights(
+            txgs=self.txgs,
+            failures=self.failures,
+            stats=self.stats,
+            window=self.window,
+            max_tries=self.maxTries,
+            max_tyme=self.maxTyme,
+            min_rto=self.minRto,
+            max_rto=self.maxRto,
+        )
         self._curt = bool(curt)
         self._code = MemoDex.GramZero
         self.code = code
@@ -264,13 +313,40 @@ class Memoer(Tymee):
             tymer.wind(tymth)
 
     def serviceTymers(self) -> None:
-        """Run time-driven housekeeping: expire partial memos."""
-        self._rx.expire(self.now)
+        """Run time-driven housekeeping: expire partial memos, send the acks
+        that are due and, when wound, retransmit or give up on Sure memos."""
+        now = self.now
+        self._rx.expire(now)
+        for out in self._acker.flush(now):
+            vid = self._vid if (out.signed and self._vid and self._vid in self._keep) else None
+            sign = None
+            if vid is not None:
+                try:
+                    secret = self._signer.secret(self._keep, vid)
+                except KeyError_ as ex:
+                    logger.error("%s cannot sign acks as %s: %s", self.name, vid, ex)
+                    vid = None
+                else:
+                    def sign(ser: bytes, secret: bytes = secret) -> bytes:
+                        return crypto_sign(ser, secret)[:64]
+            gram = acking.make_ack(
+                out.mid, out.neck, out.ranges, curt=out.curt, size=self._size,
+                vid=vid, sign=sign,
+            )
+            self.txgs.append((gram, out.dst))
+            self.stats.acks_sent += 1
+        if self.tymth is not None and now is not None:
+            self._flights.service(now)
 
     def get_timer(self) -> float | None:
         """Earliest tyme at which serviceTymers has work, or None."""
         born = self._rx.oldest_born()
-        return None if born is None else born + self.limits.expiry
+        dues = [
+            None if born is None else born + self.limits.expiry,
+            self._acker.next_due(),
+            self._flights.next_due() if self.tymth is not None else None,
+        ]
+        return min((due for due in dues if due is not None), default=None)
 
     # ---- receive side ---------------------------------------------------
     def wiff(self, gram: bytes) -> bool:
@@ -337,11 +413,35 @@ class Memoer(Tymee):
         self._absorbed(parsed, src, reason)
 
     def _absorbed(self, gram: grams.Gram, src, reason: str | None) -> None:
-        """Hook after a memo gram was taken (reason None) or dropped."""
+        """Hook after a memo gram was taken (reason None) or dropped.
+
+        Sure grams that were kept, or are duplicates (the sender missed an
+        ack), schedule an ack of their memo.
+        """
+        if gram.code in codes.SureDex and (reason is None or reason == "duplicate"):
+            self._acker.note(gram, self.now, kept=reason is None)
 
     def _absorbAck(self, gram: grams.Gram, src) -> None:
-        """Hook for Ack grams; the plain Memoer has nothing in flight."""
-        self._dropped("ack-unexpected", src, gram.mid)
+        """Take an Ack/AckAuth for a memo in flight; drop and count anything else."""
+        try:
+            ranges = acking.decode_body(gram.body)
+        except acking.AckError as ex:
+            self._dropped(ex.reason, src, gram.mid)
+            return
+        flight, reason = self._flights.lookup(gram.mid, src)
+        if flight is None:
+            self._dropped(reason or "ack-unknown", src, gram.mid)
+            return
+        if gram.authed:
+            reason = self._check(gram.vid, gram)
+            if reason is not None:
+                self._dropped(reason, src, gram.mid)
+                return
+        reason = self._flights.apply(flight, gram.count or 0, ranges, self.now)
+        if reason is not None:
+            self._dropped(reason, src, gram.mid)
+            return
+        self.stats.acks_received += 1
 
     def _check(self, vid: str | None, gram: grams.Gram) -> str | None:
         """Drop reason for a signed gram that does not verify, else None."""
@@ -493,12 +593,23 @@ class Memoer(Tymee):
             logger.error("%s cannot send memo to %s: %s", self.name, dst, ex)
             return
         self.stats.memos_sent += 1
-        self._rended(rended, dst, vid)
+        if self._rended(rended, dst, vid, memo):
+            return
         for gram in rended:
             self.txgs.append((gram, dst))
 
-    def _rended(self, rended: list[bytes], dst, vid: str | None) -> None:
-        """Hook: a memo was split into grams for dst (acked delivery tracks it)."""
+    def _rended(self, rended: list[bytes], dst, vid: str | None, memo: Memo | None = None) -> bool:
+        """Hook: a memo was split into grams for dst.
+
+        A Sure memo rended while wound is tracked for acked delivery, which
+        then sends its grams itself (within the window): returns True. Else
+        returns False and the caller queues every gram once.
+        """
+        now = self.now
+        if memo is None or self.tymth is None or now is None or self._code not in codes.SureDex:
+            return False
+        self._flights.add(memo, dst, vid, rended, now)
+        return True
 
     def serviceTxMemosOnce(self) -> None:
         if self.txms:

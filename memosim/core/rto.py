@@ -1,0 +1,100 @@
+"""RFC 6298 retransmission timeout (RTO) estimator. No clock: callers pass tymes.
+
+Rules (RFC 6298 section numbers in brackets):
+
+- Before the first RTT sample the RTO is K_INITIAL_RTO [2.1].
+- The first sample R sets SRTT = R, RTTVAR = R/2 [2.2]; each later sample
+  sets RTTVAR = (1 - K_BETA) * RTTVAR + K_BETA * |SRTT - R| and then
+  SRTT = (1 - K_ALPHA) * SRTT + K_ALPHA * R [2.3], in that order.
+- RTO = SRTT + max(G, K * RTTVAR), clamped to [min_rto, max_rto] [2.4, 2.5].
+- Karn's rule: a gram that was sent more than once gives no sample, since
+  its ack cannot tell which copy it answers [3].
+- Backoff: each timeout doubles the timeout, up to max_rto [5.5]. The
+  estimator keeps the unbacked RTO; `backed_off(n)` is the timeout after n
+  timeouts. memosim backs off per gram, not per destination (see
+  docs/acked-delivery.md): a destination carries many independent memos and
+  grams, and a burst of timeouts across them must not compound into one
+  huge RTO that stalls every other memo.
+
+K_MIN_RTO is 0.2 s, not RFC 6298's 1 s. The RFC's 1 s floor guards against
+spurious retransmissions caused by delayed acks of up to 500 ms and coarse
+clocks. A memosim receiver holds an ack at most `ackDelay` (0.05 s by
+default) and tyme is a float, so 0.2 s still leaves four ack delays of margin
+(plus a few scheduler tocks of 1/32 s). A spurious retransmission here costs
+one duplicate gram that the receiver drops and re-acks; there is no
+congestion window to collapse. 0.2 s is also Linux's TCP_RTO_MIN.
+"""
+
+from __future__ import annotations
+
+K_ALPHA = 1 / 8  # SRTT gain
+K_BETA = 1 / 4  # RTTVAR gain
+K = 4  # RTTVAR multiplier
+K_INITIAL_RTO = 1.0  # seconds, before any sample
+K_MIN_RTO = 0.2  # seconds; see the module docstring for why not 1 s
+K_MAX_RTO = 60.0  # seconds; the RFC asks for at least 60
+K_GRANULARITY = 0.001  # G: tyme granularity, seconds
+
+
+class RttEstimator:
+    """Smoothed RTT and RTO for one destination.
+
+    srtt: smoothed round-trip time, None before the first sample.
+    rttvar: round-trip time variation, None before the first sample.
+    rto: current timeout without backoff, clamped to [min_rto, max_rto].
+    samples: count of samples taken.
+    """
+
+    __slots__ = ("srtt", "rttvar", "rto", "samples", "min_rto", "max_rto", "granularity")
+
+    def __init__(
+        self,
+        *,
+        initial_rto: float = K_INITIAL_RTO,
+        min_rto: float = K_MIN_RTO,
+        max_rto: float = K_MAX_RTO,
+        granularity: float = K_GRANULARITY,
+    ) -> None:
+        if not 0.0 < min_rto <= max_rto:
+            raise ValueError(f"need 0 < min_rto <= max_rto, got {min_rto}, {max_rto}")
+        self.min_rto = float(min_rto)
+        self.max_rto = float(max_rto)
+        self.granularity = float(granularity)
+        self.srtt: float | None = None
+        self.rttvar: float | None = None
+        self.samples = 0
+        self.rto = self._clamp(float(initial_rto))
+
+    def _clamp(self, rto: float) -> float:
+        return min(max(rto, self.min_rto), self.max_rto)
+
+    def sample(self, rtt: float) -> None:
+        """Fold one round-trip time measurement into SRTT, RTTVAR and RTO."""
+        if rtt < 0.0:
+            return  # tyme never runs backwards; ignore rather than corrupt
+        if self.srtt is None or self.rttvar is None:
+            self.srtt = rtt
+            self.rttvar = rtt / 2
+        else:
+            self.rttvar = (1 - K_BETA) * self.rttvar + K_BETA * abs(self.srtt - rtt)
+            self.srtt = (1 - K_ALPHA) * self.srtt + K_ALPHA * rtt
+        self.samples += 1
+        self.rto = self._clamp(self.srtt + max(self.granularity, K * self.rttvar))
+
+    def acked(self, sent: float, now: float, *, retransmitted: bool) -> bool:
+        """Take the sample now - sent unless Karn's rule forbids it.
+
+        Returns True when a sample was taken.
+        """
+        if retransmitted:
+            return False
+        self.sample(now - sent)
+        return True
+
+    def backed_off(self, timeouts: int) -> float:
+        """Timeout after `timeouts` consecutive timeouts: rto doubled each, capped."""
+        if timeouts <= 0:
+            return self.rto
+        if timeouts >= 64:  # 2**64 * min_rto is far past any max_rto
+            return self.max_rto
+        return min(self.rto * (1 << timeouts), self.max_rto)

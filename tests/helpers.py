@@ -1,0 +1,107 @@
+"""A seeded lossy datagram link between Memoers that use the echo mock.
+
+`LinkedMemoer.send` hands each gram to its `EchoLink`, which drops it with the
+link's loss rate for that direction (one `random.Random` per direction, seeded
+from the link seed and the direction, so the two directions are independent)
+or appends it to the destination's `.echos`, which the echo mock `receive`
+pops. `drop(gram, src, dst)` adds targeted loss for tests. The link counts
+offered datagrams and bytes per (src, dst, kind) with kind "ack" or "data".
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Callable
+
+from memosim import Memoer
+from memosim.core import grams
+from memosim.core.codes import AckDex
+
+_ACK_CODES = frozenset(AckDex)
+
+
+def kind_of(gram: bytes) -> str:
+    """'ack' for Ack/AckAuth grams, 'data' for anything else."""
+    try:
+        return "ack" if grams.parse(gram).code in _ACK_CODES else "data"
+    except grams.GramError:
+        return "data"
+
+
+class EchoLink:
+    """Datagrams between named LinkedMemoers, lost at `loss[(src, dst)]` or `loss`."""
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        loss: float | dict = 0.0,
+        drop: Callable[[bytes, str, str], bool] | None = None,
+    ) -> None:
+        self.seed = seed
+        self.loss = loss
+        self.drop = drop
+        self.peers: dict[str, Memoer] = {}
+        self.rngs: dict[tuple[str, str], random.Random] = {}
+        self.grams: Counter = Counter()  # (src, dst, kind) -> datagrams offered
+        self.bytes: Counter = Counter()  # (src, dst, kind) -> bytes offered
+        self.lost: Counter = Counter()  # (src, dst, kind) -> datagrams lost
+
+    def attach(self, peer: Memoer) -> None:
+        self.peers[peer.name] = peer
+
+    def carry(self, gram: bytes, src: str, dst: str) -> None:
+        kind = kind_of(gram)
+        key = (src, dst, kind)
+        self.grams[key] += 1
+        self.bytes[key] += len(gram)
+        rate = self.loss.get((src, dst), 0.0) if isinstance(self.loss, dict) else self.loss
+        rng = self.rngs.get((src, dst))
+        if rng is None:
+            rng = self.rngs[(src, dst)] = random.Random(f"{self.seed}:{src}->{dst}")
+        lost = rng.random() < rate  # drawn for every gram so drop() never shifts it
+        if lost or (self.drop is not None and self.drop(gram, src, dst)):
+            self.lost[key] += 1
+            return
+        peer = self.peers.get(dst)
+        if peer is not None:
+            peer.echos.append((gram, src))
+
+    def total(self, kind: str, what: str = "bytes") -> int:
+        table = self.bytes if what == "bytes" else self.grams
+        return sum(n for (_, _, k), n in table.items() if k == kind)
+
+
+class LinkedMemoer(Memoer):
+    """An echoic Memoer whose sends go over an EchoLink; its address is its name."""
+
+    def __init__(self, *, link: EchoLink, name: str, **kwa) -> None:
+        kwa.setdefault("echoic", True)
+        super().__init__(name=name, **kwa)
+        self.link = link
+        link.attach(self)
+
+    def send(self, gram, dst, **kwa) -> int:
+        self.link.carry(bytes(gram), self.name, dst)
+        return len(gram)
+
+
+def seeded_midder(seed: int, label: str):
+    """16-byte memo ids from a seeded stream, distinct per label."""
+    rng = random.Random(f"{seed}:{label}:mids")
+
+    def midder() -> bytes:
+        return rng.getrandbits(128).to_bytes(16, "big")
+
+    return midder
+
+
+def linked_pair(link: EchoLink, **kwa) -> tuple[LinkedMemoer, LinkedMemoer]:
+    """Opened peers 'a' and 'b' on link, with seeded memo ids."""
+    peers = []
+    for name in ("a", "b"):
+        peer = LinkedMemoer(link=link, name=name, midder=seeded_midder(link.seed, name), **kwa)
+        peer.reopen()
+        peers.append(peer)
+    return peers[0], peers[1]
