@@ -161,3 +161,14 @@ def test_counters_cover_received_dropped_delivered():
     s = rx.stats.as_dict()
     assert s["grams_received"] == 2 and s["memos_delivered"] == 1
     assert s["dropped"] == {"encoding": 1}
+
+
+def test_signed_zeroth_supersedes_corrupted_unsigned_copy(signer):
+    vid, keep = signer
+    gs = make_memoer(code="bAAC", curt=True, keep=keep, vid=vid, size=200).rend("x" * 400)
+    flipped = bytearray(gs[0])
+    flipped[2] ^= 0x02  # bAAC -> bAAA: the gram now parses as an unsigned zeroth gram
+    rx = make_memoer()
+    assert deliver(rx, [bytes(flipped)]) == []  # held, waiting for later grams that never match
+    assert deliver(rx, gs) == [("x" * 400, "src", vid)]
+    assert rx.stats.dropped["superseded"] == 1

@@ -50,5 +50,12 @@ def test_mutated_signed_grams_never_deliver_a_different_memo(memo, curt, flips, 
             del gram[cut:]
         mutated.append(bytes(gram))
     got = deliver(rx, mutated + gs)  # mutated copies first, then the originals
+    # Unsigned grams carry no integrity check: a flip that turns a signed code
+    # into an unsigned one yields an unsigned (vid None) memo. Whatever carries
+    # the signer's vid must be the memo sent, and the memo itself must arrive.
+    assert any(delivered == memo and vid == VID for delivered, _src, vid in got)
     for delivered, _src, vid in got:
+        assert vid is None or (delivered == memo and vid == VID)
+    authic = make_memoer(authic=True)
+    for delivered, _src, vid in deliver(authic, mutated + gs):
         assert delivered == memo and vid == VID

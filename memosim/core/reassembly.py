@@ -12,6 +12,8 @@ Rules (each closes a fault of hio 0.7.20 listed in the wire spec):
 - Every later gram must carry the code paired with its zeroth code and a
   number in 1..count-1; anything else is dropped, never stored.
 - The first valid copy of each gram number is kept; copies are duplicates.
+  One exception: a verified signed zeroth gram replaces an unsigned zeroth
+  gram held for the same mid (a corrupted or forged copy cannot block it).
 - Completed memo ids are remembered for a bounded, expiring window so a
   replayed or duplicated gram never delivers a memo twice.
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .codes import Pairs
+from .codes import AUTH_CODES, Pairs
 from .grams import Gram
 from .stats import Stats
 
@@ -138,12 +140,16 @@ class Reassembly:
 
     def _add_zeroth(self, gram: Gram, src, now, check: Check) -> str | None:
         mid = gram.mid
-        if mid in self.counts:
+        held = self._partials.get(mid)
+        if mid in self.counts and not (gram.authed and held and held.code not in AUTH_CODES):
             return "duplicate"
         if gram.authed:
             reason = check(gram.vid, gram)
             if reason is not None:
                 return reason
+            if mid in self.counts:  # a verified zeroth supersedes an unsigned one
+                self.stats.drop("superseded")
+                self._remove(mid)
         partial = self._partials.get(mid) or self._open(mid, src, now)
         count = gram.count or 1  # hio sends count 0 for short binary memos
         partial.code = gram.code
