@@ -1,0 +1,33 @@
+"""SimPeerMemoer: the real Memoer on the virtual network.
+
+The only differences from a UDP PeerMemoer are where datagrams go (a SimPy
+endpoint instead of a socket), where housekeeping time comes from (env.now
+instead of time.monotonic) and where memo ids come from (a seeded stream
+instead of the OS RNG), so simulated runs repeat exactly.
+"""
+
+from __future__ import annotations
+
+from ..core.memoer import Memoer
+from ..udp import UDP_IPV6_MAX_SAFE_PAYLOAD
+from .endpoint import SimPeer
+
+
+class SimPeerMemoer(SimPeer, Memoer):
+    """PeerMemoer on a memosim.sim Network.
+
+    streams: a memosim.sim.Streams; memo ids come from its
+    'peer:<name>:mids' stream.
+    """
+
+    MaxGramSize = UDP_IPV6_MAX_SAFE_PAYLOAD
+
+    def __init__(self, *, network, streams, name: str = "main", bc: int | None = 1024,
+                 **kwa) -> None:
+        rng = streams.stream(f"peer:{name}:mids")
+        super().__init__(
+            network=network, name=name, bc=bc,
+            clock=lambda: network.env.now,
+            midder=lambda: rng.randbytes(16),
+            **kwa,
+        )
