@@ -56,6 +56,7 @@ __all__ = [
     "load_scenario",
     "parse_override",
     "parse_scenario",
+    "check_path",
 ]
 
 #: The Doer classes a scenario may compare.
@@ -372,13 +373,29 @@ class Scenario:
         the way are created (``links.0.loss.rate`` on a link without loss adds
         one). Raises ScenarioError, its file naming the override.
         """
-        label = f"{self.file} with {path} = {show(value)}"
+        return self.with_overrides([(path, value)])
+
+    def with_overrides(self, overrides: Mapping[str, Any] | Iterable[tuple[str, Any]]
+                       ) -> Scenario:
+        """Like with_override for several paths at once, validated as a whole.
+
+        Chaining with_override would judge each intermediate scenario, which can
+        reject a valid combination (a larger count with a shorter interval).
+        """
+        pairs = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
+        label = f"{self.file} with " + ", ".join(f"{p} = {show(v)}" for p, v in pairs)
         doc = self.to_dict()
-        _assign(doc, _split_path(path, label), value, label)
+        for path, value in pairs:
+            _assign(doc, _split_path(path, label), value, label)
         try:
             return parse_scenario(doc, self.file)
         except ScenarioError as ex:
             raise ScenarioError(label, ex.path, ex.expected, ex.found) from None
+
+
+def check_path(path: str, label: str) -> None:
+    """Raise ScenarioError (file `label`) unless path is a well-formed key path."""
+    _split_path(path, label)
 
 
 def _workload_dict(w: WorkloadSpec) -> dict[str, Any]:

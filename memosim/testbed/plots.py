@@ -1,0 +1,216 @@
+"""Plots of runs and sweeps, drawn with matplotlib's Agg canvas (no pyplot, no display).
+
+Every function returns a :class:`matplotlib.figure.Figure` (shown inline by
+Jupyter) and :func:`save` writes one to a PNG. Nothing here touches pyplot's
+global state, so plotting is safe in scripts, tests, worker processes and
+notebooks whatever backend they use.
+
+- :func:`latency_cdf`: per Doer, the fraction of *sent* memos delivered within
+  a latency; a curve levels off at the Doer's delivery ratio.
+- :func:`delivery_over_time`: per Doer, memos delivered so far against tyme,
+  with the memos sent so far for reference.
+- :func:`sweep_metric`: one metric's mean with its 95% confidence interval
+  against the first swept parameter, one line per Doer (and per combination
+  of the other swept parameters).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = [
+    "DOER_COLORS",
+    "SWEEP_PLOTS",
+    "delivery_over_time",
+    "latency_cdf",
+    "save",
+    "sweep_metric",
+]
+
+#: A fixed colour per Doer, so every plot of a project agrees.
+DOER_COLORS = {"PeerMemoerDoer": "tab:orange", "SafePeerMemoerDoer": "tab:blue"}
+_OTHER_COLORS = ("tab:green", "tab:red", "tab:purple", "tab:brown", "tab:pink", "tab:olive")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+_STYLES = ("-", "--", ":", "-.")
+
+#: The sweep plots: (file, metric column stem, y label, scale of the values).
+SWEEP_PLOTS = (
+    ("sweep_delivery.png", "delivery_ratio", "delivery ratio", 1.0),
+    ("sweep_latency.png", "latency_p99_s", "latency p99 (ms)", 1000.0),
+    ("sweep_retransmissions.png", "retransmissions_per_memo", "grams retransmitted per memo", 1.0),
+    ("sweep_overhead.png", "overhead_ratio", "overhead ratio (wire bytes / delivered bytes)", 1.0),
+)
+
+
+def _figure(size: tuple[float, float] = (7.0, 4.5)) -> tuple[Figure, Any]:
+    fig = Figure(figsize=size, dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.grid(True, alpha=0.3)
+    return fig, ax
+
+
+def _color(doer: str, order: Sequence[str]) -> str:
+    if doer in DOER_COLORS:
+        return DOER_COLORS[doer]
+    others = [d for d in order if d not in DOER_COLORS]
+    return _OTHER_COLORS[others.index(doer) % len(_OTHER_COLORS)] if doer in others else "black"
+
+
+def _title(ax: Any, what: str, title: str | None) -> None:
+    ax.set_title(f"{what}\n{title}" if title else what, fontsize=10)
+
+
+def save(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
+    """Write fig as a PNG; return the path."""
+    path = Path(path)
+    fig.savefig(path, dpi=dpi, format="png", metadata={"Software": None})
+    return path
+
+
+def _latencies(rows: Sequence[dict]) -> list[float]:
+    return sorted(float(r["latency_s"]) for r in rows if r.get("latency_s") not in ("", None))
+
+
+def _head(result: Any) -> str:
+    doc = result.summary()
+    return f"{doc['scenario']}, seed {doc['seed']}, {doc['backend']}"
+
+
+def latency_cdf(result: Any, *, title: str | None = None) -> Figure:
+    """Latency CDF per Doer, as a fraction of the memos sent (lost memos never arrive)."""
+    fig, ax = _figure()
+    doers = [r.doer for r in result.runs]
+    series = [(run, _latencies(run.rows)) for run in result.runs]
+    everything = [x for _, lat in series for x in lat]
+    top_ms = max(everything) * 1000 if everything else 1.0
+    for run, lat in series:
+        sent = len(run.rows)
+        if not sent:
+            continue
+        xs = [x * 1000 for x in lat]
+        ys = [(i + 1) / sent for i in range(len(lat))]
+        p99 = (run.summary.get("latency_s") or {}).get("p99")
+        label = f"{run.doer}: {len(lat)}/{sent} delivered"
+        if p99 is not None:
+            label += f", p99 {p99 * 1000:.0f} ms"
+        if xs:
+            ax.step([xs[0], *xs, top_ms], [0.0, *ys, ys[-1]], where="post",
+                    color=_color(run.doer, doers), label=label, linewidth=1.6)
+        else:
+            ax.plot([], [], color=_color(run.doer, doers), label=label)
+    positive = [x for x in everything if x > 0]
+    if positive and len(positive) == len(everything) and max(positive) / min(positive) > 30:
+        ax.set_xscale("log")
+    elif everything:
+        ax.set_xlim(left=0)
+    else:
+        ax.set_xlim(0, 1)
+    ax.axhline(1.0, color="gray", linewidth=0.8, linestyle=":")
+    ax.set_ylim(0, 1.04)
+    ax.set_xlabel("latency, memo queued to memo delivered (ms)")
+    ax.set_ylabel("fraction of memos sent delivered within")
+    if not everything:
+        ax.text(0.5, 0.5, "no memo delivered", transform=ax.transAxes, ha="center")
+    ax.legend(loc="lower right", fontsize=8)
+    _title(ax, f"Latency CDF ({_head(result)})", title)
+    return fig
+
+
+def _cumulative(times: Sequence[float], end: float) -> tuple[list[float], list[int]]:
+    ts = sorted(times)
+    xs = [0.0, *ts, max(end, ts[-1] if ts else 0.0)]
+    ys = [0, *range(1, len(ts) + 1), len(ts)]
+    return xs, ys
+
+
+def delivery_over_time(result: Any, *, title: str | None = None) -> Figure:
+    """Cumulative memos delivered against tyme per Doer, and memos sent (dashed)."""
+    fig, ax = _figure()
+    doers = [r.doer for r in result.runs]
+    end = max([float(r.summary.get("sim_s") or 0.0) for r in result.runs] + [0.0])
+    sents = [sorted(float(row["sent_s"]) for row in run.rows) for run in result.runs]
+    if sents and all(s == sents[0] for s in sents):
+        xs, ys = _cumulative(sents[0], end)
+        ax.step(xs, ys, where="post", color="gray", linestyle="--", linewidth=1.2,
+                label="sent (every Doer)")
+    else:
+        for run, sent in zip(result.runs, sents):
+            xs, ys = _cumulative(sent, end)
+            ax.step(xs, ys, where="post", color=_color(run.doer, doers), linestyle="--",
+                    linewidth=1.0, alpha=0.7, label=f"sent ({run.doer})")
+    for run in result.runs:
+        xs, ys = _cumulative(run.deliveries, end)
+        ax.step(xs, ys, where="post", color=_color(run.doer, doers), linewidth=1.6,
+                label=f"delivered ({run.doer}): {len(run.deliveries)}")
+    ax.set_xlim(0, end or None)
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("tyme (s)")
+    ax.set_ylabel("memos (cumulative)")
+    ax.legend(loc="lower right", fontsize=8)
+    _title(ax, f"Memos delivered over time ({_head(result)})", title)
+    return fig
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def sweep_metric(rows: Sequence[dict], params: Sequence[str], metric: str, *,
+                 ylabel: str | None = None, scale: float = 1.0, title: str | None = None
+                 ) -> Figure:
+    """Mean of `metric` (columns <metric>_mean, <metric>_ci95) against params[0].
+
+    One line per Doer and per combination of the other params; error bars are
+    the 95% confidence intervals (absent when a point has a single seed).
+    """
+    fig, ax = _figure()
+    xparam, others = params[0], list(params[1:])
+    xvalues = list(dict.fromkeys(r[xparam] for r in rows))
+    numeric = all(_is_number(v) for v in xvalues)
+    where = {v: (float(v) if numeric else i) for i, v in enumerate(xvalues)}
+    doers = list(dict.fromkeys(r["doer"] for r in rows))
+    combos = list(dict.fromkeys(tuple(r[p] for p in others) for r in rows))
+    for (di, doer), (ci, combo) in itertools.product(enumerate(doers), enumerate(combos)):
+        pts = [r for r in rows if r["doer"] == doer and tuple(r[p] for p in others) == combo]
+        pts = [r for r in pts if r.get(f"{metric}_mean") is not None]
+        if not pts:
+            continue
+        xs = [where[r[xparam]] for r in pts]
+        ys = [r[f"{metric}_mean"] * scale for r in pts]
+        errs = [(r.get(f"{metric}_ci95") or 0.0) * scale for r in pts]
+        label = doer
+        if others:
+            label += ", " + ", ".join(f"{p}={_short(v)}" for p, v in zip(others, combo))
+        ax.errorbar(xs, ys, yerr=errs, color=_color(doer, doers),
+                    linestyle=_STYLES[ci % len(_STYLES)], marker=_MARKERS[(di + ci) % len(_MARKERS)],
+                    capsize=4, linewidth=1.4, markersize=5, label=label)
+    if not numeric:
+        ax.set_xticks(range(len(xvalues)), [_short(v) for v in xvalues])
+        ax.set_xlim(-0.5, len(xvalues) - 0.5)
+    ax.set_xlabel(xparam)
+    ax.set_ylabel(ylabel or metric)
+    if metric == "delivery_ratio":
+        ax.set_ylim(min(0.0, ax.get_ylim()[0]), 1.05)
+    else:
+        ax.set_ylim(bottom=0)
+    n = sorted({r.get("n") for r in rows if r.get("n") is not None})
+    seeds = f"{n[0]} seed{'s' if n[0] != 1 else ''}" if len(n) == 1 else "seeds vary"
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no values (nothing delivered)", transform=ax.transAxes, ha="center")
+    _title(ax, f"{ylabel or metric} vs {xparam} (mean, 95% CI over {seeds})", title)
+    return fig
+
+
+def _short(v: Any) -> str:
+    from ..errors import show
+
+    return v if isinstance(v, str) else show(v)

@@ -1,0 +1,161 @@
+"""What a run leaves behind: the comparison table and the files of a results directory.
+
+:func:`format_table` renders a :class:`~memosim.testbed.runner.ScenarioResult`
+as a plain-text table, one column per Doer. :func:`write_results` writes a
+results directory:
+
+- ``summary.json``: ``ScenarioResult.summary()``, pretty-printed;
+- ``memos.csv``: every Doer's per-memo rows (``RunResult.rows``);
+- ``latency.png`` and ``delivery.png``: see :mod:`memosim.testbed.plots`.
+
+Everything here reads plain data only (summaries and rows), so the sim and
+the udp backend are reported alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "MEMO_COLUMNS",
+    "OUTPUT_FILES",
+    "TABLE_ROWS",
+    "format_rows",
+    "format_table",
+    "write_memos_csv",
+    "write_results",
+    "write_summary",
+]
+
+#: Columns of memos.csv, as RunResult.rows holds them (metrics.memo_rows).
+MEMO_COLUMNS = (
+    "doer", "workload", "src", "dst", "index", "bytes", "sent_s", "delivered_s",
+    "latency_s", "copies",
+)
+#: Files write_results creates in a results directory.
+OUTPUT_FILES = ("summary.json", "memos.csv", "latency.png", "delivery.png")
+
+
+def _get(summary: dict, key: str) -> Any:
+    node: Any = summary
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _int(x: Any) -> str:
+    return f"{x:,}" if isinstance(x, int) and not isinstance(x, bool) else "-"
+
+
+def _fixed(digits: int, scale: float = 1.0) -> Callable[[Any], str]:
+    def fmt(x: Any) -> str:
+        if not isinstance(x, (int, float)) or isinstance(x, bool):
+            return "-"
+        return f"{x * scale:,.{digits}f}"
+    return fmt
+
+
+#: The table's rows: (label, summary key with dots for nesting, formatter).
+TABLE_ROWS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+    ("memos sent", "memos_sent", _int),
+    ("memos delivered", "memos_delivered", _int),
+    ("delivery ratio", "delivery_ratio", _fixed(4)),
+    ("duplicates delivered", "duplicates_delivered", _int),
+    ("corrupt delivered", "corrupt_delivered", _int),
+    ("latency p50 (ms)", "latency_s.p50", _fixed(1, 1000.0)),
+    ("latency p90 (ms)", "latency_s.p90", _fixed(1, 1000.0)),
+    ("latency p99 (ms)", "latency_s.p99", _fixed(1, 1000.0)),
+    ("latency max (ms)", "latency_s.max", _fixed(1, 1000.0)),
+    ("grams sent", "grams_sent", _int),
+    ("grams retransmitted", "grams_retransmitted", _int),
+    ("acks sent", "acks_sent", _int),
+    ("wire bytes", "wire_bytes", _int),
+    ("overhead ratio", "overhead_ratio", _fixed(3)),
+    ("goodput (kbit/s)", "goodput_bps", _fixed(1, 0.001)),
+    ("gave up", "gave_up", _int),
+    ("sim s", "sim_s", _fixed(3)),
+    ("wall s", "wall_s", _fixed(3)),
+)
+
+
+def format_table(result: Any, *, description: str | None = None) -> str:
+    """The comparison table of a ScenarioResult (or of its summary() dict)."""
+    doc = result if isinstance(result, dict) else result.summary()
+    runs = doc.get("runs", [])
+    head = f"scenario {doc.get('scenario')}  seed {doc.get('seed')}  backend {doc.get('backend')}"
+    digest = doc.get("trace_digest")
+    if digest:
+        head += f"  trace {digest[:16]}"
+    lines = [head]
+    if description:
+        lines.append(description)
+    labels = [label for label, _, _ in TABLE_ROWS]
+    cells = [[fmt(_get(run, key)) for run in runs] for _, key, fmt in TABLE_ROWS]
+    names = [str(run.get("doer", "?")) for run in runs]
+    left = max(len(s) for s in labels)
+    widths = [max([len(n), *(len(row[i]) for row in cells)]) for i, n in enumerate(names)]
+    lines.append(" " * left + "".join(f"  {n:>{w}}" for n, w in zip(names, widths)))
+    lines.append("-" * (left + sum(w + 2 for w in widths)))
+    for label, row in zip(labels, cells):
+        lines.append(f"{label:<{left}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths)))
+    return "\n".join(lines)
+
+
+def write_summary(result: Any, path: str | Path) -> Path:
+    """summary.json: the result's summary() document."""
+    path = Path(path)
+    path.write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _columns(rows: Iterable[dict]) -> list[str]:
+    cols = list(MEMO_COLUMNS)
+    for row in rows:
+        cols.extend(k for k in row if k not in cols)
+    return cols
+
+
+def write_memos_csv(result: Any, path: str | Path) -> Path:
+    """memos.csv: every Doer's per-memo rows, Doers in run order."""
+    path = Path(path)
+    rows = [row for run in result.runs for row in run.rows]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=_columns(rows), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_results(result: Any, out: str | Path, *, title: str | None = None,
+                  plots: bool = True) -> list[Path]:
+    """Write summary.json, memos.csv and (with plots) latency.png and delivery.png
+    into the directory out (created when missing); return the paths written."""
+    from . import plots as _plots
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_summary(result, out / "summary.json"),
+               write_memos_csv(result, out / "memos.csv")]
+    if plots:
+        written.append(_plots.save(_plots.latency_cdf(result, title=title), out / "latency.png"))
+        written.append(_plots.save(_plots.delivery_over_time(result, title=title),
+                                   out / "delivery.png"))
+    return written
+
+
+def format_rows(rows: Sequence[dict], columns: Sequence[tuple[str, str, Callable[[Any], str]]]
+                ) -> str:
+    """A plain-text table of dict rows: columns are (header, key, formatter)."""
+    heads = [h for h, _, _ in columns]
+    cells = [[fmt(row.get(key)) for _, key, fmt in columns] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(heads)]
+    lines = ["  ".join(f"{h:>{w}}" for h, w in zip(heads, widths))]
+    lines.append("-" * len(lines[0]))
+    lines += ["  ".join(f"{c:>{w}}" for c, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)

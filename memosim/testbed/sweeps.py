@@ -1,0 +1,457 @@
+"""Parameter sweeps: a grid of scenario overrides, several seeds each, in parallel.
+
+A sweep takes a scenario and one or more parameters, each a key path with a
+list of values (``links.0.loss.rate = [0.01, 0.05, 0.2]``). Every combination
+of values (the Cartesian product, first parameter outermost) is applied to
+the scenario's document and validated like a file; each combination then
+runs with seeds ``base, base + 1, ..., base + seeds - 1`` (base: the
+combination's own ``scenario.seed`` unless given), every Doer separately, in
+a process pool.
+
+Results are plain data and deterministic: a run's numbers depend only on the
+scenario and the seed, results are put back in task order whatever order the
+workers finish in, and wall times are left out. The same inputs give the
+same rows, byte for byte once written (:func:`write_csv`).
+
+Aggregates per (combination, Doer) over the seeds, each as ``<metric>_mean``
+and ``<metric>_ci95`` (half-width of the 95% confidence interval of the
+mean, Student t with n - 1 degrees of freedom; empty for one seed):
+
+- ``delivery_ratio``: memos delivered / memos sent;
+- ``latency_p99_s``: the run's 99th-percentile latency (seeds that
+  delivered nothing have none and are left out of this mean);
+- ``retransmissions_per_memo``: grams retransmitted / memos sent;
+- ``overhead_ratio``: wire bytes / delivered payload bytes (left out like
+  latency for seeds that delivered nothing).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import itertools
+import json
+import math
+import os
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..errors import ScenarioError, Text
+from .scenario import Scenario, check_path, parse_override, parse_scenario
+
+__all__ = [
+    "METRICS",
+    "RUN_COLUMNS",
+    "Param",
+    "Progress",
+    "SweepResult",
+    "T95",
+    "aggregate",
+    "apply",
+    "ci95",
+    "grid",
+    "parse_param",
+    "row_columns",
+    "run_sweep",
+    "split_values",
+    "t95",
+    "write_csv",
+    "write_outputs",
+    "write_plots",
+]
+
+#: Two-sided 95% Student t quantiles (t_0.975) for 1..30 degrees of freedom.
+T95 = (
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+)
+
+
+def t95(df: int) -> float:
+    """t_0.975 with df degrees of freedom (df >= 1); the normal 1.96 beyond 30."""
+    if df < 1:
+        raise ValueError(f"degrees of freedom must be >= 1, got {df}")
+    return T95[df - 1] if df <= len(T95) else 1.96
+
+
+def ci95(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """(mean, half-width of its 95% confidence interval); (None, None) for no
+    values, (mean, None) for one."""
+    n = len(values)
+    if n == 0:
+        return None, None
+    mean = math.fsum(values) / n
+    if n == 1:
+        return mean, None
+    var = math.fsum((x - mean) ** 2 for x in values) / (n - 1)
+    return mean, t95(n - 1) * math.sqrt(var) / math.sqrt(n)
+
+
+def _per_memo(s: dict, key: str) -> float | None:
+    sent = s.get("memos_sent")
+    return s[key] / sent if sent else None
+
+
+#: Aggregated metrics: (column stem, value of one run's summary or None).
+METRICS: tuple[tuple[str, Callable[[dict], float | None]], ...] = (
+    ("delivery_ratio", lambda s: s.get("delivery_ratio")),
+    ("latency_p99_s", lambda s: (s.get("latency_s") or {}).get("p99")),
+    ("retransmissions_per_memo", lambda s: _per_memo(s, "grams_retransmitted")),
+    ("overhead_ratio", lambda s: s.get("overhead_ratio")),
+)
+
+#: Columns of one run (after the parameter columns) in sweep_runs.csv; no wall time.
+RUN_COLUMNS = (
+    "seed", "doer", "memos_sent", "memos_delivered", "delivery_ratio", "duplicates_delivered",
+    "corrupt_delivered", "latency_p50_s", "latency_p90_s", "latency_p99_s", "latency_max_s",
+    "grams_sent", "grams_retransmitted", "retransmissions_per_memo", "acks_sent", "wire_bytes",
+    "overhead_ratio", "goodput_bps", "gave_up",
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One swept parameter: a key path of the scenario document and its values."""
+
+    path: str
+    values: tuple[Any, ...]
+
+
+def split_values(text: str) -> list[str]:
+    """Split "a,b,c" at the commas outside brackets, braces and quotes."""
+    out, depth, quote, start = [], 0, "", 0
+    i = 0
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c in "[{":
+            depth += 1
+        elif c in "]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(text[start:i].strip())
+            start = i + 1
+        i += 1
+    out.append(text[start:].strip())
+    return out
+
+
+def _canon(path: str) -> str:
+    return re.sub(r"\[(\d+)\]", r".\1", path)
+
+
+def parse_param(text: str) -> Param:
+    """``"links.0.loss.rate=0.01,0.05"`` -> Param; each value read as a TOML value
+    (:func:`~memosim.testbed.scenario.parse_override`), else as a bare string.
+
+    Raises ScenarioError (file ``<--param>``) for a malformed text.
+    """
+    label = "--param"
+    path, sep, rest = text.partition("=")
+    path = path.strip()
+    if not sep or not path:
+        raise ScenarioError(label, "", "PATH=V1,V2,... such as links.0.loss.rate=0.01,0.05", text)
+    check_path(path, f"{label} {text}")
+    raw = split_values(rest)
+    if any(not v for v in raw):
+        raise ScenarioError(label, path, "a comma-separated list of values, none empty", rest)
+    values = tuple(parse_override(f"{path}={v}")[1] for v in raw)
+    for i, v in enumerate(values):
+        if any(_same(v, w) for w in values[:i]):
+            raise ScenarioError(label, path, "each value once", v)
+    return Param(path, values)
+
+
+def _plain(v: Any) -> Any:
+    """A numpy scalar as the Python number it holds; anything else unchanged."""
+    item = getattr(v, "item", None)
+    return item() if callable(item) and type(v).__module__ == "numpy" else v
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _params(params: Mapping[str, Sequence[Any]] | Sequence[Param]) -> list[Param]:
+    if isinstance(params, Mapping):
+        out = []
+        for path, values in params.items():
+            if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+                values = [values]
+            out.append(Param(str(path), tuple(_plain(v) for v in values)))
+    else:
+        out = list(params)
+    if not out:
+        raise ScenarioError("<sweep>", "", "at least one parameter to sweep", Text("none"))
+    seen: set[str] = set()
+    for p in out:
+        if not p.values:
+            raise ScenarioError("<sweep>", p.path, "at least one value", Text("none"))
+        if _canon(p.path) in seen:
+            raise ScenarioError("<sweep>", p.path, "each parameter once", Text("it again"))
+        seen.add(_canon(p.path))
+    return out
+
+
+def apply(scenario: Scenario, overrides: Sequence[tuple[str, Any]]) -> Scenario:
+    """The scenario with every (path, value) set at once, validated as a whole."""
+    return scenario.with_overrides(overrides)
+
+
+def grid(scenario: Scenario, params: Sequence[Param]) -> list[tuple[dict[str, Any], Scenario]]:
+    """Every combination of parameter values (first parameter outermost) with its
+    validated scenario. Raises ScenarioError for the first invalid combination."""
+    out = []
+    for combo in itertools.product(*(p.values for p in params)):
+        overrides = [(p.path, v) for p, v in zip(params, combo)]
+        out.append(({p.path: v for p, v in zip(params, combo)}, apply(scenario, overrides)))
+    return out
+
+
+class Progress:
+    """"sweep 12/40 [######..............] 30%" on a stream (stderr).
+
+    Redrawn in place on a terminal; elsewhere (pipes, files, notebooks) only
+    the final line is written, by close().
+    """
+
+    def __init__(self, total: int, *, label: str = "sweep", stream: TextIO | None = None,
+                 width: int = 20, live: bool | None = None) -> None:
+        self.total, self.label, self.width = total, label, width
+        self.stream = sys.stderr if stream is None else stream
+        if live is None:
+            isatty = getattr(self.stream, "isatty", None)
+            live = bool(isatty and isatty())
+        self.live = live
+        self.done = 0
+        self.start = time.monotonic()
+        self._last = ""
+
+    def line(self) -> str:
+        frac = self.done / self.total if self.total else 1.0
+        bar = "#" * int(frac * self.width)
+        return (f"{self.label} {self.done}/{self.total} "
+                f"[{bar}{'.' * (self.width - len(bar))}] {int(frac * 100)}%")
+
+    def update(self, done: int | None = None) -> None:
+        self.done = self.done + 1 if done is None else done
+        if self.live:
+            text = self.line()
+            pad = " " * max(0, len(self._last) - len(text))
+            self.stream.write(f"\r{text}{pad}")
+            self.stream.flush()
+            self._last = text
+
+    def close(self) -> None:
+        text = f"{self.line()} in {time.monotonic() - self.start:.1f} s"
+        pad = " " * max(0, len(self._last) - len(text))
+        self.stream.write(f"\r{text}{pad}\n" if self.live else f"{text}\n")
+        self.stream.flush()
+
+
+@dataclass
+class SweepResult:
+    """What a sweep gives: the parameters, aggregated rows and per-run rows."""
+
+    scenario: str
+    params: list[Param]
+    seeds: int
+    doers: tuple[str, ...]
+    rows: list[dict] = field(default_factory=list)
+    """One per (combination, Doer): parameter values, doer, n, <metric>_mean/_ci95."""
+    runs: list[dict] = field(default_factory=list)
+    """One per (combination, seed, Doer): parameter values and RUN_COLUMNS."""
+
+    @property
+    def paths(self) -> list[str]:
+        return [p.path for p in self.params]
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C to the parent, which cancels what has not started."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _task(doc: dict, file: str, seed: int, doer: str) -> dict:
+    """Worker: one Doer's run of one scenario document with one seed -> its summary."""
+    from .runner import run_scenario
+
+    scenario = parse_scenario(doc, file)
+    result = run_scenario(scenario, backend="sim", seed=seed, doers=(doer,))
+    return result.runs[0].summary
+
+
+def _run_row(values: dict, seed: int, s: dict) -> dict:
+    lat = s.get("latency_s") or {}
+    row = dict(values)
+    row.update({
+        "seed": seed, "doer": s["doer"], "memos_sent": s.get("memos_sent"),
+        "memos_delivered": s.get("memos_delivered"), "delivery_ratio": s.get("delivery_ratio"),
+        "duplicates_delivered": s.get("duplicates_delivered"),
+        "corrupt_delivered": s.get("corrupt_delivered"),
+        "latency_p50_s": lat.get("p50"), "latency_p90_s": lat.get("p90"),
+        "latency_p99_s": lat.get("p99"), "latency_max_s": lat.get("max"),
+        "grams_sent": s.get("grams_sent"), "grams_retransmitted": s.get("grams_retransmitted"),
+        "retransmissions_per_memo": _round(_per_memo(s, "grams_retransmitted")),
+        "acks_sent": s.get("acks_sent"), "wire_bytes": s.get("wire_bytes"),
+        "overhead_ratio": s.get("overhead_ratio"), "goodput_bps": s.get("goodput_bps"),
+        "gave_up": s.get("gave_up"),
+    })
+    return row
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(x, 6)
+
+
+def aggregate(values: dict, doer: str, summaries: Sequence[dict]) -> dict:
+    """One sweep row: parameter values, doer, n and each metric's mean and ci95."""
+    row = dict(values)
+    row["doer"] = doer
+    row["n"] = len(summaries)
+    for name, get in METRICS:
+        xs = [float(x) for x in (get(s) for s in summaries) if x is not None]
+        mean, half = ci95(xs)
+        row[f"{name}_mean"] = _round(mean)
+        row[f"{name}_ci95"] = _round(half)
+    return row
+
+
+def run_sweep(scenario: Scenario, params: Mapping[str, Sequence[Any]] | Sequence[Param], *,
+              seeds: int = 1, jobs: int | None = None, seed: int | None = None,
+              progress: Progress | bool = False) -> SweepResult:
+    """Run the grid of params over `seeds` seeds each in `jobs` processes (default:
+    os.cpu_count(); 1 runs in this process). Raises ScenarioError before running
+    anything when a parameter or a combination is invalid."""
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
+        raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    plist = _params(params)
+    cells = grid(scenario, plist)
+    doers = scenario.doers
+    tasks = []  # (cell index, seed, doer, document, file)
+    for ci, (_values, sc) in enumerate(cells):
+        base = sc.seed if seed is None else seed
+        doc = sc.to_dict()
+        for k in range(seeds):
+            for doer in sc.doers:
+                tasks.append((ci, base + k, doer, doc, sc.file))
+    bar = Progress(len(tasks)) if progress is True else (progress or None)
+    results: list[dict | None] = [None] * len(tasks)
+    try:
+        if jobs == 1 or len(tasks) <= 1:
+            for i, (_ci, sd, doer, doc, file) in enumerate(tasks):
+                results[i] = _task(doc, file, sd, doer)
+                if bar:
+                    bar.update()
+        else:
+            with cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
+                                        initializer=_worker_init) as pool:
+                futures = {pool.submit(_task, doc, file, sd, doer): i
+                           for i, (_ci, sd, doer, doc, file) in enumerate(tasks)}
+                try:
+                    for fut in cf.as_completed(futures):
+                        results[futures[fut]] = fut.result()
+                        if bar:
+                            bar.update()
+                except BaseException:
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    raise
+    finally:
+        if bar:
+            bar.close()
+    out = SweepResult(scenario.name, plist, seeds, doers)
+    by_cell: dict[tuple[int, str], list[dict]] = {}
+    for (ci, sd, doer, _doc, _file), summary in zip(tasks, results):
+        assert summary is not None
+        out.runs.append(_run_row(cells[ci][0], sd, summary))
+        by_cell.setdefault((ci, doer), []).append(summary)
+    for ci, (values, sc) in enumerate(cells):
+        for doer in sc.doers:
+            out.rows.append(aggregate(values, doer, by_cell[ci, doer]))
+    return out
+
+
+def _toml(x: Any) -> str:
+    """A value as TOML writes it, never shortened (unlike errors.show)."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, (int, float)):
+        return repr(x)
+    if isinstance(x, str):
+        return json.dumps(x, ensure_ascii=False)
+    if isinstance(x, Mapping):
+        keys = (k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k)) for k in x)
+        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in zip(keys, x.values())) + "}"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_toml(v) for v in x) + "]"
+    return str(x)
+
+
+def _cell(x: Any) -> str:
+    """A CSV cell: empty for None, strings bare, everything else as TOML."""
+    if x is None:
+        return ""
+    return x if isinstance(x, str) else _toml(x)
+
+
+def write_csv(rows: Sequence[dict], path: str | Path, columns: Sequence[str]) -> Path:
+    """Write dict rows as CSV with these columns (None as an empty cell)."""
+    path = Path(path)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow([_cell(row.get(c)) for c in columns])
+    return path
+
+
+def row_columns(result: SweepResult) -> list[str]:
+    """Columns of sweep.csv."""
+    cols = [*result.paths, "doer", "n"]
+    for name, _ in METRICS:
+        cols += [f"{name}_mean", f"{name}_ci95"]
+    return cols
+
+
+def write_outputs(result: SweepResult, out: str | Path, *, title: str | None = None,
+                  plots: bool = True) -> list[Path]:
+    """sweep.csv, sweep_runs.csv and (with plots) the sweep PNGs into out."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        write_csv(result.rows, out / "sweep.csv", row_columns(result)),
+        write_csv(result.runs, out / "sweep_runs.csv", [*result.paths, *RUN_COLUMNS]),
+    ]
+    if plots:
+        written += write_plots(result, out, title=title)
+    return written
+
+
+def write_plots(result: SweepResult, out: str | Path, *, title: str | None = None) -> list[Path]:
+    """The sweep PNGs (plots.SWEEP_PLOTS) into out."""
+    from . import plots
+
+    out = Path(out)
+    written = []
+    for name, metric, ylabel, scale in plots.SWEEP_PLOTS:
+        fig = plots.sweep_metric(result.rows, result.paths, metric, ylabel=ylabel, scale=scale,
+                                 title=title)
+        written.append(plots.save(fig, out / name))
+    return written
