@@ -325,7 +325,7 @@ class Doist(Tymist):
             if dog is None:  # back at the mark: pass complete
                 break
             assert retyme is not None
-            if retyme > self.tyme:
+            if retyme > self.tyme or not self._ready(doer):
                 deeds.append(Deed(dog, retyme, doer))
                 continue
             try:
@@ -339,6 +339,11 @@ class Doist(Tymist):
                 retyme += tock  # cumulative, so periodic doers do not drift
             deeds.append(Deed(dog, retyme, doer))
         self.tick()
+
+    def _ready(self, doer: Any) -> bool:
+        """Whether a due doer has anything to do this pass. Always, here: a
+        simulation subclass may skip doers it knows to be idle (SimDoist)."""
+        return True
 
     def exit(self, deeds: deque[Deed] | None = None) -> None:
         """Close the remaining dogs newest first, so resources acquired in

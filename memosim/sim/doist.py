@@ -34,6 +34,24 @@ class SimDoist(Doist):
         self.peers = list(peers)
         self._kick: simpy.Event | None = None
         self.passes = 0
+        # Per-peer state so a pass costs O(active peers), not O(all peers):
+        # peers with work now (arrival, kick, still busy), and each peer's
+        # next timer as of its last service (it changes only when serviced).
+        self._index = {id(p): p for p in self.peers}
+        self._dirty: set[int] = set(self._index)
+        self._timers: dict[int, float] = {}
+        self._serviced: list = []
+        for peer in self.peers:
+            peer.on_arrival = self._arrived(peer)
+
+    def _arrived(self, peer):
+        key = id(peer)
+
+        def arrived(_endpoint) -> None:
+            self._dirty.add(key)
+            self._wake_now()
+
+        return arrived
 
     # tyme is the environment's clock: setting it is a no-op, ticking too.
     @property
@@ -55,10 +73,47 @@ class SimDoist(Doist):
 
         return tymth
 
-    def kick(self) -> None:
-        """Wake the Doist for a pass at the next tock (new work was queued)."""
+    def _ready(self, doer) -> bool:
+        """Skip a doer whose peer is idle: nothing landed, nothing queued, no
+        timer due. Servicing such a peer changes nothing, so skipping it
+        changes no outcome, only the wall time spent."""
+        peer = getattr(doer, "peer", None)
+        key = id(peer)
+        if key not in self._index:
+            return True
+        timer = self._timers.get(key)
+        if key in self._dirty or (timer is not None and timer <= self.env.now + _EPS):
+            self._serviced.append(peer)
+            return True
+        return False
+
+    def kick(self, peer=None) -> None:
+        """New work was queued (on `peer`, or anywhere): pass at the next tock."""
+        if peer is None:
+            self._dirty.update(self._index)
+        else:
+            self._dirty.add(id(peer))
+        self._wake_now()
+
+    def _wake_now(self) -> None:
         if self._kick is not None and not self._kick.triggered:
             self._kick.succeed()
+
+    def _after_pass(self) -> None:
+        """Refresh the state of the peers this pass serviced."""
+        dirty, timers = self._dirty, self._timers
+        for peer in self._serviced:
+            key = id(peer)
+            if peer.busy():
+                dirty.add(key)
+            else:
+                dirty.discard(key)
+            timer = peer.get_timer()
+            if timer is None:
+                timers.pop(key, None)
+            else:
+                timers[key] = timer
+        self._serviced = []
 
     def _grid(self, when: float) -> float:
         """First tock-grid time at or after `when`."""
@@ -81,18 +136,15 @@ class SimDoist(Doist):
                 if not self.deeds:
                     self.done = True
                     return
+                self._after_pass()
                 now = env.now
-                if any(peer.busy() for peer in self.peers):
+                if self._dirty:
                     yield env.timeout(max(self.tock, _EPS))
                     continue
-                timers = [t for t in (p.get_timer() for p in self.peers) if t is not None]
                 self._kick = env.event()
                 waits = [self._kick]
-                for peer in self.peers:
-                    if peer.opened:
-                        waits.append(peer.arrival)
-                if timers:
-                    waits.append(env.timeout(max(min(timers) - now, 0.0)))
+                if self._timers:
+                    waits.append(env.timeout(max(min(self._timers.values()) - now, 0.0)))
                 yield env.any_of(waits)
                 self._kick = None
                 wake = self._grid(env.now)

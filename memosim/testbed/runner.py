@@ -186,7 +186,7 @@ def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = Fa
                 yield env.timeout(when - env.now)
             peers[key.src].memoit(memo, peers[key.dst].ha)
             recorder.sent(key, memo, env.now)
-            doist.kick()
+            doist.kick(peers[key.src])
 
     env.process(workload())
     doer_cls = DOER_CLASSES[doer]
