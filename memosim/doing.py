@@ -320,13 +320,15 @@ class Doist(Tymist):
         if deeds is None:
             deeds = self.deeds
         deeds.append(_MARK)
+        tyme = self.tyme
         while deeds:
-            dog, retyme, doer = deeds.popleft()
+            deed = deeds.popleft()
+            dog, retyme, doer = deed
             if dog is None:  # back at the mark: pass complete
                 break
             assert retyme is not None
-            if retyme > self.tyme or not self._ready(doer):
-                deeds.append(Deed(dog, retyme, doer))
+            if retyme > tyme or not self._ready(doer):
+                deeds.append(deed)  # not due: keep it as it is
                 continue
             try:
                 tock = dog.send(self.tyme)
