@@ -1,0 +1,119 @@
+"""The udp backend: a scenario on real UDP sockets over loopback, in real time.
+
+Each scenario peer is a real :class:`memosim.PeerMemoer` bound on loopback
+(port 0: the OS picks; the scenario's ports only document). Peers reach each
+other only through a :class:`~memosim.testbed.relay.Relay` that applies the
+scenario's links with the very Network the sim backend builds
+(:func:`~memosim.testbed.runner.build_network`, same seed), on wall-clock
+time. One real-time :class:`~memosim.doing.Doist` runs, in this order each
+pass:
+
+1. the workload (memoits every memo whose send tyme has come),
+2. the relay (forwards what the network has due by now),
+3. one PeerMemoerDoer or SafePeerMemoerDoer per peer (read, send),
+4. the relay again (injects what the peers just sent, at the tyme they sent it),
+5. the runner's Collector (moves inboxes into the recorder).
+
+That order gives the same quantisation as the sim backend's SimDoist: a
+memo queued at t goes out in the pass at t, a datagram due at t is read by
+its peer in the first pass at or after t, with no extra pass of delay
+added by the relay. docs/backends.md compares the two
+backends.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import simpy
+
+from ..doing import Doer, Doist
+from ..peermemoing import PeerMemoer
+from .metrics import Recorder, memo_rows, summarize
+from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
+from .runner import DOER_CLASSES, Collector, RunResult, build_network, peer_options, schedule
+from .scenario import Scenario
+
+__all__ = ["Workload", "run_udp"]
+
+_EPS = 1e-9
+
+
+class Workload(Doer):
+    """Memoits each planned memo once the Doist's tyme reaches its send tyme
+    and records it as sent at that tyme. Finishes after the last memo."""
+
+    def __init__(self, plan, peers, relay: Relay, recorder: Recorder, **kwa) -> None:
+        super().__init__(**kwa)
+        self.plan = list(plan)
+        self.peers = peers
+        self.relay = relay
+        self.recorder = recorder
+        self.next = 0
+
+    def recur(self, tyme) -> bool:
+        tyme = 0.0 if tyme is None else tyme
+        if self.next == 0:  # first pass: every Doer has (re)opened its peer by now
+            shut = [name for name, peer in self.peers.items() if not peer.opened]
+            if shut:
+                raise OSError(f"peers not open (port taken on reopen?): {', '.join(shut)}")
+        plan, peers, relay, recorder = self.plan, self.peers, self.relay, self.recorder
+        while self.next < len(plan) and plan[self.next][0] <= tyme + _EPS:
+            _when, key, memo = plan[self.next]
+            self.next += 1
+            peers[key.src].memoit(memo, relay.address(key.dst, key.src))
+            recorder.sent(key, memo, tyme)
+        return self.next >= len(plan)
+
+
+def run_udp(scenario: Scenario, doer: str, seed: int) -> RunResult:
+    """One Doer's run of the scenario on loopback UDP through the relay.
+
+    Takes about ``scenario.duration_s`` wall seconds. Every socket is closed
+    on the way out, error or not.
+    """
+    if doer not in DOER_CLASSES:
+        raise ValueError(f"doer must be one of {tuple(DOER_CLASSES)}, got {doer!r}")
+    wall0 = time.perf_counter()
+    env = simpy.Environment()
+    net = build_network(scenario, env, seed, None)
+    hosts = {p.name: loopback_for(p.host) for p in scenario.peers}
+    relay = Relay(net, {p.name: (p.name, p.port) for p in scenario.peers}, hosts=hosts)
+    options = peer_options(scenario, seed)
+    peers: dict[str, PeerMemoer] = {}
+    kernel0 = kernel_udp_counters()
+    try:
+        relay.open()
+        for p in scenario.peers:
+            peer = peers[p.name] = PeerMemoer(name=p.name, host=hosts[p.name], port=0,
+                                              **options[p.name])
+            if not peer.reopen():  # fixes the port the OS picked; the Doer reopens on it
+                raise OSError(f"cannot bind peer {p.name} on {hosts[p.name]}")
+            relay.attach(p.name, peer)
+        recorder = Recorder()
+        doist = Doist(real=True, tock=scenario.tock_s, limit=scenario.duration_s)
+        doer_cls = DOER_CLASSES[doer]
+        doers: list[Any] = [Workload(schedule(scenario, seed), peers, relay, recorder),
+                            RelayDoer(relay)]
+        doers += [doer_cls(peer=peer) for peer in peers.values()]
+        doers += [RelayDoer(relay), Collector(list(peers.values()), recorder, doist.tymen())]
+        doist.do(doers=doers)
+    finally:
+        for peer in peers.values():
+            peer.close()
+        relay.close()
+    wall = time.perf_counter() - wall0
+    kernel1 = kernel_udp_counters()
+    stats = {name: peer.stats.as_dict() for name, peer in peers.items()}
+    summary = summarize(doer, recorder, list(stats.values()), sim_s=scenario.duration_s,
+                        wall_s=wall)
+    network = net.counters()
+    rc = relay.counters()
+    if kernel0 is not None and kernel1 is not None:
+        rc["kernel_udp"] = {k: kernel1[k] - kernel0.get(k, 0) for k in
+                            ("InDatagrams", "RcvbufErrors", "SndbufErrors", "InErrors")
+                            if k in kernel1}
+    network["relay"] = rc
+    return RunResult(doer, summary, memo_rows(doer, recorder), list(recorder.deliveries),
+                     trace_digest=None, network=network, peers=stats)
