@@ -125,9 +125,9 @@ class Memoer(Tymee):
         self.version = version if version is not None else self.Version
         self.stats = Stats()
         self.limits = limits if limits is not None else Limits()
-        self._rx = Reassembly(
-            self.limits, self.stats, rxgs=rxgs, sources=sources, counts=counts, vids=vids
-        )
+        if rxgs or sources or counts or vids:
+            raise MemoerError("pre-filled rxgs/sources/counts/vids are not supported")
+        self._rx = Reassembly(self.limits, self.stats)
         self.rxms: deque = rxms if rxms is not None else deque()
         self.txms: deque = txms if txms is not None else deque()
         self.txgs: deque = txgs if txgs is not None else deque()
@@ -491,12 +491,12 @@ class Memoer(Tymee):
         now = self.now
         rx.expire(now)
         for mid in list(rx.pop_ready()):
-            memo = self.fuse(rx.rxgs[mid], rx.counts[mid])
+            grams_, count, src, vid = rx.take(mid, now)
+            memo = self.fuse(grams_, count)
             if memo is None:  # pragma: no cover - ready implies complete
                 continue
-            self.rxms.append((memo, rx.sources[mid], rx.vids[mid]))
+            self.rxms.append((memo, src, vid))
             self.stats.memos_delivered += 1
-            rx.finish(mid, now)
 
     def serviceRxGramsOnce(self) -> None:
         """Fuse every memo whose grams are all here into .rxms."""

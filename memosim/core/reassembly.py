@@ -17,16 +17,17 @@ Rules (each closes a fault of hio 0.7.20 listed in the wire spec):
 - Completed memo ids are remembered for a bounded, expiring window so a
   replayed or duplicated gram never delivers a memo twice.
 
-hio's four dicts (rxgs, sources, counts, vids) are the storage of complete
-and checked state, so code that inspects them as in hio keeps working.
+Each memo is one record (_Partial); hio's four dicts (rxgs, sources,
+counts, vids) are read-only views over those records, so code that inspects
+them as in hio keeps working while a gram costs one dict look-up, not five.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from .codes import AUTH_CODES, Pairs
+from .codes import AUTH_CODES, ZERO_CODES, Pairs
 from .grams import Gram
 from .stats import Stats
 
@@ -57,41 +58,81 @@ Check = Callable[[str | None, Gram], str | None]
 
 
 class _Partial:
-    __slots__ = ("src", "born", "nbytes", "code", "early")
+    """Everything held for one memo that has not completed."""
 
-    def __init__(self, src, born: float | None) -> None:
+    __slots__ = ("src", "born", "nbytes", "code", "pair", "count", "vid", "grams", "early",
+                 "ledger")
+
+    def __init__(self, src, born: float | None, ledger: _Ledger) -> None:
         self.src = src
         self.born = born
         self.nbytes = 0
         self.code: str | None = None  # zeroth code once known
+        self.pair: str | None = None  # the code its later grams must carry
+        self.count: int | None = None  # gram count once the zeroth gram is here
+        self.vid: str | None = None
+        self.grams: dict[int, bytes] | None = None  # checked bodies, once counted
         self.early: dict[int, Gram] = {}
+        self.ledger = ledger
+
+
+class _Ledger:
+    """One source's partial memos (oldest first) and the bytes they hold."""
+
+    __slots__ = ("mids", "nbytes")
+
+    def __init__(self) -> None:
+        self.mids: dict[str, None] = {}
+        self.nbytes = 0
+
+
+class _View(Mapping):
+    """Read-only dict view of one field of the partial memos (hio's dicts)."""
+
+    def __init__(self, partials: dict[str, _Partial], field: str, counted: bool) -> None:
+        self._partials = partials
+        self._field = field
+        self._counted = counted  # only memos whose zeroth gram has arrived
+
+    def __getitem__(self, mid: str):
+        partial = self._partials[mid]
+        if self._counted and partial.count is None:
+            raise KeyError(mid)
+        return getattr(partial, self._field)
+
+    def __iter__(self):
+        if not self._counted:
+            return iter(self._partials)
+        return (mid for mid, p in self._partials.items() if p.count is not None)
+
+    def __len__(self) -> int:
+        if not self._counted:
+            return len(self._partials)
+        return sum(1 for p in self._partials.values() if p.count is not None)
+
+    def __contains__(self, mid) -> bool:
+        partial = self._partials.get(mid)
+        return partial is not None and (not self._counted or partial.count is not None)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
 
 
 class Reassembly:
-    """Partial memos keyed by mid, with hio's rxgs/sources/counts/vids views."""
+    """Partial memos keyed by mid, with hio's rxgs/sources/counts/vids as views."""
 
-    def __init__(
-        self,
-        limits: Limits,
-        stats: Stats,
-        *,
-        rxgs: dict | None = None,
-        sources: dict | None = None,
-        counts: dict | None = None,
-        vids: dict | None = None,
-    ) -> None:
+    def __init__(self, limits: Limits, stats: Stats) -> None:
         self.limits = limits
         self.stats = stats
-        self.rxgs: dict[str, dict[int, bytes]] = rxgs if rxgs is not None else {}
-        self.sources: dict = sources if sources is not None else {}
-        self.counts: dict[str, int] = counts if counts is not None else {}
-        self.vids: dict[str, str | None] = vids if vids is not None else {}
+        self._partials: dict[str, _Partial] = {}
+        self._ledgers: dict = {}
+        self.rxgs: Mapping[str, dict[int, bytes]] = _View(self._partials, "grams", True)
+        self.sources: Mapping = _View(self._partials, "src", False)
+        self.counts: Mapping[str, int] = _View(self._partials, "count", True)
+        self.vids: Mapping[str, str | None] = _View(self._partials, "vid", True)
         self.ready: dict[str, None] = {}
         self.done: dict[str, float | None] = {}
         self.nbytes = 0
-        self._partials: dict[str, _Partial] = {}
-        self._by_source: dict = {}
-        self._source_bytes: dict = {}
 
     # ---- queries -----------------------------------------------------
     def __len__(self) -> int:
@@ -108,10 +149,12 @@ class Reassembly:
 
     def held(self, mid: str) -> list[int]:
         """Gram numbers held for mid (checked and early), ascending."""
-        nums = set(self.rxgs.get(mid, ()))
         partial = self._partials.get(mid)
-        if partial is not None:
-            nums.update(partial.early)
+        if partial is None:
+            return []
+        nums = set(partial.early)
+        if partial.grams is not None:
+            nums.update(partial.grams)
         return sorted(nums)
 
     # ---- intake ------------------------------------------------------
@@ -124,110 +167,113 @@ class Reassembly:
         mid = gram.mid
         if mid in self.done:
             return "duplicate"
-        if gram.zeroth:
+        if gram.code in ZERO_CODES:
             return self._add_zeroth(gram, src, now, check)
-        if gram.num == 0:
+        num = gram.num
+        if num == 0:
             return "number"
-        count = self.counts.get(mid)
-        if count is None:
-            return self._add_early(gram, src, now)
-        partial = self._partials[mid]
-        reason = self._admit(partial, gram, count, self.vids[mid], check)
+        partial = self._partials.get(mid)
+        if partial is None or partial.count is None:
+            return self._add_early(partial, gram, src, now)
+        reason = self._admit(partial, gram, check)
         if reason is None:
-            self._keep(mid, partial, gram.num, gram.body)
-            self._check_complete(mid)
+            self._keep(mid, partial, num, gram.body)
         return reason
 
     def _add_zeroth(self, gram: Gram, src, now, check: Check) -> str | None:
         mid = gram.mid
-        held = self._partials.get(mid)
-        if mid in self.counts and not (gram.authed and held and held.code not in AUTH_CODES):
-            return "duplicate"
+        partial = self._partials.get(mid)
+        if partial is not None and partial.count is not None:
+            if not (gram.authed and partial.code not in AUTH_CODES):
+                return "duplicate"
         if gram.authed:
             reason = check(gram.vid, gram)
             if reason is not None:
                 return reason
-            if mid in self.counts:  # a verified zeroth supersedes an unsigned one
+            if partial is not None and partial.count is not None:
+                # a verified zeroth supersedes an unsigned one held for this mid
                 self.stats.drop("superseded")
                 self._remove(mid)
-        partial = self._partials.get(mid) or self._open(mid, src, now)
+                partial = None
+        if partial is None:
+            partial = self._open(mid, src, now)
         count = gram.count or 1  # hio sends count 0 for short binary memos
         partial.code = gram.code
-        self.counts[mid] = count
-        self.vids[mid] = gram.vid
-        self.rxgs[mid] = {}
+        partial.pair = Pairs[gram.code]
+        partial.count = count
+        partial.vid = gram.vid
+        partial.grams = {}
         self._keep(mid, partial, 0, gram.body)
         early, partial.early = partial.early, {}
         for num in sorted(early):
             held = early[num]
-            self._charge(mid, partial, -_cost(held))
-            if mid not in self._partials:
+            self._charge(partial, -_cost(held))
+            if self._partials.get(mid) is not partial:
                 break  # evicted while being filled: the bounds won
-            reason = self._admit(partial, held, count, gram.vid, check)
+            reason = self._admit(partial, held, check)
             if reason is None:
                 self._keep(mid, partial, num, held.body)
             else:
                 self.stats.drop(reason)
-        self._check_complete(mid)
         return None
 
-    def _add_early(self, gram: Gram, src, now) -> str | None:
-        mid = gram.mid
-        partial = self._partials.get(mid) or self._open(mid, src, now)
+    def _add_early(self, partial: _Partial | None, gram: Gram, src, now) -> str | None:
+        if partial is None:
+            partial = self._open(gram.mid, src, now)
         if gram.num in partial.early:
             return "duplicate"
         partial.early[gram.num] = gram
-        self._charge(mid, partial, _cost(gram))
+        self._charge(partial, _cost(gram))
         return None
 
-    def _admit(self, partial: _Partial, gram: Gram, count: int, vid, check: Check) -> str | None:
-        if gram.code != Pairs.get(partial.code or ""):
+    @staticmethod
+    def _admit(partial: _Partial, gram: Gram, check: Check) -> str | None:
+        if gram.code != partial.pair:
             return "mismatch"
-        if gram.num >= count:
+        if gram.num >= partial.count:  # type: ignore[operator]
             return "number"
-        if gram.num in self.rxgs[gram.mid]:
+        if gram.num in partial.grams:  # type: ignore[operator]
             return "duplicate"
-        if gram.authed:
-            return check(vid, gram)
+        if gram.sig is not None:
+            return check(partial.vid, gram)
         return None
 
     def _keep(self, mid: str, partial: _Partial, num: int, body: bytes) -> None:
-        grams = self.rxgs.get(mid)
-        if grams is not None:  # None when bounds evicted the memo meanwhile
-            grams[num] = body
-            self._charge(mid, partial, len(body) + GRAM_COST)
-
-    def _check_complete(self, mid: str) -> None:
-        grams = self.rxgs.get(mid)
-        if grams is not None and len(grams) >= self.counts[mid]:
+        grams = partial.grams
+        grams[num] = body  # type: ignore[index]
+        if len(grams) >= partial.count:  # type: ignore[arg-type]
             self.ready[mid] = None
+        self._charge(partial, len(body) + GRAM_COST)
 
     # ---- bounds ------------------------------------------------------
     def _open(self, mid: str, src, now) -> _Partial:
         lim = self.limits
-        while len(self._partials) >= lim.max_memos:
-            self._evict(next(iter(self._partials)))
-        mids = self._by_source.get(src)
-        while mids and len(mids) >= lim.max_memos_per_source:
-            self._evict(next(iter(mids)))
-            mids = self._by_source.get(src)
-        partial = _Partial(src, now)
-        self._partials[mid] = partial
-        self._by_source.setdefault(src, {})[mid] = None
-        self.sources[mid] = src
+        partials = self._partials
+        while len(partials) >= lim.max_memos:
+            self._evict(next(iter(partials)))
+        ledger = self._ledgers.get(src)
+        if ledger is None:
+            ledger = self._ledgers[src] = _Ledger()
+        else:
+            while len(ledger.mids) >= lim.max_memos_per_source:
+                self._evict(next(iter(ledger.mids)))
+            if not ledger.mids:  # eviction dropped the emptied ledger
+                ledger = self._ledgers[src] = _Ledger()
+        partial = partials[mid] = _Partial(src, now, ledger)
+        ledger.mids[mid] = None
         return partial
 
-    def _charge(self, mid: str, partial: _Partial, nbytes: int) -> None:
+    def _charge(self, partial: _Partial, nbytes: int) -> None:
         partial.nbytes += nbytes
+        ledger = partial.ledger
+        ledger.nbytes += nbytes
         self.nbytes += nbytes
-        src = partial.src
-        self._source_bytes[src] = self._source_bytes.get(src, 0) + nbytes
         if nbytes <= 0:
             return
         lim = self.limits
-        while self._source_bytes.get(src, 0) > lim.max_bytes_per_source:
-            self._evict(next(iter(self._by_source[src])))
-        while self.nbytes > lim.max_bytes:
+        while ledger.nbytes > lim.max_bytes_per_source and ledger.mids:
+            self._evict(next(iter(ledger.mids)))
+        while self.nbytes > lim.max_bytes and self._partials:
             self._evict(next(iter(self._partials)))
 
     def _evict(self, mid: str) -> None:
@@ -239,21 +285,11 @@ class Reassembly:
         if partial is None:
             return
         self.nbytes -= partial.nbytes
-        src = partial.src
-        left = self._source_bytes.get(src, 0) - partial.nbytes
-        mids = self._by_source.get(src)
-        if mids is not None:
-            mids.pop(mid, None)
-            if not mids:
-                del self._by_source[src]
-        if mids:
-            self._source_bytes[src] = left
-        else:
-            self._source_bytes.pop(src, None)
-        self.rxgs.pop(mid, None)
-        self.sources.pop(mid, None)
-        self.counts.pop(mid, None)
-        self.vids.pop(mid, None)
+        ledger = partial.ledger
+        ledger.nbytes -= partial.nbytes
+        del ledger.mids[mid]
+        if not ledger.mids and self._ledgers.get(partial.src) is ledger:
+            del self._ledgers[partial.src]
         self.ready.pop(mid, None)
 
     def expire(self, now: float | None) -> None:
@@ -261,18 +297,20 @@ class Reassembly:
         if now is None:
             return
         cutoff = now - self.limits.expiry
-        while self._partials:
-            mid, partial = next(iter(self._partials.items()))
+        partials = self._partials
+        while partials:
+            mid, partial = next(iter(partials.items()))
             if partial.born is None or partial.born > cutoff:
                 break
             self.stats.memos_expired += 1
             self._remove(mid)
         cutoff = now - self.limits.done_expiry
-        while self.done:
-            mid, when = next(iter(self.done.items()))
+        done = self.done
+        while done:
+            mid, when = next(iter(done.items()))
             if when is None or when > cutoff:
                 break
-            del self.done[mid]
+            del done[mid]
 
     # ---- completion ----------------------------------------------------
     def pop_ready(self) -> Iterator[str]:
@@ -282,13 +320,16 @@ class Reassembly:
             del self.ready[mid]
             yield mid
 
-    def finish(self, mid: str, now: float | None) -> None:
-        """Forget a memo's grams and remember its mid as completed."""
+    def take(self, mid: str, now: float | None) -> tuple[dict[int, bytes], int, object, str | None]:
+        """Remove a complete memo: (grams, count, src, vid); remember its mid as done."""
+        partial = self._partials[mid]
         self._remove(mid)
-        self.done.pop(mid, None)
-        self.done[mid] = now
-        while len(self.done) > self.limits.done_window:
-            del self.done[next(iter(self.done))]
+        done = self.done
+        done.pop(mid, None)
+        done[mid] = now
+        if len(done) > self.limits.done_window:
+            del done[next(iter(done))]
+        return partial.grams, partial.count, partial.src, partial.vid  # type: ignore[return-value]
 
 
 def _cost(gram: Gram) -> int:
