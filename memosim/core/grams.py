@@ -13,7 +13,9 @@ with a short reason tag, which the Memoer counts.
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +37,8 @@ BINARY_LEAD = 0o33  # top six bits of the decoded 'bAA?' (0x6c)
 _ZERO = ZERO_CODES
 _AUTH = AUTH_CODES
 _ACK = ACK_CODES
+# Base64 chars whose sextet has a zero top nibble (the pad bits after a 2-char code)
+_ZERO_TOP_NIBBLE = frozenset(b"ABCD")
 _DIGIT = [0] * 256  # Base64 digit values; validity is checked separately
 for _i, _c in enumerate(b64.ALPHABET):
     _DIGIT[_c] = _i
@@ -99,73 +103,89 @@ def wiff(gram: bytes) -> bool:
     raise GramError("encoding", f"lead sextet {lead:o}")
 
 
+def _layouts(curt: bool) -> dict[bytes, tuple[str, int, int, bool, int]]:
+    """code prefix -> (code, header size, signature size, has vid, kind)."""
+    out = {}
+    for code, (bz, nz, mz, vz, az) in Sizes.items():
+        hz = bz + nz + mz + vz
+        kind = 0 if code in _ZERO else 2 if code in _ACK else 1
+        if curt:
+            out[b64.decode(code.encode())] = (code, hz * 3 // 4, az * 3 // 4, bool(vz), kind)
+        else:
+            out[code.encode()] = (code, hz, az, bool(vz), kind)
+    return out
+
+
+_TEXT_LAYOUT = _layouts(False)
+_BINARY_LAYOUT = _layouts(True)
+_NECK_MID = re.compile(rb"[A-Za-z0-9_-]{4}0A[A-Za-z0-9_-]{22}")  # text bytes 4..32
+
+
 def parse(data: bytes) -> Gram:
     """Parse one datagram into a Gram. Raises GramError, never anything else."""
-    data = bytes(data)
-    curt = wiff(data)
-    if curt:
-        code = _BINARY_CODES.get(data[:3])
-    else:
-        code = _TEXT_CODES.get(data[:4])
-    if code is None:
-        raise GramError("code", repr(data[:4]))
-    bz, nz, mz, vz, az = Sizes[code]
-    hz = bz + nz + mz + vz  # header size, text
-    if curt:
-        hz = hz * 3 // 4
-        az = az * 3 // 4
-        if len(data) < hz + az:
-            raise GramError("short", f"{len(data)} bytes")
-        head = data[:hz]
-        neck = int.from_bytes(head[3:6], "big")
-        if head[6:8] != _MID_LEAD_BINARY:
-            raise GramError("mid")
-        mid = b64.encode(head[6:24]).decode()
+    if type(data) is not bytes:
+        data = bytes(data)
+    if not data:
+        raise GramError("empty")
+    lead = data[0] >> 2
+    n = len(data)
+    if lead == TEXT_LEAD:
+        lay = _TEXT_LAYOUT.get(data[:4])
+        if lay is None:
+            raise GramError("code", repr(data[:4]))
+        code, hz, az, has_vid, kind = lay
+        if n < hz + az:
+            raise GramError("short", f"{n} bytes")
+        if _NECK_MID.match(data, 4) is None:
+            bad_mid = b64.is_b64(data[4:8]) and data[8:10] != b"0A"
+            raise GramError("mid" if bad_mid else "header", "not a Base64 neck and mid")
+        d = _DIGIT
+        neck = (d[data[4]] << 18) | (d[data[5]] << 12) | (d[data[6]] << 6) | d[data[7]]
+        mid = data[8:32].decode()
         vid = None
-        if vz:
-            if head[24:25] not in _VID_LEAD_BINARY:
+        if has_vid:
+            raw_vid = data[32:76]
+            if raw_vid[:1] not in b"BDE" or not b64.is_b64(raw_vid):
                 raise GramError("vid")
-            vid = b64.encode(head[24:57]).decode()
+            vid = raw_vid.decode()
         sig = None
         if az:
-            qb2 = data[-az:]
+            qb64 = data[n - az:]
+            if qb64[:2] != b"0B" or not b64.is_b64(qb64):
+                raise GramError("sig")
+            sig = b64.decode(qb64)[2:]
+            if qb64[2] not in _ZERO_TOP_NIBBLE:  # pad bits of '0B' + raw must be zero
+                raise GramError("sig")
+    elif lead == BINARY_LEAD:
+        lay = _BINARY_LAYOUT.get(data[:3])
+        if lay is None:
+            raise GramError("code", repr(data[:4]))
+        code, hz, az, has_vid, kind = lay
+        if n < hz + az:
+            raise GramError("short", f"{n} bytes")
+        if data[6:8] != _MID_LEAD_BINARY:
+            raise GramError("mid")
+        neck = int.from_bytes(data[3:6], "big")
+        mid = b64.encode(data[6:24]).decode()
+        vid = None
+        if has_vid:
+            if data[24:25] not in _VID_LEAD_BINARY:
+                raise GramError("vid")
+            vid = b64.encode(data[24:57]).decode()
+        sig = None
+        if az:
+            qb2 = data[n - az:]
             if qb2[:2] != _SIG_LEAD_BINARY:
                 raise GramError("sig")
             sig = qb2[2:]
     else:
-        az_ = az
-        if len(data) < hz + az_:
-            raise GramError("short", f"{len(data)} bytes")
-        head = data[:hz]
-        if not b64.is_b64(head):
-            raise GramError("header", "non Base64 characters")
-        d = _DIGIT
-        neck = (d[head[4]] << 18) | (d[head[5]] << 12) | (d[head[6]] << 6) | d[head[7]]
-        if head[8:10] != b"0A":
-            raise GramError("mid")
-        mid = head[8:32].decode()
-        vid = None
-        if vz:
-            vid = head[32:76].decode()
-            if vid[0] not in b64.VID_CODES:
-                raise GramError("vid")
-        sig = None
-        if az_:
-            qb64 = data[-az_:]
-            if qb64[:2] != b"0B" or not b64.is_b64(qb64):
-                raise GramError("sig")
-            qb2 = b64.decode(qb64)
-            if qb2[:2] != _SIG_LEAD_BINARY:
-                raise GramError("sig")
-            sig = qb2[2:]
-    end = len(data) - az
+        raise GramError("encoding", f"lead sextet {lead:o}")
+    end = n - az
     body = data[hz:end]
     signed = data[:end] if az else None
-    if code in _ZERO:
-        return Gram(code, curt, mid, 0, neck, vid, body, sig, signed)
-    if code in _ACK:
-        return Gram(code, curt, mid, 0, neck, vid, body, sig, signed)
-    return Gram(code, curt, mid, neck, None, vid, body, sig, signed)
+    if kind == 1:
+        return Gram(code, lead == BINARY_LEAD, mid, neck, None, vid, body, sig, signed)
+    return Gram(code, lead == BINARY_LEAD, mid, 0, neck, vid, body, sig, signed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,10 +214,25 @@ def sizing(code: str, curt: bool, size: int) -> Sizing:
     return Sizing(zbz, nbz, min(MaxMemoSize, nbz * (MaxGramCount - 1) + zbz))
 
 
+_TEXT_NECKS = [b64.encode(i.to_bytes(3, "big")) for i in range(4096)]  # common counts
+
+
 def neck_bytes(value: int, curt: bool) -> bytes:
     """The 24-bit neck, as 3 bytes (binary) or 4 Base64 digits (text)."""
-    raw = value.to_bytes(3, "big")
-    return raw if curt else b64.encode(raw)
+    if curt:
+        return value.to_bytes(3, "big")
+    if value < 4096:
+        return _TEXT_NECKS[value]
+    return b64.encode(value.to_bytes(3, "big"))
+
+
+@functools.lru_cache(maxsize=64)
+def _codes_for(code: str, curt: bool) -> tuple[bytes, bytes, bool, bool]:
+    """(zeroth code bytes, later code bytes, carries vid, signed) as sent."""
+    zcode_b, ncode_b = code.encode(), Pairs[code].encode()
+    if curt:
+        zcode_b, ncode_b = b64.decode(zcode_b), b64.decode(ncode_b)
+    return zcode_b, ncode_b, bool(Sizes[code].vz), bool(Sizes[code].az)
 
 
 def split(
@@ -209,39 +244,37 @@ def split(
     mid: str,
     vid: str | None = None,
     sign: Callable[[bytes], bytes] | None = None,
+    lay: Sizing | None = None,
 ) -> list[bytes]:
     """Split memo bytes into grams. `sign(ser)` returns a raw 64-byte signature.
 
-    Callers validate length and vid first (see `Sizing.max_memo`); this is
-    the hot path, so it checks only what would otherwise corrupt output.
+    Callers validate length and vid first (see `Sizing.max_memo`) and may pass
+    the precomputed `lay`; this is the hot path, so it checks only what would
+    otherwise corrupt output.
     """
-    lay = sizing(code, curt, size)
-    ncode = Pairs[code]
-    zcode_b = code.encode()
-    ncode_b = ncode.encode()
+    if lay is None:
+        lay = sizing(code, curt, size)
+    zcode_b, ncode_b, has_vid, signed = _codes_for(code, curt)
     mid_b = mid.encode()
-    vid_b = vid.encode() if (vid and Sizes[code].vz) else b""
+    vid_b = vid.encode() if (vid and has_vid) else b""
     if curt:
-        zcode_b = b64.decode(zcode_b)
-        ncode_b = b64.decode(ncode_b)
         mid_b = b64.decode(mid_b)
         vid_b = b64.decode(vid_b) if vid_b else b""
-    signed = bool(Sizes[code].az)
     if signed and sign is None:
         raise ValueError(f"code {code} needs a signer")
-    count = lay.count(len(memo))
-    view = memoryview(memo)
+    mlen = len(memo)
     zbz = lay.zeroth_body
     nbz = lay.later_body
-    grams = []
-    head = zcode_b + neck_bytes(count, curt) + mid_b + vid_b
+    head = zcode_b + neck_bytes(lay.count(mlen), curt) + mid_b + vid_b
+    if mlen <= zbz and not signed:
+        return [head + memo]
+    view = memoryview(memo)
     gram = head + view[:zbz]
     if signed:
         gram += _sig_bytes(sign(gram), curt)  # type: ignore[misc]
-    grams.append(gram)
+    grams = [gram]
     start = zbz
     num = 1
-    mlen = len(memo)
     while start < mlen:
         gram = b"".join((ncode_b, neck_bytes(num, curt), mid_b, view[start : start + nbz]))
         if signed:

@@ -564,7 +564,10 @@ class Memoer(Tymee):
 
     def makeMID(self) -> str:
         """A new memo id from .midder (seeded in simulation, never uuid1)."""
-        return b64.mid_from_raw(self.midder())
+        raw = self.midder()
+        if len(raw) != 16:
+            raise MemoerError(f"midder must give 16 bytes, gave {len(raw)}")
+        return "0A" + b64.encode(b"\0\0" + raw)[2:].decode()
 
     def rend(self, memo: Memo, vid: str | None = None) -> list[bytes]:
         """Split memo into grams with headers (signed when the code says so)."""
@@ -581,7 +584,7 @@ class Memoer(Tymee):
             vid = None
         return grams.split(
             data, code=code, curt=self._curt, size=self._size, mid=self.makeMID(),
-            vid=vid, sign=signer,
+            vid=vid, sign=signer, lay=self._sizing,
         )
 
     def _serviceOneTxMemo(self) -> None:
@@ -629,7 +632,6 @@ class Memoer(Tymee):
             if not self.txgs:
                 return False
             gram, dst = self.txgs.popleft()
-            gram = bytearray(gram)
         try:
             cnt = self.send(gram, dst, echoic=echoic)
         except OSError as ex:
@@ -639,14 +641,20 @@ class Memoer(Tymee):
             logger.info("%s send to %s failed: %s", self.name, dst, ex)
             self.txbs = (bytearray(), None)
             return True
-        if cnt:
-            self.stats.grams_sent += 1
-            self.stats.bytes_sent += cnt
-            del gram[:cnt]
-            if not gram:
-                dst = None
+        stats = self.stats
+        if cnt >= len(gram):  # all sent: the usual case for datagrams
+            stats.grams_sent += 1
+            stats.bytes_sent += cnt
+            if self.txbs[1] is not None:
+                self.txbs = (bytearray(), None)
+            return True
+        if cnt:  # partly sent: keep the rest in txbs to retry, as hio does
+            stats.bytes_sent += cnt
+            gram = bytearray(gram[cnt:])
+        elif not isinstance(gram, bytearray):
+            gram = bytearray(gram)
         self.txbs = (gram, dst)
-        return dst is None
+        return False
 
     def serviceTxGramsOnce(self, *, echoic: bool = False) -> None:
         if self.opened and (self.txgs or self.txbs[1] is not None):
