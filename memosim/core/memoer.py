@@ -410,10 +410,11 @@ class Memoer(Tymee):
         reason = self._rx.add(parsed, src, self.now, self._check)
         if reason is not None:
             self._dropped(reason, src, parsed.mid)
-        self._absorbed(parsed, src, reason)
+        if parsed.code in codes.SURE_CODES:
+            self._absorbed(parsed, src, reason)
 
     def _absorbed(self, gram: grams.Gram, src, reason: str | None) -> None:
-        """Hook after a memo gram was taken (reason None) or dropped.
+        """Hook after a Sure gram was taken (reason None) or dropped.
 
         Sure grams that were kept, or are duplicates (the sender missed an
         ack), schedule an ack of their memo.
@@ -467,9 +468,14 @@ class Memoer(Tymee):
 
     def serviceReceives(self, *, echoic: bool = False) -> None:
         """Take datagrams until none wait (bounded by RX_BURST per call)."""
+        receive, absorb = self.receive, self.absorb
         for _ in range(RX_BURST):
-            if not (self.opened and self._serviceOneReceived(echoic=echoic)):
+            if not self.opened:
                 break
+            gram, src = receive(echoic=echoic)
+            if not gram:
+                break
+            absorb(gram, src)
 
     def fuse(self, grams: Mapping[int, bytes], cnt: int) -> Memo | None:
         """Join cnt gram bodies in number order; None while any is missing."""
