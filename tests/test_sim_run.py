@@ -138,3 +138,15 @@ if __name__ == "__main__":
     print(json.dumps({name: {d: outcome(name, d) for d in ("PeerMemoerDoer",
                                                           "SafePeerMemoerDoer")}
                       for name in sorted(IMPAIRMENTS)}, indent=1))
+
+
+def test_work_queued_at_a_pass_instant_goes_out_in_that_pass():
+    # Clean zero-delay link, memos queued on the tock grid: each is sent in the
+    # pass at its queue instant, lands at once, and is taken by the receiver at
+    # the next grid point, so every latency is exactly one tock.
+    spec = scenario_for("clean").to_dict()
+    spec["scenario"]["tock_s"] = 0.01
+    spec["workload"][0]["interval_s"] = 0.05
+    run = run_sim(parse_scenario(spec, "<grid>"), "PeerMemoerDoer", 7)
+    latencies = {row["latency_s"] for row in run.rows}
+    assert latencies == {0.01}

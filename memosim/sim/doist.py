@@ -53,6 +53,10 @@ class SimDoist(Doist):
 
         return arrived
 
+    # Passes run at k * tock while deeds are rescheduled at tyme + tock; the two
+    # floats can differ in the last bit, which must not skip a due deed.
+    _slack = _EPS
+
     # tyme is the environment's clock: setting it is a no-op, ticking too.
     @property
     def tyme(self) -> float:

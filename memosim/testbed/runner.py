@@ -147,6 +147,20 @@ def run_scenario(scenario: Scenario, *, backend: str = "sim", seed: int | None =
     return ScenarioResult(scenario.name, seed, backend, runs)
 
 
+def at_first(env: simpy.Environment, delay: float) -> simpy.Event:
+    """A timeout that fires before every normal event due at the same instant.
+
+    The workload must queue a memo before a Doist pass due at that instant
+    runs, as the udp backend's workload doer runs first in each pass; plain
+    timeouts would order them by when each was scheduled instead.
+    """
+    event = simpy.Event(env)
+    event._ok = True
+    event._value = None
+    env.schedule(event, simpy.core.URGENT, delay)
+    return event
+
+
 def build_network(scenario: Scenario, env: simpy.Environment, seed: int,
                   trace: Trace | None) -> Network:
     """The scenario's links and partitions on a Network whose hosts are peer names."""
@@ -183,7 +197,7 @@ def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = Fa
     def workload():
         for when, key, memo in plan:
             if when > env.now:
-                yield env.timeout(when - env.now)
+                yield at_first(env, when - env.now)
             peers[key.src].memoit(memo, peers[key.dst].ha)
             recorder.sent(key, memo, env.now)
             doist.kick(peers[key.src])
