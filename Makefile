@@ -17,6 +17,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check memosim tests benchmarks
+	$(VENV)/bin/mypy
 
 test: lint
 	$(PY) -m pytest -q

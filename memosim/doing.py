@@ -361,7 +361,8 @@ class Doist(Tymist):
             dog, _, doer = deeds.pop()
             if dog is None:
                 continue
-            _set_done(doer, dog.close())  # close() returns a value only on 3.13+
+            # close() returns the generator's value only on Python 3.13+
+            _set_done(doer, dog.close())  # type: ignore[func-returns-value]
 
     def extend(self, doers: Iterable[Any]) -> None:
         """Add and enter doers while running; they first run on the next pass."""

@@ -17,7 +17,7 @@ from .doing import Doer
 from .udp import UDP_IPV6_MAX_SAFE_PAYLOAD, Peer
 
 
-class PeerMemoer(Peer, Memoer):
+class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/close win, as in hio
     """Memogram transport on a non-blocking UDP socket (hio's PeerMemoer).
 
     When not wound onto a Tymist its housekeeping (partial-memo expiry) uses

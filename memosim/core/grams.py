@@ -121,7 +121,7 @@ _BINARY_LAYOUT = _layouts(True)
 _NECK_MID = re.compile(rb"[A-Za-z0-9_-]{4}0A[A-Za-z0-9_-]{22}")  # text bytes 4..32
 
 
-def parse(data: bytes) -> Gram:
+def parse(data: bytes | bytearray) -> Gram:
     """Parse one datagram into a Gram. Raises GramError, never anything else."""
     if type(data) is not bytes:
         data = bytes(data)

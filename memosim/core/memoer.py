@@ -178,10 +178,8 @@ class Memoer(Tymee):
             self.opened = False
         if not hasattr(self, "bc"):
             self.bc = bc
-        if not hasattr(self, "bs"):
-            self.bs = bs
-        if self.bs is None:
-            self.bs = self.BufSize
+        if getattr(self, "bs", None) is None:  # a transport mixin may have set it
+            self.bs: int = bs if bs is not None else self.BufSize
         self._echoic = bool(echoic)
         self._keep: Mapping[str, Keyage] = keep if keep is not None else {}
         self.vid = vid or None
@@ -193,19 +191,19 @@ class Memoer(Tymee):
 
     # ---- hio's state views -------------------------------------------
     @property
-    def rxgs(self) -> dict:
+    def rxgs(self) -> Mapping:
         return self._rx.rxgs
 
     @property
-    def sources(self) -> dict:
+    def sources(self) -> Mapping:
         return self._rx.sources
 
     @property
-    def counts(self) -> dict:
+    def counts(self) -> Mapping:
         return self._rx.counts
 
     @property
-    def vids(self) -> dict:
+    def vids(self) -> Mapping:
         return self._rx.vids
 
     # ---- configuration properties --------------------------------------
@@ -448,6 +446,8 @@ class Memoer(Tymee):
         """Drop reason for a signed gram that does not verify, else None."""
         if not vid:
             return "no-vid"
+        if gram.sig is None or gram.signed is None:
+            return "signature"
         return self._verifier.check(self._keep, vid, gram.sig, gram.signed)
 
     def _dropped(self, reason: str, src, detail: str = "") -> None:

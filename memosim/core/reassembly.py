@@ -241,7 +241,7 @@ class Reassembly:
     def _keep(self, mid: str, partial: _Partial, num: int, body: bytes) -> None:
         grams = partial.grams
         grams[num] = body  # type: ignore[index]
-        if len(grams) >= partial.count:  # type: ignore[arg-type]
+        if len(grams) >= partial.count:  # type: ignore[arg-type, operator]
             self.ready[mid] = None
         self._charge(partial, len(body) + GRAM_COST)
 

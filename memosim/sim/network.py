@@ -179,6 +179,7 @@ class Link:
         if due == self.tail:
             self.tail = -1.0  # a datagram sent now at zero delay needs a new event
         fifo, arrive = self.fifo, self.network._arrive
+        assert fifo is not None  # only FIFO links schedule this callback
         for _ in range(len(fifo)):
             if fifo[0][0] > due:
                 break
@@ -377,7 +378,7 @@ class Network:
         if link.simple:  # constant delay, nothing else: straight in flight
             arrival = now + link.base
             self._inflight += 1
-            link.fifo.append((arrival, link, data, src, dst, counters, False, h))
+            link.fifo.append((arrival, link, data, src, dst, counters, False, h))  # type: ignore[union-attr]
             if arrival != link.tail:
                 link.tail = arrival
                 Timeout(env, link.base, arrival).callbacks.append(link.drain)

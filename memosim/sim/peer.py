@@ -13,7 +13,7 @@ from ..udp import UDP_IPV6_MAX_SAFE_PAYLOAD
 from .endpoint import SimPeer
 
 
-class SimPeerMemoer(SimPeer, Memoer):
+class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's send wins, as in hio
     """PeerMemoer on a memosim.sim Network.
 
     streams: a memosim.sim.Streams; memo ids come from its

@@ -200,7 +200,7 @@ def sweep_metric(rows: Sequence[dict], params: Sequence[str], metric: str, *,
         ax.set_ylim(min(0.0, ax.get_ylim()[0]), 1.05)
     else:
         ax.set_ylim(bottom=0)
-    n = sorted({r.get("n") for r in rows if r.get("n") is not None})
+    n = sorted({int(r["n"]) for r in rows if r.get("n") is not None})
     seeds = f"{n[0]} seed{'s' if n[0] != 1 else ''}" if len(n) == 1 else "seeds vary"
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=8)

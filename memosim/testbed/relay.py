@@ -166,7 +166,7 @@ class Relay:
                     # S[shown@seen_by] talks with seen_by's real socket: its family
                     self._bind(shown, seen_by, self.hosts[seen_by])
             for name, addr in self.members.items():
-                ep = self.network.endpoint(tuple(addr))  # unbounded: the real socket bounds
+                ep = self.network.endpoint((addr[0], addr[1]))  # unbounded: the real socket bounds
                 ep.on_arrival = self._landing(name)
                 self.endpoints[name] = ep
         except BaseException:

@@ -204,7 +204,7 @@ def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = Fa
 
     env.process(workload())
     doer_cls = DOER_CLASSES[doer]
-    doers = [doer_cls(peer=peer) for peer in peers.values()]
+    doers: list[Doer] = [doer_cls(peer=peer) for peer in peers.values()]
     doers.append(Collector(list(peers.values()), recorder, lambda: env.now))
     doist.do(doers=doers, limit=scenario.duration_s)
     stats = {name: peer.stats.as_dict() for name, peer in peers.items()}
