@@ -7,19 +7,40 @@ due, a workload queued a memo (`kick`), or a peer is still busy. Passes stay
 on the tock grid (k * tock), so a peer sees its work no sooner than a real
 Doist polling at that tock would show it, and idle stretches cost no wall
 time. Everything is driven by SimPy events, so runs repeat exactly.
+
+Within a pass only the doers of peers with work run (and every doer that is
+not bound to a watched peer, on its retyme as in Doist), in the doers' own
+order, so a pass costs O(active peers) rather than O(all peers). Servicing
+an idle peer would change nothing, so the outcome is the same.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
 import simpy
 
-from ..doing import Doist
+from ..doing import Deed, Doist, _set_done
 
 _EPS = 1e-9
+
+
+class _Slot:
+    """One running doer: its dog, next retyme and, if bound, its peer's key."""
+
+    __slots__ = ("dog", "retyme", "doer", "key", "index", "alive")
+
+    def __init__(self, dog, retyme: float, doer, key: int | None, index: int) -> None:
+        self.dog = dog
+        self.retyme = retyme
+        self.doer = doer
+        self.key = key
+        self.index = index
+        self.alive = True
 
 
 class SimDoist(Doist):
@@ -28,19 +49,27 @@ class SimDoist(Doist):
     peers: the Memoers whose doers this Doist runs (for busy/get_timer/arrival).
     """
 
+    # Passes run at k * tock while deeds are rescheduled at tyme + tock; the two
+    # floats can differ in the last bit, which must not skip a due deed.
+    _slack = _EPS
+
     def __init__(self, env: simpy.Environment, *, peers: Iterable[Any] = (), **kwa) -> None:
         self.env = env
+        self._slots: list[_Slot] = []
         super().__init__(**kwa)
         self.peers = list(peers)
         self._kick: simpy.Event | None = None
         self.passes = 0
-        # Per-peer state so a pass costs O(active peers), not O(all peers):
-        # peers with work now (arrival, kick, still busy), and each peer's
-        # next timer as of its last service (it changes only when serviced).
+        # Per-peer state: peers with work now (arrival, kick, still busy), each
+        # peer's next timer as of its last service (it changes only when it is
+        # serviced) and a heap of those timers (stale entries skipped lazily).
         self._index = {id(p): p for p in self.peers}
         self._dirty: set[int] = set(self._index)
         self._timers: dict[int, float] = {}
+        self._heap: list[tuple[float, int]] = []
         self._serviced: list = []
+        self._by_key: dict[int, list[_Slot]] = {}
+        self._free: list[_Slot] = []  # slots of doers bound to no watched peer
         for peer in self.peers:
             peer.on_arrival = self._arrived(peer)
 
@@ -52,10 +81,6 @@ class SimDoist(Doist):
             self._wake_now()
 
         return arrived
-
-    # Passes run at k * tock while deeds are rescheduled at tyme + tock; the two
-    # floats can differ in the last bit, which must not skip a due deed.
-    _slack = _EPS
 
     # tyme is the environment's clock: setting it is a no-op, ticking too.
     @property
@@ -77,19 +102,115 @@ class SimDoist(Doist):
 
         return tymth
 
-    def _ready(self, doer) -> bool:
-        """Skip a doer whose peer is idle: nothing landed, nothing queued, no
-        timer due. Servicing such a peer changes nothing, so skipping it
-        changes no outcome, only the wall time spent."""
-        peer = getattr(doer, "peer", None)
-        key = id(peer)
-        if key not in self._index:
-            return True
-        timer = self._timers.get(key)
-        if key in self._dirty or (timer is not None and timer <= self.env.now + _EPS):
-            self._serviced.append(peer)
-            return True
-        return False
+    # ---- deeds as ordered slots -------------------------------------------
+    @property
+    def deeds(self) -> deque[Deed]:
+        """The running deeds in order, as Doist keeps them (built on demand)."""
+        return deque(Deed(s.dog, s.retyme, s.doer) for s in self._slots if s.alive)
+
+    @deeds.setter
+    def deeds(self, deeds: deque[Deed]) -> None:
+        self._slots = []
+        self._add(deeds)
+
+    def _add(self, deeds: Iterable[Deed]) -> None:
+        index = getattr(self, "_index", {})
+        for dog, retyme, doer in deeds:
+            key = id(getattr(doer, "peer", None))
+            self._slots.append(_Slot(dog, float(retyme or 0.0), doer, key if key in index else None,
+                                     len(self._slots)))
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self._slots = [s for s in self._slots if s.alive]
+        by_key: dict[int, list[_Slot]] = {}
+        free = []
+        for i, slot in enumerate(self._slots):
+            slot.index = i
+            if slot.key is None:
+                free.append(slot)
+            else:
+                by_key.setdefault(slot.key, []).append(slot)
+        self._by_key, self._free = by_key, free
+
+    def enter(self, doers=None, *, temp=None) -> deque[Deed]:
+        deeds = super().enter(self.doers if doers is None else doers, temp=temp)
+        if doers is None:
+            self._slots = []
+            self._add(deeds)
+        return deeds
+
+    def extend(self, doers: Iterable[Any]) -> None:
+        fresh = [doer for doer in doers if doer not in self.doers]
+        deeds = self.enter(doers=fresh)
+        self.doers.extend(fresh)
+        self._add(deeds)
+
+    def remove(self, doers: Iterable[Any]) -> None:
+        gone = [doer for doer in doers if doer in self.doers]
+        closing = deque(Deed(s.dog, s.retyme, s.doer) for s in self._slots
+                        if s.alive and s.doer in gone)
+        for slot in self._slots:
+            if slot.doer in gone:
+                slot.alive = False
+        self._reindex()
+        for doer in gone:
+            self.doers.remove(doer)
+        super().exit(deeds=closing)
+
+    def exit(self, deeds: deque[Deed] | None = None) -> None:
+        if deeds is not None:
+            super().exit(deeds)
+            return
+        remaining = self.deeds
+        self._slots = []
+        self._reindex()
+        super().exit(remaining)
+
+    def recur(self, deeds: deque[Deed] | None = None) -> None:
+        """One pass over the doers with work, in order; reads only env.now."""
+        if deeds is not None:
+            super().recur(deeds)
+            return
+        now = self.env.now
+        due = now + self._slack
+        self._take_due_timers(due)
+        by_key = self._by_key
+        run = list(self._free)
+        for key in self._dirty:
+            run.extend(by_key.get(key, ()))
+        run.sort(key=lambda s: s.index)
+        tock = self.tock
+        died = False
+        for slot in run:
+            if slot.retyme > due:
+                continue
+            if slot.key is not None:
+                self._serviced.append(self._index[slot.key])
+            try:
+                yielded = slot.dog.send(now)
+            except StopIteration as ex:
+                _set_done(slot.doer, ex.value)
+                slot.alive = False
+                died = True
+                continue
+            slot.retyme = now + tock if not yielded else slot.retyme + yielded
+        if died:
+            self._reindex()
+
+    def _take_due_timers(self, due: float) -> None:
+        """Peers whose timer has come have work: mark them dirty."""
+        heap, timers, dirty = self._heap, self._timers, self._dirty
+        while heap and heap[0][0] <= due:
+            when, key = heapq.heappop(heap)
+            if timers.get(key) == when:
+                dirty.add(key)
+
+    def _next_timer(self) -> float | None:
+        heap, timers = self._heap, self._timers
+        while heap and timers.get(heap[0][1]) != heap[0][0]:
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def kick(self, peer=None) -> None:
         """New work was queued (on `peer`, or anywhere): pass at the next tock."""
@@ -105,7 +226,7 @@ class SimDoist(Doist):
 
     def _after_pass(self) -> None:
         """Refresh the state of the peers this pass serviced."""
-        dirty, timers = self._dirty, self._timers
+        dirty, timers, heap = self._dirty, self._timers, self._heap
         for peer in self._serviced:
             key = id(peer)
             if peer.busy():
@@ -115,9 +236,13 @@ class SimDoist(Doist):
             timer = peer.get_timer()
             if timer is None:
                 timers.pop(key, None)
-            else:
+            else:  # pushed even when unchanged: a due entry was popped this pass
                 timers[key] = timer
+                heapq.heappush(heap, (timer, key))
         self._serviced = []
+        if len(heap) > 4 * len(timers) + 64:  # drop stale entries now and then
+            self._heap = [(t, k) for k, t in timers.items()]
+            heapq.heapify(self._heap)
 
     def _grid(self, when: float) -> float:
         """First tock-grid time at or after `when`."""
@@ -137,7 +262,7 @@ class SimDoist(Doist):
             while True:
                 self.recur()
                 self.passes += 1
-                if not self.deeds:
+                if not self._slots:
                     self.done = True
                     return
                 self._after_pass()
@@ -147,8 +272,9 @@ class SimDoist(Doist):
                     continue
                 self._kick = env.event()
                 waits = [self._kick]
-                if self._timers:
-                    waits.append(env.timeout(max(min(self._timers.values()) - now, 0.0)))
+                nxt = self._next_timer()
+                if nxt is not None:
+                    waits.append(env.timeout(max(nxt - now, 0.0)))
                 yield env.any_of(waits)
                 self._kick = None
                 wake = self._grid(env.now)

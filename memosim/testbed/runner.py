@@ -24,7 +24,7 @@ from ..sim import Network, Streams, Trace
 from ..sim.doist import SimDoist
 from ..sim.peer import SimPeerMemoer
 from .metrics import Recorder, memo_rows, summarize
-from .scenario import Scenario
+from .scenario import ALL, Scenario
 from .workload import MemoKey, make_memo
 
 BACKENDS = ("sim", "udp")
@@ -163,10 +163,17 @@ def at_first(env: simpy.Environment, delay: float) -> simpy.Event:
 
 def build_network(scenario: Scenario, env: simpy.Environment, seed: int,
                   trace: Trace | None) -> Network:
-    """The scenario's links and partitions on a Network whose hosts are peer names."""
-    net = Network(env, seed, trace=trace)
+    """The scenario's links and partitions on a Network whose hosts are peer names.
+
+    A '"*" -> "*"' link becomes the network's default, made per pair on first
+    use (same named streams, so the same draws): with n peers, building its
+    n * (n - 1) links up front would cost more than running the traffic.
+    """
+    wild = next((k for k in scenario.links if k.src == ALL and k.dst == ALL), None)
+    net = Network(env, seed, trace=trace, default=None if wild is None else wild.config)
     for (src, dst), link in scenario.routes.items():
-        net.add_link(src, dst, link.config)
+        if link is not wild:
+            net.add_link(src, dst, link.config)
     for part in scenario.partitions:
         net.partition(part.peers, part.start_s, math.inf if part.end_s is None else part.end_s)
     return net
