@@ -13,6 +13,7 @@ with a short reason tag, which the Memoer counts.
 
 from __future__ import annotations
 
+import base64
 import functools
 import math
 import re
@@ -235,6 +236,12 @@ def _codes_for(code: str, curt: bool) -> tuple[bytes, bytes, bool, bool]:
     return zcode_b, ncode_b, bool(Sizes[code].vz), bool(Sizes[code].az)
 
 
+@functools.lru_cache(maxsize=256)
+def _binary_vid(vid: bytes) -> bytes:
+    """Binary form of a signer's vid (a peer signs with few vids, often)."""
+    return b64.decode(vid)
+
+
 def split(
     memo: bytes,
     *,
@@ -258,8 +265,8 @@ def split(
     mid_b = mid.encode()
     vid_b = vid.encode() if (vid and has_vid) else b""
     if curt:
-        mid_b = b64.decode(mid_b)
-        vid_b = b64.decode(vid_b) if vid_b else b""
+        mid_b = base64.urlsafe_b64decode(mid_b)  # the caller made it: no need to police it
+        vid_b = _binary_vid(vid_b) if vid_b else b""
     if signed and sign is None:
         raise ValueError(f"code {code} needs a signer")
     mlen = len(memo)
