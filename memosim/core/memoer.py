@@ -417,7 +417,7 @@ class Memoer(Tymee):
         Sure grams that were kept, or are duplicates (the sender missed an
         ack), schedule an ack of their memo.
         """
-        if gram.code in codes.SureDex and (reason is None or reason == "duplicate"):
+        if reason is None or reason == "duplicate":
             self._acker.note(gram, self.now, kept=reason is None)
 
     def _absorbAck(self, gram: grams.Gram, src) -> None:
