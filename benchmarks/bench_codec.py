@@ -8,7 +8,12 @@ memosim runs in this process. Signed cases are also compared with the bare
 PyNaCl sign+verify rate for the same gram size, the ceiling any signed
 memogram codec can reach.
 
-    .venv/bin/python benchmarks/bench_codec.py [--seconds 1.5] [--no-hio]
+    .venv/bin/python benchmarks/bench_codec.py [--rounds 12] [--seconds 0.25] [--no-hio]
+
+Each round runs every case on memosim and, right after, on hio (and, for
+signed cases, bare PyNaCl), in short slices, so both sides sample the same
+states of a shared machine whose speed drifts; the best run of each side is
+compared.
 """
 
 from __future__ import annotations
@@ -86,16 +91,32 @@ def nacl_sign_verify_rate(gram_size: int, seconds: float) -> float:
     return count / (time.perf_counter() - t0)
 
 
-def run_hio(seconds: float, size: int) -> dict:
-    from tests.interop.hiovenv import ensure_hio_venv
+class HioServer:
+    """hio's driver kept running in its own venv, timing one case per request."""
 
-    python = ensure_hio_venv()
-    out = subprocess.run(
-        [str(python), str(ROOT / "benchmarks" / "hio_bench_driver.py"),
-         "--seconds", str(seconds), "--size", str(size)],
-        check=True, capture_output=True, text=True, timeout=600,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    def __init__(self, size: int) -> None:
+        from tests.interop.hiovenv import ensure_hio_venv
+
+        python = ensure_hio_venv()
+        self.proc = subprocess.Popen(
+            [str(python), str(ROOT / "benchmarks" / "hio_bench_driver.py"), "--serve",
+             "--size", str(size)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+
+    def run(self, name: str, seconds: float) -> dict:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{name} {seconds}\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"hio driver died running {name}")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=60)
 
 
 def _keep_best(table: dict, name: str, result: dict) -> None:
@@ -103,47 +124,78 @@ def _keep_best(table: dict, name: str, result: dict) -> None:
         table[name] = result
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seconds", type=float, default=1.5, help="timed seconds per case")
+    ap.add_argument("--seconds", type=float, default=0.25, help="timed seconds per case and run")
     ap.add_argument("--size", type=int, default=SIZE, help="gram size")
     ap.add_argument("--no-hio", action="store_true", help="skip the hio side")
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="interleaved rounds; the best of each is kept (shared machines are noisy)")
+    ap.add_argument("--rounds", type=int, default=12,
+                    help="rounds; in each, every case runs on memosim then at once on hio")
+    ap.add_argument("--case", action="append", choices=sorted(CASES),
+                    help="run only this case (repeatable)")
     ap.add_argument("--json", type=Path, help="also write all figures to this file")
     args = ap.parse_args(argv)
 
+    names = args.case or list(CASES)
     ours: dict = {}
     theirs: dict = {}
     nacl: dict = {}
-    for _ in range(max(1, args.rounds)):
-        for name, spec in CASES.items():
-            _keep_best(ours, name, run_memosim_case(name, *spec, args.size, args.seconds))
-            if spec[1] == "bAAC":  # baseline at the same mean gram size, measured right after
-                rate = nacl_sign_verify_rate(ours[name]["mean_gram_bytes"], args.seconds)
-                nacl[name] = max(nacl.get(name, 0.0), rate)
-        if not args.no_hio:
-            for name, result in run_hio(args.seconds, args.size).items():
-                _keep_best(theirs, name, result)
+    ratios: dict[str, list[float]] = {name: [] for name in names}  # paired x hio
+    shares: dict[str, list[float]] = {name: [] for name in names}  # paired share of nacl
+    hio = None if args.no_hio else HioServer(args.size)
+    try:
+        for _ in range(max(1, args.rounds)):
+            for name in names:
+                spec = CASES[name]
+                mine = run_memosim_case(name, *spec, args.size, args.seconds)
+                _keep_best(ours, name, mine)
+                if hio is not None:
+                    other = hio.run(name, args.seconds)
+                    _keep_best(theirs, name, other)
+                    ratios[name].append(mine["grams_per_s"] / other["grams_per_s"])
+                if spec[1] == "bAAC":  # baseline at the same mean gram size, measured right after
+                    rate = nacl_sign_verify_rate(mine["mean_gram_bytes"], args.seconds)
+                    nacl[name] = max(nacl.get(name, 0.0), rate)
+                    shares[name].append(mine["grams_per_s"] / rate)
+    finally:
+        if hio is not None:
+            hio.close()
 
-    print(f"codec benchmark, gram size {args.size}, {args.seconds:g} s per case, "
-          f"best of {max(1, args.rounds)} interleaved rounds")
-    print("% nacl: signed grams/s over bare PyNaCl sign+verify at the same gram size")
+    print(f"codec benchmark, gram size {args.size}, {max(1, args.rounds)} rounds of "
+          f"{args.seconds:g} s per case and side")
+    print("Every round runs each case on memosim, then on hio (and bare PyNaCl sign+verify at")
+    print("the same gram size for signed cases), so both sides sample the same machine states.")
+    print("g/s: best run of each side; x hio and % nacl: ratio of those bests, then in brackets")
+    print("the median of the back-to-back ratios (noisier; a check on the first).")
     head = (f"{'case':<20}{'memosim g/s':>13}{'MB/s':>8}{'hio g/s':>12}{'MB/s':>8}"
-            f"{'x hio':>8}{'% nacl':>8}")
+            f"{'x hio':>15}{'% nacl':>14}")
     print(head)
     print("-" * len(head))
     for name, mine in ours.items():
-        hio = theirs.get(name)
-        ratio = f"{mine['grams_per_s'] / hio['grams_per_s']:.2f}" if hio else "-"
-        hio_g = f"{hio['grams_per_s']:,.0f}" if hio else "-"
-        hio_mb = f"{hio['mb_per_s']:.2f}" if hio else "-"
-        pct = f"{100 * mine['grams_per_s'] / nacl[name]:.0f}%" if name in nacl else ""
+        other = theirs.get(name)
+        hio_g = f"{other['grams_per_s']:,.0f}" if other else "-"
+        hio_mb = f"{other['mb_per_s']:.2f}" if other else "-"
+        ratio = "-"
+        if other:
+            ratio = f"{mine['grams_per_s'] / other['grams_per_s']:.2f} ({_median(ratios[name]):.2f})"
+        pct = ""
+        if name in nacl:
+            pct = (f"{100 * mine['grams_per_s'] / nacl[name]:.0f}% "
+                   f"({100 * _median(shares[name]):.0f}%)")
         print(f"{name:<20}{mine['grams_per_s']:>13,.0f}{mine['mb_per_s']:>8.2f}"
-              f"{hio_g:>12}{hio_mb:>8}{ratio:>8}{pct:>8}")
+              f"{hio_g:>12}{hio_mb:>8}{ratio:>15}{pct:>14}")
     if args.json:
-        args.json.write_text(json.dumps({"memosim": ours, "hio": theirs, "nacl": nacl},
-                                        indent=2))
+        args.json.write_text(json.dumps({
+            "memosim": ours, "hio": theirs, "nacl": nacl,
+            "x_hio": {k: v for k, v in ratios.items() if v},
+            "share_of_nacl": {k: v for k, v in shares.items() if v},
+        }, indent=2))
     return 0
 
 

@@ -141,7 +141,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--size", type=int, default=SIZE, help="gram size")
     ap.add_argument("--case", action="append", choices=sorted(CASES),
                     help="run only this case (repeatable)")
+    ap.add_argument("--serve", action="store_true",
+                    help="read 'case seconds' lines on stdin, answer each with a JSON line")
     args = ap.parse_args(argv)
+
+    if args.serve:  # paired runs: the caller times its own case right before each
+        for line in sys.stdin:
+            name, seconds = line.split()
+            length, code, curt = CASES[name]
+            result = run_case(name, length, code, curt, args.size, float(seconds))
+            sys.stdout.write(json.dumps(result) + "\n")
+            sys.stdout.flush()
+        return 0
 
     results = {}
     for name in args.case or list(CASES):

@@ -59,7 +59,7 @@ from __future__ import annotations
 import heapq
 import itertools
 from bisect import bisect_right
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -211,8 +211,10 @@ class Acker:
         self.max_pending = max(1, int(max_pending))
         self.max_pending_per_source = max(1, int(max_pending_per_source))
         self.max_done = max(1, int(max_done))
-        self.pending: dict[str, _AckRec] = {}
-        self.done: dict[str, _AckRec] = {}
+        # FIFO tables: OrderedDict finds its oldest entry in O(1); a dict must
+        # skip every slot freed at its front, which a long run makes slow
+        self.pending: OrderedDict[str, _AckRec] = OrderedDict()
+        self.done: OrderedDict[str, _AckRec] = OrderedDict()
         self._by_source: dict = {}
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
@@ -440,7 +442,7 @@ class Flights:
         self.min_rto = float(min_rto)
         self.max_rto = float(max_rto)
         self.max_flights = int(max_flights)
-        self.flights: dict[str, Flight] = {}  # by mid, oldest first
+        self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
         self.active: dict[str, Flight] = {}  # flights with grams outstanding
         self.dests: dict = {}
         self.reneged = 0  # grams a receiver acked and later lost, sent again

@@ -25,7 +25,8 @@ SEED_CODE = "A"  # Ed25519 private seed
 VERKEY_CODE = "B"  # Ed25519 non-transferable verifying key
 VID_CODES = ("B", "D", "E")  # verifier ids: B key itself, D key in keep, E digest in keep
 
-_urlsafe_encode = base64.urlsafe_b64encode
+_b2a = binascii.b2a_base64  # one C call; base64.urlsafe_b64encode wraps it twice
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _urlsafe_decode = base64.urlsafe_b64decode
 
 
@@ -40,7 +41,7 @@ def is_b64(text: bytes) -> bool:
 
 def encode(raw: bytes) -> bytes:
     """URL-safe Base64 of raw (len(raw) must be a multiple of 3: no padding)."""
-    return _urlsafe_encode(raw)
+    return _b2a(raw, newline=False).translate(_TO_URLSAFE)
 
 
 def decode(text: bytes) -> bytes:
@@ -62,7 +63,7 @@ def int_to_b64(value: int, length: int = 4) -> bytes:
     if value < 0 or value >= 64**length:
         raise B64Error(f"{value} does not fit in {length} Base64 digits")
     if length % 4 == 0:
-        return _urlsafe_encode(value.to_bytes(length * 3 // 4, "big"))
+        return encode(value.to_bytes(length * 3 // 4, "big"))
     digits = bytearray()
     for _ in range(length):
         digits.append(ALPHABET[value & 63])
@@ -89,7 +90,7 @@ def qualify(raw: bytes, code: str) -> str:
     pad = (3 - len(raw) % 3) % 3
     if len(code) != pad:
         raise B64Error(f"code {code!r} needs a raw size with {len(code)} pad bytes")
-    return code + _urlsafe_encode(bytes(pad) + raw)[pad:].decode()
+    return code + encode(bytes(pad) + raw)[pad:].decode()
 
 
 def unqualify(qb64: str | bytes, codes: tuple[str, ...]) -> tuple[bytes, str]:

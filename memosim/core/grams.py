@@ -13,12 +13,13 @@ with a short reason tag, which the Memoer counts.
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import b64
 from .codes import (
@@ -45,7 +46,7 @@ for _i, _c in enumerate(b64.ALPHABET):
     _DIGIT[_c] = _i
 _TEXT_CODES = {code.encode(): code for code in Sizes}
 _BINARY_CODES = {b64.decode(code.encode()): code for code in Sizes}
-_MID_LEAD_BINARY = b"\xd0\x00"  # '0A' followed by a zero pad nibble
+MID_LEAD_BINARY = _MID_LEAD_BINARY = b"\xd0\x00"  # '0A' followed by a zero pad nibble
 _SIG_LEAD_BINARY = b"\xd0\x10"  # '0B' followed by a zero pad nibble
 _VID_LEAD_BINARY = {b"\x04": "B", b"\x0c": "D", b"\x10": "E"}
 
@@ -58,9 +59,8 @@ class GramError(ValueError):
         self.reason = reason
 
 
-@dataclass(slots=True)
-class Gram:
-    """One parsed gram.
+class Gram(NamedTuple):
+    """One parsed gram (a named tuple: parse builds one per datagram, cheaply).
 
     code: the gram code text ('bAAA'...).
     curt: True when the header was binary.
@@ -77,7 +77,7 @@ class Gram:
     curt: bool
     mid: str
     num: int
-    count: int | None
+    count: int | None  # type: ignore[assignment]  # shadows tuple.count, as intended
     vid: str | None
     body: bytes
     sig: bytes | None
@@ -90,6 +90,9 @@ class Gram:
     @property
     def authed(self) -> bool:
         return self.code in _AUTH
+
+
+_new_gram = tuple.__new__  # builds a Gram in C, skipping NamedTuple's Python __new__
 
 
 def wiff(gram: bytes) -> bool:
@@ -140,8 +143,10 @@ def parse(data: bytes | bytearray) -> Gram:
         if _NECK_MID.match(data, 4) is None:
             bad_mid = b64.is_b64(data[4:8]) and data[8:10] != b"0A"
             raise GramError("mid" if bad_mid else "header", "not a Base64 neck and mid")
-        d = _DIGIT
-        neck = (d[data[4]] << 18) | (d[data[5]] << 12) | (d[data[6]] << 6) | d[data[7]]
+        neck = _TEXT_NECK_VALUES.get(data[4:8])
+        if neck is None:  # a count or number of 4096 or more
+            d = _DIGIT
+            neck = (d[data[4]] << 18) | (d[data[5]] << 12) | (d[data[6]] << 6) | d[data[7]]
         mid = data[8:32].decode()
         vid = None
         if has_vid:
@@ -185,8 +190,8 @@ def parse(data: bytes | bytearray) -> Gram:
     body = data[hz:end]
     signed = data[:end] if az else None
     if kind == 1:
-        return Gram(code, lead == BINARY_LEAD, mid, neck, None, vid, body, sig, signed)
-    return Gram(code, lead == BINARY_LEAD, mid, 0, neck, vid, body, sig, signed)
+        return _new_gram(Gram, (code, lead == BINARY_LEAD, mid, neck, None, vid, body, sig, signed))
+    return _new_gram(Gram, (code, lead == BINARY_LEAD, mid, 0, neck, vid, body, sig, signed))
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +221,10 @@ def sizing(code: str, curt: bool, size: int) -> Sizing:
 
 
 _TEXT_NECKS = [b64.encode(i.to_bytes(3, "big")) for i in range(4096)]  # common counts
+_NECK_ONE = {False: _TEXT_NECKS[1], True: (1).to_bytes(3, "big")}  # most memos: one gram
+_TEXT_NECK_VALUES = {neck: i for i, neck in enumerate(_TEXT_NECKS)}
+_a2b = binascii.a2b_base64
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 
 
 def neck_bytes(value: int, curt: bool) -> bytes:
@@ -265,14 +274,16 @@ def split(
     mid_b = mid.encode()
     vid_b = vid.encode() if (vid and has_vid) else b""
     if curt:
-        mid_b = base64.urlsafe_b64decode(mid_b)  # the caller made it: no need to police it
+        # the caller made the mid: no need to police it as parse would
+        mid_b = _a2b(mid_b.translate(_FROM_URLSAFE))
         vid_b = _binary_vid(vid_b) if vid_b else b""
     if signed and sign is None:
         raise ValueError(f"code {code} needs a signer")
     mlen = len(memo)
     zbz = lay.zeroth_body
     nbz = lay.later_body
-    head = zcode_b + neck_bytes(lay.count(mlen), curt) + mid_b + vid_b
+    count = 1 if mlen <= zbz else lay.count(mlen)
+    head = zcode_b + (_NECK_ONE[curt] if count == 1 else neck_bytes(count, curt)) + mid_b + vid_b
     if mlen <= zbz and not signed:
         return [head + memo]
     view = memoryview(memo)
@@ -290,6 +301,11 @@ def split(
         start += nbz
         num += 1
     return grams
+
+
+def one_gram_head(code: str, curt: bool) -> bytes:
+    """Code and neck of the zeroth gram of a one-gram memo; the mid follows."""
+    return _codes_for(code, curt)[0] + _NECK_ONE[curt]
 
 
 def _sig_bytes(raw: bytes, curt: bool) -> bytes:

@@ -13,6 +13,7 @@ and logged. Time comes only from the wound Tymist or an injected clock.
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import os
 from collections import deque
@@ -42,6 +43,9 @@ FAR_ERRNOS = frozenset(
     )
     if hasattr(errno, name)
 )
+_AUTH_CODES = codes.AUTH_CODES
+_ACK_CODES = codes.ACK_CODES
+_SURE_CODES = codes.SURE_CODES
 RX_BURST = 4096  # datagrams taken per greedy receive pass, so a flood cannot starve tx
 
 
@@ -246,6 +250,14 @@ class Memoer(Tymee):
             raise MemoerError(f"gram size {size} exceeds MaxGramSize {self.MaxGramSize}")
         self._size = size
         self._sizing = grams.sizing(self._code, self._curt, size)
+        sizes = self.Sizes[self._code]
+        self._vz = sizes.vz  # vid length the code carries (0: none)
+        self._signs = bool(sizes.az)
+        self._sure = self._code in codes.SureDex
+        self._max_memo = self._sizing.max_memo
+        # one-gram memos (the common case) skip the splitter: code + neck 1 + mid + body
+        self._zbz = self._sizing.zeroth_body
+        self._head1 = grams.one_gram_head(self._code, self._curt)
 
     @property
     def authic(self) -> bool:
@@ -391,6 +403,11 @@ class Memoer(Tymee):
         stats = self.stats
         stats.grams_received += 1
         stats.bytes_received += len(gram)
+        self._absorb(gram, src, self.now)
+
+    def _absorb(self, gram: bytes, src, now: float | None) -> None:
+        """absorb at tyme now, uncounted (a receive burst reads the tyme and
+        counts grams and bytes once)."""
         try:
             parsed = grams.parse(gram)
         except grams.GramError as ex:
@@ -399,28 +416,29 @@ class Memoer(Tymee):
         except Exception as ex:  # defence in depth: a parser bug must not kill the loop
             self._dropped("parse-bug", src, repr(ex))
             return
-        if self._authic and not parsed.authed:
-            self._dropped("unsigned", src, parsed.code)
+        code = parsed.code
+        if self._authic and code not in _AUTH_CODES:
+            self._dropped("unsigned", src, code)
             return
-        if parsed.code in codes.ACK_CODES:
-            self._absorbAck(parsed, src)
+        if code in _ACK_CODES:
+            self._absorbAck(parsed, src, now)
             return
-        reason = self._rx.add(parsed, src, self.now, self._check)
+        reason = self._rx.add(parsed, src, now, self._check)
         if reason is not None:
             self._dropped(reason, src, parsed.mid)
-        if parsed.code in codes.SURE_CODES:
-            self._absorbed(parsed, src, reason)
+        if code in _SURE_CODES:
+            self._absorbed(parsed, src, reason, now)
 
-    def _absorbed(self, gram: grams.Gram, src, reason: str | None) -> None:
+    def _absorbed(self, gram: grams.Gram, src, reason: str | None, now: float | None) -> None:
         """Hook after a Sure gram was taken (reason None) or dropped.
 
         Sure grams that were kept, or are duplicates (the sender missed an
         ack), schedule an ack of their memo.
         """
         if reason is None or reason == "duplicate":
-            self._acker.note(gram, self.now, kept=reason is None)
+            self._acker.note(gram, now, kept=reason is None)
 
-    def _absorbAck(self, gram: grams.Gram, src) -> None:
+    def _absorbAck(self, gram: grams.Gram, src, now: float | None) -> None:
         """Take an Ack/AckAuth for a memo in flight; drop and count anything else."""
         try:
             ranges = acking.decode_body(gram.body)
@@ -436,7 +454,7 @@ class Memoer(Tymee):
             if reason is not None:
                 self._dropped(reason, src, gram.mid)
                 return
-        reason = self._flights.apply(flight, gram.count or 0, ranges, self.now)
+        reason = self._flights.apply(flight, gram.count or 0, ranges, now)
         if reason is not None:
             self._dropped(reason, src, gram.mid)
             return
@@ -468,14 +486,22 @@ class Memoer(Tymee):
 
     def serviceReceives(self, *, echoic: bool = False) -> None:
         """Take datagrams until none wait (bounded by RX_BURST per call)."""
-        receive, absorb = self.receive, self.absorb
-        for _ in range(RX_BURST):
-            if not self.opened:
-                break
-            gram, src = receive(echoic=echoic)
-            if not gram:
-                break
-            absorb(gram, src)
+        receive, absorb, now = self.receive, self._absorb, self.now
+        count = nbytes = 0
+        try:
+            for _ in range(RX_BURST):
+                if not self.opened:
+                    break
+                gram, src = receive(echoic=echoic)
+                if not gram:
+                    break
+                count += 1
+                nbytes += len(gram)
+                absorb(gram, src, now)
+        finally:
+            stats = self.stats
+            stats.grams_received += count
+            stats.bytes_received += nbytes
 
     def fuse(self, grams: Mapping[int, bytes], cnt: int) -> Memo | None:
         """Join cnt gram bodies in number order; None while any is missing."""
@@ -485,6 +511,10 @@ class Memoer(Tymee):
             data = b"".join([grams[i] for i in range(cnt)])
         except KeyError:
             return None
+        return self._memo(data)
+
+    def _memo(self, data: bytes) -> Memo:
+        """The memo as delivered: str when UTF-8 (unless .rxbytes), else bytes."""
         if self.rxbytes:
             return data
         try:
@@ -496,13 +526,29 @@ class Memoer(Tymee):
         rx = self._rx
         now = self.now
         rx.expire(now)
-        for mid in list(rx.pop_ready()):
-            grams_, count, src, vid = rx.take(mid, now)
-            memo = self.fuse(grams_, count)
-            if memo is None:  # pragma: no cover - ready implies complete
+        rxms = self.rxms
+        rxbytes = self.rxbytes
+        delivered = 0
+        for mid in rx.pop_ready():
+            whole = rx.take_whole(mid, now)
+            if whole is not None:  # one-gram memo: its body is the memo (_memo inline)
+                src, vid, _code, body = whole
+                memo: Memo = body
+                if not rxbytes:
+                    try:
+                        memo = body.decode()
+                    except UnicodeDecodeError:
+                        pass  # not UTF-8 text: deliver the bytes rather than lose them
+                rxms.append((memo, src, vid))
+                delivered += 1
                 continue
-            self.rxms.append((memo, src, vid))
-            self.stats.memos_delivered += 1
+            grams_, count, src, vid = rx.take(mid, now)
+            fused = self.fuse(grams_, count)
+            if fused is None:  # pragma: no cover - ready implies complete
+                continue
+            rxms.append((fused, src, vid))
+            delivered += 1
+        self.stats.memos_delivered += delivered
 
     def serviceRxGramsOnce(self) -> None:
         """Fuse every memo whose grams are all here into .rxms."""
@@ -522,8 +568,10 @@ class Memoer(Tymee):
 
     def serviceRxMemos(self) -> None:
         """Move every fused memo from .rxms to .inbox (override to consume)."""
-        while self.rxms:
-            self.inbox.append(self._serviceOneRxMemo())
+        rxms = self.rxms
+        if rxms:
+            self.inbox.extend(rxms)
+            rxms.clear()
 
     def serviceAllRxOnce(self) -> None:
         self.serviceReceivesOnce()
@@ -548,11 +596,12 @@ class Memoer(Tymee):
             data = bytes(memo)
         else:
             raise MemoerError(f"memo must be str or bytes, not {type(memo).__name__}")
-        if len(data) > self._sizing.max_memo:
-            raise MemoerError(f"memo length {len(data)} exceeds max {self._sizing.max_memo}")
-        if self.Sizes[self._code].vz:
+        if len(data) > self._max_memo:
+            raise MemoerError(f"memo length {len(data)} exceeds max {self._max_memo}")
+        vz = self._vz
+        if vz:
             vid = vid if vid is not None else self._vid
-            if not vid or len(vid) != self.Sizes[self._code].vz:
+            if not vid or len(vid) != vz:
                 raise MemoerError(f"code {self._code} needs a 44-char vid, got {vid!r}")
             if vid not in self._keep:
                 raise MemoerError(f"vid {vid[:12]}... has no keep entry to sign with")
@@ -570,17 +619,25 @@ class Memoer(Tymee):
 
     def makeMID(self) -> str:
         """A new memo id from .midder (seeded in simulation, never uuid1)."""
+        return self._newMid()[0].decode()
+
+    def _newMid(self) -> tuple[bytes, bytes]:
+        """A new memo id as its 24 text bytes and its 18-byte binary form."""
         raw = self.midder()
         if len(raw) != 16:
             raise MemoerError(f"midder must give 16 bytes, gave {len(raw)}")
-        return "0A" + b64.encode(b"\0\0" + raw)[2:].decode()
+        binary = grams.MID_LEAD_BINARY + raw  # Base64 of this is '0A' + 22 digits
+        return b64.encode(binary), binary
 
     def rend(self, memo: Memo, vid: str | None = None) -> list[bytes]:
         """Split memo into grams with headers (signed when the code says so)."""
         data = self._checkMemo(memo, vid)
         code = self._code
         signer = None
-        if self.Sizes[code].az:
+        if not self._signs and len(data) <= self._zbz:
+            mid_t, mid_b = self._newMid()
+            return [self._head1 + (mid_b if self._curt else mid_t) + data]
+        if self._signs:
             vid = vid if vid is not None else self._vid
             secret = self._signer.secret(self._keep, vid)  # type: ignore[arg-type]
             def signer(ser: bytes) -> bytes:
@@ -604,8 +661,10 @@ class Memoer(Tymee):
         self.stats.memos_sent += 1
         if self._rended(rended, dst, vid, memo):
             return
-        for gram in rended:
-            self.txgs.append((gram, dst))
+        if len(rended) == 1:
+            self.txgs.append((rended[0], dst))
+        else:
+            self.txgs.extend([(gram, dst) for gram in rended])
 
     def _rended(self, rended: list[bytes], dst, vid: str | None, memo: Memo | None = None) -> bool:
         """Hook: a memo was split into grams for dst.
@@ -614,8 +673,10 @@ class Memoer(Tymee):
         then sends its grams itself (within the window): returns True. Else
         returns False and the caller queues every gram once.
         """
+        if not self._sure or memo is None or self.tymth is None:
+            return False
         now = self.now
-        if memo is None or self.tymth is None or now is None or self._code not in codes.SureDex:
+        if now is None:
             return False
         self._flights.add(memo, dst, vid, rended, now)
         return True
@@ -662,14 +723,44 @@ class Memoer(Tymee):
         self.txbs = (gram, dst)
         return False
 
-    def serviceTxGramsOnce(self, *, echoic: bool = False) -> None:
+    def serviceTxGramsOnce(self, *, echoic: bool = False) -> bool:
+        """Send at most one gram (or the rest of a partly sent one).
+
+        True when it went out whole (or was dropped); False when nothing was
+        sent or the transport took only part of it."""
         if self.opened and (self.txgs or self.txbs[1] is not None):
-            self._serviceOnceTxGrams(echoic=echoic)
+            return self._serviceOnceTxGrams(echoic=echoic)
+        return False
 
     def serviceTxGrams(self, *, echoic: bool = False) -> None:
-        while self.opened and (self.txgs or self.txbs[1] is not None):
-            if not self._serviceOnceTxGrams(echoic=echoic):
-                break
+        """Send queued grams until none wait or the transport takes no more."""
+        if self.txbs[1] is not None and not self.serviceTxGramsOnce(echoic=echoic):
+            return  # the held partial send is still stuck
+        txgs, send, stats = self.txgs, self.send, self.stats
+        sent = nbytes = 0
+        try:
+            while txgs and self.opened:  # the usual case, a whole datagram per send
+                gram, dst = txgs.popleft()
+                try:
+                    cnt = send(gram, dst, echoic=echoic)
+                except OSError as ex:
+                    if ex.errno not in FAR_ERRNOS:
+                        raise
+                    stats.drop("send-error")
+                    logger.info("%s send to %s failed: %s", self.name, dst, ex)
+                    continue
+                if cnt < len(gram):  # partly or not sent: hold the rest in txbs
+                    if cnt:
+                        nbytes += cnt
+                        self.txbs = (bytearray(gram[cnt:]), dst)
+                    else:
+                        self.txbs = (bytearray(gram), dst)
+                    return
+                sent += 1
+                nbytes += cnt
+        finally:
+            stats.grams_sent += sent
+            stats.bytes_sent += nbytes
 
     def serviceAllTxOnce(self) -> None:
         self.serviceTxMemosOnce()
@@ -708,5 +799,4 @@ class Memoer(Tymee):
         )
 
 
-def _urandom16() -> bytes:
-    return os.urandom(16)
+_urandom16 = functools.partial(os.urandom, 16)  # 16 fresh bytes per memo id, no Python frame

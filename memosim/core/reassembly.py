@@ -20,16 +20,24 @@ Rules (each closes a fault of hio 0.7.20 listed in the wire spec):
 Each memo is one record (_Partial); hio's four dicts (rxgs, sources,
 counts, vids) are read-only views over those records, so code that inspects
 them as in hio keeps working while a gram costs one dict look-up, not five.
+
+A memo that fits in one gram is complete the moment its gram is accepted, so
+it skips the partial-memo bookkeeping: it waits in `_wholes` (bounded by
+max_memos and max_bytes, oldest dropped first) until fused, and the views
+show it there exactly as hio's dicts would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .codes import AUTH_CODES, ZERO_CODES, Pairs
 from .grams import Gram
 from .stats import Stats
+
+_AUTH = AUTH_CODES
 
 GRAM_COST = 96  # bookkeeping bytes charged per held gram on top of its payload
 
@@ -82,37 +90,61 @@ class _Ledger:
     __slots__ = ("mids", "nbytes")
 
     def __init__(self) -> None:
-        self.mids: dict[str, None] = {}
+        self.mids: OrderedDict[str, None] = OrderedDict()
         self.nbytes = 0
 
 
-class _View(Mapping):
-    """Read-only dict view of one field of the partial memos (hio's dicts)."""
+# A one-gram memo accepted and waiting to be fused: (src, vid, code, body).
+# A plain tuple: one is built per memo on the hot path.
+_Whole = tuple[object, "str | None", str, bytes]
 
-    def __init__(self, partials: dict[str, _Partial], field: str, counted: bool) -> None:
+# how each view reads a one-gram memo, by the _Partial field it shows
+_WHOLE_FIELDS: dict[str, Callable[[_Whole], object]] = {
+    "grams": lambda whole: {0: whole[3]},
+    "src": lambda whole: whole[0],
+    "count": lambda whole: 1,
+    "vid": lambda whole: whole[1],
+}
+
+
+class _View(Mapping):
+    """Read-only dict view of one field of the memos held (hio's dicts)."""
+
+    def __init__(self, partials: dict[str, _Partial], wholes: dict[str, _Whole], field: str,
+                 counted: bool) -> None:
         self._partials = partials
+        self._wholes = wholes
         self._field = field
+        self._whole_field = _WHOLE_FIELDS[field]
         self._counted = counted  # only memos whose zeroth gram has arrived
 
     def __getitem__(self, mid: str):
-        partial = self._partials[mid]
+        partial = self._partials.get(mid)
+        if partial is None:
+            return self._whole_field(self._wholes[mid])
         if self._counted and partial.count is None:
             raise KeyError(mid)
         return getattr(partial, self._field)
 
     def __iter__(self):
         if not self._counted:
-            return iter(self._partials)
-        return (mid for mid, p in self._partials.items() if p.count is not None)
+            yield from self._partials
+        else:
+            yield from (mid for mid, p in self._partials.items() if p.count is not None)
+        yield from self._wholes
 
     def __len__(self) -> int:
         if not self._counted:
-            return len(self._partials)
-        return sum(1 for p in self._partials.values() if p.count is not None)
+            held = len(self._partials)
+        else:
+            held = sum(1 for p in self._partials.values() if p.count is not None)
+        return held + len(self._wholes)
 
     def __contains__(self, mid) -> bool:
         partial = self._partials.get(mid)
-        return partial is not None and (not self._counted or partial.count is not None)
+        if partial is None:
+            return mid in self._wholes
+        return not self._counted or partial.count is not None
 
     def __repr__(self) -> str:
         return repr(dict(self))
@@ -124,15 +156,20 @@ class Reassembly:
     def __init__(self, limits: Limits, stats: Stats) -> None:
         self.limits = limits
         self.stats = stats
-        self._partials: dict[str, _Partial] = {}
+        # FIFO tables: OrderedDict finds its oldest entry in O(1); a dict must
+        # skip every slot freed at its front, which a long run makes slow
+        self._partials: OrderedDict[str, _Partial] = OrderedDict()
+        self._wholes: dict[str, _Whole] = {}
         self._ledgers: dict = {}
-        self.rxgs: Mapping[str, dict[int, bytes]] = _View(self._partials, "grams", True)
-        self.sources: Mapping = _View(self._partials, "src", False)
-        self.counts: Mapping[str, int] = _View(self._partials, "count", True)
-        self.vids: Mapping[str, str | None] = _View(self._partials, "vid", True)
+        parts, wholes = self._partials, self._wholes
+        self.rxgs: Mapping[str, dict[int, bytes]] = _View(parts, wholes, "grams", True)
+        self.sources: Mapping = _View(parts, wholes, "src", False)
+        self.counts: Mapping[str, int] = _View(parts, wholes, "count", True)
+        self.vids: Mapping[str, str | None] = _View(parts, wholes, "vid", True)
         self.ready: dict[str, None] = {}
-        self.done: dict[str, float | None] = {}
-        self.nbytes = 0
+        self.done: OrderedDict[str, float | None] = OrderedDict()
+        self.nbytes = 0  # bytes charged for partial memos
+        self.whole_bytes = 0  # bytes of one-gram memos waiting to be fused
 
     # ---- queries -----------------------------------------------------
     def __len__(self) -> int:
@@ -151,7 +188,7 @@ class Reassembly:
         """Gram numbers held for mid (checked and early), ascending."""
         partial = self._partials.get(mid)
         if partial is None:
-            return []
+            return [0] if mid in self._wholes else []
         nums = set(partial.early)
         if partial.grams is not None:
             nums.update(partial.grams)
@@ -167,37 +204,79 @@ class Reassembly:
         mid = gram.mid
         if mid in self.done:
             return "duplicate"
-        if gram.code in ZERO_CODES:
+        code = gram.code
+        if code in ZERO_CODES:
+            if (gram.count or 1) == 1 and code not in _AUTH and mid not in self._partials \
+                    and mid not in self._wholes:
+                self._add_whole(gram, src)  # the common case: an unsigned one-gram memo
+                return None
             return self._add_zeroth(gram, src, now, check)
         num = gram.num
         if num == 0:
             return "number"
         partial = self._partials.get(mid)
         if partial is None or partial.count is None:
+            whole = self._wholes.get(mid) if partial is None else None
+            if whole is not None:  # a later gram of a one-gram memo
+                return "mismatch" if code != Pairs[whole[2]] else "number"
             return self._add_early(partial, gram, src, now)
-        reason = self._admit(partial, gram, check)
-        if reason is None:
-            self._keep(mid, partial, num, gram.body)
-        return reason
+        # _admit and _keep, inline: this is the path of most grams
+        if code != partial.pair:
+            return "mismatch"
+        if num >= partial.count:
+            return "number"
+        kept = partial.grams
+        if num in kept:  # type: ignore[operator]
+            return "duplicate"
+        if gram.sig is not None:
+            reason = check(partial.vid, gram)
+            if reason is not None:
+                return reason
+        body = gram.body
+        kept[num] = body  # type: ignore[index]
+        if len(kept) >= partial.count:  # type: ignore[arg-type]
+            self.ready[mid] = None
+        nbytes = len(body) + GRAM_COST
+        partial.nbytes += nbytes
+        ledger = partial.ledger
+        ledger.nbytes += nbytes
+        self.nbytes += nbytes
+        lim = self.limits
+        if ledger.nbytes > lim.max_bytes_per_source or self.nbytes > lim.max_bytes:
+            self._charge(partial, 0, enforce=True)
+        return None
 
     def _add_zeroth(self, gram: Gram, src, now, check: Check) -> str | None:
         mid = gram.mid
+        authed = gram.code in _AUTH
         partial = self._partials.get(mid)
-        if partial is not None and partial.count is not None:
-            if not (gram.authed and partial.code not in AUTH_CODES):
-                return "duplicate"
-        if gram.authed:
+        held_code = None  # code of a zeroth gram already held for mid
+        if partial is None:
+            whole = self._wholes.get(mid)
+            if whole is not None:
+                held_code = whole[2]
+        elif partial.count is not None:
+            held_code = partial.code
+        if held_code is not None and not (authed and held_code not in _AUTH):
+            return "duplicate"  # the first valid copy stays
+        if authed:
             reason = check(gram.vid, gram)
             if reason is not None:
                 return reason
-            if partial is not None and partial.count is not None:
+            if held_code is not None:
                 # a verified zeroth supersedes an unsigned one held for this mid
                 self.stats.drop("superseded")
-                self._remove(mid)
-                partial = None
-        if partial is None:
-            partial = self._open(mid, src, now)
+                if partial is None:
+                    self._drop_whole(mid)
+                else:
+                    self._remove(mid)
+                    partial = None
         count = gram.count or 1  # hio sends count 0 for short binary memos
+        if partial is None:
+            if count == 1:
+                self._add_whole(gram, src)
+                return None
+            partial = self._open(mid, src, now)
         partial.code = gram.code
         partial.pair = Pairs[gram.code]
         partial.count = count
@@ -206,16 +285,37 @@ class Reassembly:
         self._keep(mid, partial, 0, gram.body)
         early, partial.early = partial.early, {}
         for num in sorted(early):
-            held = early[num]
-            self._charge(partial, -_cost(held))
+            early_gram = early[num]
+            self._charge(partial, -_cost(early_gram))
             if self._partials.get(mid) is not partial:
                 break  # evicted while being filled: the bounds won
-            reason = self._admit(partial, held, check)
+            reason = self._admit(partial, early_gram, check)
             if reason is None:
-                self._keep(mid, partial, num, held.body)
+                self._keep(mid, partial, num, early_gram.body)
             else:
                 self.stats.drop(reason)
         return None
+
+    def _add_whole(self, gram: Gram, src) -> None:
+        """Hold a checked one-gram memo for fusing; nothing else is held for it."""
+        wholes = self._wholes
+        lim = self.limits
+        body = gram.body
+        size = len(body)
+        if len(wholes) >= lim.max_memos or self.whole_bytes + size > lim.max_bytes:
+            while wholes and (len(wholes) >= lim.max_memos
+                              or self.whole_bytes + size > lim.max_bytes):
+                self.stats.memos_evicted += 1
+                self._drop_whole(next(iter(wholes)))
+        mid = gram.mid
+        wholes[mid] = (src, gram.vid, gram.code, body)  # a _Whole's fields, built cheaply
+        self.whole_bytes += size
+        self.ready[mid] = None
+
+    def _drop_whole(self, mid: str) -> None:
+        whole = self._wholes.pop(mid)
+        self.whole_bytes -= len(whole[3])
+        self.ready.pop(mid, None)
 
     def _add_early(self, partial: _Partial | None, gram: Gram, src, now) -> str | None:
         if partial is None:
@@ -263,12 +363,14 @@ class Reassembly:
         ledger.mids[mid] = None
         return partial
 
-    def _charge(self, partial: _Partial, nbytes: int) -> None:
+    def _charge(self, partial: _Partial, nbytes: int, enforce: bool = False) -> None:
+        """Charge nbytes to partial, its source and the total; over a bound,
+        evict oldest first (a refund, nbytes <= 0, evicts nothing unless enforce)."""
         partial.nbytes += nbytes
         ledger = partial.ledger
         ledger.nbytes += nbytes
         self.nbytes += nbytes
-        if nbytes <= 0:
+        if nbytes <= 0 and not enforce:
             return
         lim = self.limits
         while ledger.nbytes > lim.max_bytes_per_source and ledger.mids:
@@ -313,23 +415,43 @@ class Reassembly:
             del done[mid]
 
     # ---- completion ----------------------------------------------------
-    def pop_ready(self) -> Iterator[str]:
-        """Yield the mids whose grams are all present, oldest completion first."""
-        while self.ready:
-            mid = next(iter(self.ready))
-            del self.ready[mid]
-            yield mid
+    def pop_ready(self) -> list[str]:
+        """The mids whose grams are all present, oldest completion first."""
+        ready = self.ready
+        mids = list(ready)
+        ready.clear()
+        return mids
 
     def take(self, mid: str, now: float | None) -> tuple[dict[int, bytes], int, object, str | None]:
         """Remove a complete memo: (grams, count, src, vid); remember its mid as done."""
+        whole = self.take_whole(mid, now)
+        if whole is not None:
+            src, vid, _code, body = whole
+            return {0: body}, 1, src, vid
         partial = self._partials[mid]
         self._remove(mid)
+        self._done(mid, now)
+        return partial.grams, partial.count, partial.src, partial.vid  # type: ignore[return-value]
+
+    def take_whole(self, mid: str, now: float | None) -> _Whole | None:
+        """Remove mid when it is a one-gram memo and remember it as done, else None."""
+        whole = self._wholes.pop(mid, None)
+        if whole is None:
+            return None
+        self.whole_bytes -= len(whole[3])
+        self.ready.pop(mid, None)
+        done = self.done
+        done[mid] = now  # never already there: add() drops grams of done memos
+        if len(done) > self.limits.done_window:
+            done.popitem(last=False)
+        return whole
+
+    def _done(self, mid: str, now: float | None) -> None:
         done = self.done
         done.pop(mid, None)
         done[mid] = now
         if len(done) > self.limits.done_window:
-            del done[next(iter(done))]
-        return partial.grams, partial.count, partial.src, partial.vid  # type: ignore[return-value]
+            done.popitem(last=False)
 
 
 def _cost(gram: Gram) -> int:
