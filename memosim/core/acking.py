@@ -155,7 +155,7 @@ def make_ack(
         ser = b64.decode(ser)  # every text header field is whole quadlets
     ser += encode_body(ranges, capacity(size, curt, signed))
     if signed:
-        ser += grams._sig_bytes(sign(ser), curt)  # type: ignore[misc]
+        ser += grams.sig_bytes(sign(ser), curt)  # type: ignore[misc]
     return ser
 
 

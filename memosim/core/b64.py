@@ -28,6 +28,8 @@ VID_CODES = ("B", "D", "E")  # verifier ids: B key itself, D key in keep, E dige
 _b2a = binascii.b2a_base64  # one C call; base64.urlsafe_b64encode wraps it twice
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _urlsafe_decode = base64.urlsafe_b64decode
+_a2b = binascii.a2b_base64
+_FROM_URLSAFE = bytes.maketrans(b"-_+/=", b"+/!!!")  # '!' is never Base64
 
 
 class B64Error(ValueError):
@@ -47,15 +49,18 @@ def encode(raw: bytes) -> bytes:
 def decode(text: bytes) -> bytes:
     """Strict inverse of encode: rejects characters outside the alphabet.
 
-    The standard library silently skips unknown characters, which would let a
-    mutated header decode to something shorter; we refuse instead.
+    The standard library's default decoder silently skips unknown characters,
+    which would let a mutated header decode to something shorter; we refuse
+    instead: one translation maps the URL-safe digits to the standard ones
+    and '+', '/' and '=' to a character binascii's strict mode refuses, as
+    it refuses everything else outside the alphabet.
     """
-    if len(text) % 4 or not is_b64(text):
+    if len(text) % 4:
         raise B64Error(f"not URL-safe Base64 quadlets: {text[:16]!r}")
     try:
-        return _urlsafe_decode(text)
-    except binascii.Error as ex:  # pragma: no cover - guarded above
-        raise B64Error(str(ex)) from ex
+        return _a2b(text.translate(_FROM_URLSAFE), strict_mode=True)
+    except binascii.Error as ex:
+        raise B64Error(f"not URL-safe Base64 quadlets: {text[:16]!r}") from ex
 
 
 def int_to_b64(value: int, length: int = 4) -> bytes:

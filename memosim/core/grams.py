@@ -94,6 +94,18 @@ class Gram(NamedTuple):
 
 _new_gram = tuple.__new__  # builds a Gram in C, skipping NamedTuple's Python __new__
 
+# Vids seen in headers, already checked: a peer hears from few signers, often.
+_TEXT_VIDS: dict[bytes, str] = {}
+_BINARY_VIDS: dict[bytes, str] = {}
+_VID_CACHE_LIMIT = 1024
+
+
+def _remember(cache: dict[bytes, str], raw: bytes, vid: str) -> str:
+    if len(cache) >= _VID_CACHE_LIMIT:  # a flood of made-up vids: start over
+        cache.clear()
+    cache[raw] = vid
+    return vid
+
 
 def wiff(gram: bytes) -> bool:
     """True for a binary header, False for text; GramError when neither."""
@@ -151,15 +163,20 @@ def parse(data: bytes | bytearray) -> Gram:
         vid = None
         if has_vid:
             raw_vid = data[32:76]
-            if raw_vid[:1] not in b"BDE" or not b64.is_b64(raw_vid):
-                raise GramError("vid")
-            vid = raw_vid.decode()
+            vid = _TEXT_VIDS.get(raw_vid)
+            if vid is None:
+                if raw_vid[:1] not in b"BDE" or not b64.is_b64(raw_vid):
+                    raise GramError("vid")
+                vid = _remember(_TEXT_VIDS, raw_vid, raw_vid.decode())
         sig = None
         if az:
             qb64 = data[n - az:]
-            if qb64[:2] != b"0B" or not b64.is_b64(qb64):
+            if qb64[:2] != b"0B":
                 raise GramError("sig")
-            sig = b64.decode(qb64)[2:]
+            try:
+                sig = b64.decode(qb64)[2:]
+            except b64.B64Error:
+                raise GramError("sig") from None
             if qb64[2] not in _ZERO_TOP_NIBBLE:  # pad bits of '0B' + raw must be zero
                 raise GramError("sig")
     elif lead == BINARY_LEAD:
@@ -175,9 +192,12 @@ def parse(data: bytes | bytearray) -> Gram:
         mid = b64.encode(data[6:24]).decode()
         vid = None
         if has_vid:
-            if data[24:25] not in _VID_LEAD_BINARY:
-                raise GramError("vid")
-            vid = b64.encode(data[24:57]).decode()
+            raw_vid = data[24:57]
+            vid = _BINARY_VIDS.get(raw_vid)
+            if vid is None:
+                if raw_vid[:1] not in _VID_LEAD_BINARY:
+                    raise GramError("vid")
+                vid = _remember(_BINARY_VIDS, raw_vid, b64.encode(raw_vid).decode())
         sig = None
         if az:
             qb2 = data[n - az:]
@@ -289,14 +309,14 @@ def split(
     view = memoryview(memo)
     gram = head + view[:zbz]
     if signed:
-        gram += _sig_bytes(sign(gram), curt)  # type: ignore[misc]
+        gram += sig_bytes(sign(gram), curt)  # type: ignore[misc]
     grams = [gram]
     start = zbz
     num = 1
     while start < mlen:
         gram = b"".join((ncode_b, neck_bytes(num, curt), mid_b, view[start : start + nbz]))
         if signed:
-            gram += _sig_bytes(sign(gram), curt)  # type: ignore[misc]
+            gram += sig_bytes(sign(gram), curt)  # type: ignore[misc]
         grams.append(gram)
         start += nbz
         num += 1
@@ -308,6 +328,12 @@ def one_gram_head(code: str, curt: bool) -> bytes:
     return _codes_for(code, curt)[0] + _NECK_ONE[curt]
 
 
-def _sig_bytes(raw: bytes, curt: bool) -> bytes:
+def sig_bytes(raw: bytes, curt: bool) -> bytes:
+    """A raw signature qualified as sent: binary '0B' + raw, or its Base64."""
     qb2 = _SIG_LEAD_BINARY + raw
     return qb2 if curt else b64.encode(qb2)
+
+
+def vid_bytes(vid: str, curt: bool) -> bytes:
+    """A signer's vid as it sits in a header: its text, or that text decoded."""
+    return _binary_vid(vid.encode()) if curt else vid.encode()

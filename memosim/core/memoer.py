@@ -615,7 +615,7 @@ class Memoer(Tymee):
             raw = self._signer.sign(self._keep, vid, ser)
         except KeyError_ as ex:
             raise MemoerError(str(ex)) from ex
-        return grams._sig_bytes(raw, self._curt)
+        return grams.sig_bytes(raw, self._curt)
 
     def makeMID(self) -> str:
         """A new memo id from .midder (seeded in simulation, never uuid1)."""
@@ -632,23 +632,26 @@ class Memoer(Tymee):
     def rend(self, memo: Memo, vid: str | None = None) -> list[bytes]:
         """Split memo into grams with headers (signed when the code says so)."""
         data = self._checkMemo(memo, vid)
-        code = self._code
-        signer = None
-        if not self._signs and len(data) <= self._zbz:
+        curt = self._curt
+        if not self._signs:
             mid_t, mid_b = self._newMid()
-            return [self._head1 + (mid_b if self._curt else mid_t) + data]
-        if self._signs:
-            vid = vid if vid is not None else self._vid
-            secret = self._signer.secret(self._keep, vid)  # type: ignore[arg-type]
-            def signer(ser: bytes) -> bytes:
-                return crypto_sign(ser, secret)[:64]
+            if len(data) <= self._zbz:  # one gram: code, neck 1, mid, body
+                return [self._head1 + (mid_b if curt else mid_t) + data]
+            return grams.split(data, code=self._code, curt=curt, size=self._size,
+                               mid=mid_t.decode(), lay=self._sizing)
+        vid = vid if vid is not None else self._vid
+        secret = self._signer.secret(self._keep, vid)  # type: ignore[arg-type]
+        mid_t, mid_b = self._newMid()
+        if len(data) <= self._zbz:  # one gram: code, neck 1, mid, vid, body, signature
+            gram = b"".join((self._head1, mid_b if curt else mid_t,
+                             grams.vid_bytes(vid, curt), data))  # type: ignore[arg-type]
+            return [gram + grams.sig_bytes(crypto_sign(gram, secret)[:64], curt)]
 
-        else:
-            vid = None
-        return grams.split(
-            data, code=code, curt=self._curt, size=self._size, mid=self.makeMID(),
-            vid=vid, sign=signer, lay=self._sizing,
-        )
+        def signer(ser: bytes) -> bytes:
+            return crypto_sign(ser, secret)[:64]
+
+        return grams.split(data, code=self._code, curt=curt, size=self._size,
+                           mid=mid_t.decode(), vid=vid, sign=signer, lay=self._sizing)
 
     def _serviceOneTxMemo(self) -> None:
         memo, dst, vid = self.txms.popleft()
