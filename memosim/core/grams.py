@@ -137,8 +137,15 @@ _BINARY_LAYOUT = _layouts(True)
 _NECK_MID = re.compile(rb"[A-Za-z0-9_-]{4}0A[A-Za-z0-9_-]{22}")  # text bytes 4..32
 
 
+# The last mid parsed, per header form: grams of one memo come in runs, so
+# most grams reuse a mid already checked and decoded.
+_last_text_mid: tuple[bytes, str] = (b"", "")
+_last_binary_mid: tuple[bytes, str] = (b"", "")
+
+
 def parse(data: bytes | bytearray) -> Gram:
     """Parse one datagram into a Gram. Raises GramError, never anything else."""
+    global _last_text_mid, _last_binary_mid
     if type(data) is not bytes:
         data = bytes(data)
     if not data:
@@ -152,14 +159,18 @@ def parse(data: bytes | bytearray) -> Gram:
         code, hz, az, has_vid, kind = lay
         if n < hz + az:
             raise GramError("short", f"{n} bytes")
-        if _NECK_MID.match(data, 4) is None:
-            bad_mid = b64.is_b64(data[4:8]) and data[8:10] != b"0A"
-            raise GramError("mid" if bad_mid else "header", "not a Base64 neck and mid")
-        neck = _TEXT_NECK_VALUES.get(data[4:8])
-        if neck is None:  # a count or number of 4096 or more
-            d = _DIGIT
-            neck = (d[data[4]] << 18) | (d[data[5]] << 12) | (d[data[6]] << 6) | d[data[7]]
-        mid = data[8:32].decode()
+        neck = _TEXT_NECK_VALUES.get(data[4:8])  # found: a valid neck below 4096
+        raw_mid = data[8:32]
+        last_raw, mid = _last_text_mid
+        if neck is None or raw_mid != last_raw:  # else: the checked mid of the last gram
+            if _NECK_MID.match(data, 4) is None:
+                bad_mid = b64.is_b64(data[4:8]) and data[8:10] != b"0A"
+                raise GramError("mid" if bad_mid else "header", "not a Base64 neck and mid")
+            if neck is None:  # a count or number of 4096 or more
+                d = _DIGIT
+                neck = (d[data[4]] << 18) | (d[data[5]] << 12) | (d[data[6]] << 6) | d[data[7]]
+            mid = raw_mid.decode()
+            _last_text_mid = (raw_mid, mid)
         vid = None
         if has_vid:
             raw_vid = data[32:76]
@@ -186,10 +197,14 @@ def parse(data: bytes | bytearray) -> Gram:
         code, hz, az, has_vid, kind = lay
         if n < hz + az:
             raise GramError("short", f"{n} bytes")
-        if data[6:8] != _MID_LEAD_BINARY:
-            raise GramError("mid")
         neck = int.from_bytes(data[3:6], "big")
-        mid = b64.encode(data[6:24]).decode()
+        raw_mid = data[6:24]
+        last_raw, mid = _last_binary_mid
+        if raw_mid != last_raw:
+            if raw_mid[:2] != _MID_LEAD_BINARY:
+                raise GramError("mid")
+            mid = b64.encode(raw_mid).decode()
+            _last_binary_mid = (raw_mid, mid)
         vid = None
         if has_vid:
             raw_vid = data[24:57]
@@ -314,7 +329,8 @@ def split(
     start = zbz
     num = 1
     while start < mlen:
-        gram = b"".join((ncode_b, neck_bytes(num, curt), mid_b, view[start : start + nbz]))
+        neck = _TEXT_NECKS[num] if num < 4096 and not curt else neck_bytes(num, curt)
+        gram = b"".join((ncode_b, neck, mid_b, view[start : start + nbz]))
         if signed:
             gram += sig_bytes(sign(gram), curt)  # type: ignore[misc]
         grams.append(gram)
