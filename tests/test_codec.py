@@ -32,9 +32,35 @@ def test_qualified_ids_have_spec_lengths_and_codes():
         b64.unqualify("0A" + "_" * 22, ("0A",))  # non-zero pad bits
 
 
-def test_strict_decode_refuses_characters_stdlib_would_skip():
+@pytest.mark.parametrize(
+    "text", [b"AB+A", b"AB/A", b"ABC=", b"AB==", b"AB A", b"AB\nA", b"AB.A", b"A\x00BC", b"ABC"],
+)
+def test_strict_decode_refuses_characters_stdlib_would_skip(text):
     with pytest.raises(b64.B64Error):
-        b64.decode(b"AB+A")
+        b64.decode(text)
+
+
+def test_strict_decode_is_the_inverse_of_encode():
+    raws = [bytes(range(i, i + 3 * (i % 7))) for i in range(60)] + [b"\xff" * 30, b"\xfb\xef\xbe"]
+    for raw in raws:
+        assert b64.decode(b64.encode(raw)) == raw
+
+
+def test_parse_checks_a_mid_again_when_its_neck_changes_form():
+    # the parser reuses the last mid it checked; a gram that repeats those mid
+    # bytes behind a neck that is not Base64 must still be refused
+    good = make_memo_grams()[1]
+    grams.parse(good)
+    bad = good[:4] + b"AA*B" + good[8:]
+    with pytest.raises(grams.GramError) as info:
+        grams.parse(bad)
+    assert info.value.reason == "header"
+
+
+def make_memo_grams():
+    from conftest import make_memoer
+
+    return make_memoer(size=38).rend("How ya doing?")
 
 
 def test_spec_fact_hello_there_splits_in_two():

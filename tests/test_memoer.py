@@ -130,3 +130,60 @@ def test_size_follows_code_changes_from_the_requested_size():
     assert m.size == 165
     m.code = "bAAA"
     assert m.size == 40  # hio keeps 165 here
+
+
+class _Wire(Memoer):
+    """A transport that takes `takes[i]` bytes of the i-th send (all when absent),
+    raising instead when the entry is an OSError."""
+
+    def __init__(self, takes, **kwa):
+        super().__init__(**kwa)
+        self.takes = list(takes)
+        self.wire: list[bytes] = []
+
+    def send(self, gram, dst, **kwa):
+        take = self.takes.pop(0) if self.takes else len(gram)
+        if isinstance(take, OSError):
+            raise take
+        if take:
+            self.wire.append(bytes(gram[:take]))
+        return take
+
+
+def test_partial_send_is_held_in_txbs_and_finished_first():
+    m = _Wire([5, 0], midder=counter_midder())
+    m.reopen()
+    for memo in ("first", "second"):
+        m.memoit(memo, "dst")
+    m.serviceTxMemos()
+    whole = list(m.txgs)
+    m.serviceTxGrams()  # 5 bytes go out; the rest waits in txbs, second stays queued
+    assert m.wire == [whole[0][0][:5]] and m.txbs == (bytearray(whole[0][0][5:]), "dst")
+    assert len(m.txgs) == 1
+    m.serviceTxGrams()  # transport takes nothing: stays stuck, nothing reordered
+    assert m.txbs[1] == "dst" and len(m.txgs) == 1
+    m.serviceTxGrams()  # the rest of the first, then the second
+    assert m.wire == [whole[0][0][:5], whole[0][0][5:], whole[1][0]]
+    assert m.txbs[1] is None and not m.txgs
+    assert m.stats.grams_sent == 2 and m.stats.bytes_sent == len(whole[0][0]) + len(whole[1][0])
+
+
+def test_unreachable_destination_drops_the_gram_and_goes_on():
+    import errno
+
+    m = _Wire([OSError(errno.ECONNREFUSED, "refused")], midder=counter_midder())
+    m.reopen()
+    m.memoit("lost", "dst")
+    m.memoit("sent", "dst")
+    m.serviceAllTx()
+    assert len(m.wire) == 1 and m.stats.dropped["send-error"] == 1 and m.stats.grams_sent == 1
+
+
+def test_local_send_failure_propagates():
+    import errno
+
+    m = _Wire([OSError(errno.EBADF, "bad fd")], midder=counter_midder())
+    m.reopen()
+    m.memoit("x", "dst")
+    with pytest.raises(OSError):
+        m.serviceAllTx()
