@@ -6,7 +6,10 @@ each way. Reports datagrams (data grams, retransmissions and acks) moved per
 wall second and wall microseconds per datagram for 2, 10 and 100 peers: the
 cost per datagram should stay flat as peers grow.
 
-    .venv/bin/python benchmarks/bench_sim.py [--memos 60] [--peers 2,10,100]
+    .venv/bin/python benchmarks/bench_sim.py [--memos 60] [--peers 2,10,100] [--parts]
+
+--parts also times the pieces a simulated datagram passes through, alone:
+the network, the Memoer, and one bare SimPy event.
 """
 
 from __future__ import annotations
@@ -39,12 +42,77 @@ def ring(peers: int, memos: int, doer: str, loss: float) -> dict:
     }
 
 
+def network_floor(datagrams: int, loss: float) -> float:
+    """Wall us per datagram for the network alone: the ring's link (loss,
+    10 +- 2 ms), the trace on, bursts of 11 pre-made 1240-byte datagrams every
+    50 ms, and a receiver that only empties its inbox. No Memoer, no Doist."""
+    import simpy
+
+    from memosim.sim.network import Network
+    from memosim.sim.trace import Trace
+
+    env = simpy.Environment()
+    net = Network(env, 1, trace=Trace(keep=False),
+                  default={"loss": {"rate": loss}, "delay": {"base_s": 0.01, "jitter_s": 0.002}})
+    a = net.endpoint(("p0", 40000))
+    b = net.endpoint(("p1", 40001))
+    b.on_arrival = lambda ep: ep.inbox.clear()
+    grams = [bytes([65 + i]) * 1240 for i in range(11)]
+
+    def sender():
+        for _ in range(datagrams // len(grams)):
+            for gram in grams:
+                a.send(gram, b.ha)
+            yield env.timeout(0.05)
+
+    env.process(sender())
+    t0 = time.perf_counter()
+    env.run()
+    return 1e6 * (time.perf_counter() - t0) / (datagrams // len(grams) * len(grams))
+
+
+def codec_floor(memos: int) -> float:
+    """Wall us per gram for the Memoer alone on the echo mock: 12 KB memos
+    with the ring's code, memoit -> grams -> memo, no network, no Doist."""
+    from memosim import Memoer
+    from memosim.core.codes import SureDex
+
+    peer = Memoer(code=next(iter(SureDex)), size=1240, echoic=True)
+    peer.reopen()
+    memo = "x" * 12288
+    t0 = time.perf_counter()
+    grams = 0
+    for _ in range(memos):
+        peer.memoit(memo, "far")
+        peer.serviceAllTx()
+        grams += len(peer.echos)
+        peer.serviceAllRx()
+        peer.inbox.clear()
+    return 1e6 * (time.perf_counter() - t0) / grams
+
+
+def event_floor(events: int) -> float:
+    """Wall us per bare SimPy timeout event with one callback (the least a
+    scheduled datagram arrival can cost)."""
+    import simpy
+
+    env = simpy.Environment()
+    sink = []
+    for i in range(events):
+        env.timeout(i * 1e-6).callbacks.append(sink.append)
+    t0 = time.perf_counter()
+    env.run()
+    return 1e6 * (time.perf_counter() - t0) / events
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--memos", type=int, default=60, help="memos each peer sends")
     ap.add_argument("--peers", default="2,10,100", help="comma-separated peer counts")
     ap.add_argument("--doer", default="SafePeerMemoerDoer")
     ap.add_argument("--loss", type=float, default=0.05)
+    ap.add_argument("--parts", action="store_true",
+                    help="also time the network, the Memoer and a SimPy event alone")
     args = ap.parse_args(argv)
     print(f"sim benchmark: ring of peers, 12 KB memos, {args.loss:.0%} loss, {args.doer}")
     print(f"{'peers':>6}{'datagrams':>11}{'delivered':>11}{'wall s':>9}{'dgrams/s':>11}"
@@ -58,6 +126,16 @@ def main(argv=None) -> int:
         datagrams = s["grams_sent"] + s["acks_sent"]
         print(f"{n:>6}{datagrams:>11,}{s['memos_delivered']:>11,}{wall:>9.2f}"
               f"{datagrams / wall:>11,.0f}{1e6 * wall / datagrams:>10.1f}")
+    if args.parts:  # best of 3 each: what a datagram cannot cost less than
+        net = min(network_floor(11_000, args.loss) for _ in range(3))
+        codec = min(codec_floor(1_000) for _ in range(3))
+        event = min(event_floor(20_000) for _ in range(3))
+        print("parts, wall us per datagram (best of 3):")
+        print(f"  network alone (link, loss, delay, trace, delivery)  {net:6.1f}")
+        print(f"  Memoer alone (memoit .. memo, echo mock)            {codec:6.1f}")
+        print(f"  of which one bare SimPy event                        {event:6.1f}")
+        print(f"  network + Memoer, before Doers, Doist and acks      {net + codec:6.1f}"
+              f"  (= {1e6 / (net + codec):,.0f} datagrams/s at most)")
     return 0
 
 

@@ -31,8 +31,8 @@ def make_memo(key: MemoKey, size: int, rng) -> str:
     """An ASCII memo of exactly `size` bytes (at least its tag) for key."""
     tag = f"#{key.workload}:{key.src}>{key.dst}:{key.index}|"
     room = max(0, size - len(tag))
-    fill = _FILL
-    body = "".join(fill[int(rng.random() * len(fill))] for _ in range(min(room, 64)))
+    fill, draw, width = _FILL, rng.random, len(_FILL)
+    body = "".join([fill[int(draw() * width)] for _ in range(min(room, 64))])
     if room > 64:  # repeat a seeded block: cheap for 12 KB memos, still not constant
         body = (body * (room // 64 + 1))[:room]
     return tag + body
