@@ -133,7 +133,7 @@ def main(argv=None) -> int:
         print("parts, wall us per datagram (best of 3):")
         print(f"  network alone (link, loss, delay, trace, delivery)  {net:6.1f}")
         print(f"  Memoer alone (memoit .. memo, echo mock)            {codec:6.1f}")
-        print(f"  of which one bare SimPy event                        {event:6.1f}")
+        print(f"  (the network's share: one bare SimPy event           {event:6.1f})")
         print(f"  network + Memoer, before Doers, Doist and acks      {net + codec:6.1f}"
               f"  (= {1e6 / (net + codec):,.0f} datagrams/s at most)")
     return 0
