@@ -187,3 +187,16 @@ def test_local_send_failure_propagates():
     m.memoit("x", "dst")
     with pytest.raises(OSError):
         m.serviceAllTx()
+
+
+def test_memo_that_no_longer_fits_when_serviced_is_dropped_not_raised():
+    # A gram size small enough to make a queued memo too long needs memos of
+    # over 100 MB; shrink the limit the size setter derives instead.
+    m = make_memoer()
+    m.memoit("x" * 50, "dst")
+    m._max_memo = 20
+    m.memoit("small", "dst")
+    m.serviceAll()
+    m.serviceAll()
+    assert m.stats.dropped["tx-invalid"] == 1
+    assert [memo for memo, _, _ in m.inbox] == ["small"]

@@ -12,6 +12,7 @@ and logged. Time comes only from the wound Tymist or an injected clock.
 
 from __future__ import annotations
 
+import binascii
 import errno
 import functools
 import logging
@@ -43,6 +44,8 @@ FAR_ERRNOS = frozenset(
     )
     if hasattr(errno, name)
 )
+_b2a = binascii.b2a_base64
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _AUTH_CODES = codes.AUTH_CODES
 _ACK_CODES = codes.ACK_CODES
 _SURE_CODES = codes.SURE_CODES
@@ -192,6 +195,9 @@ class Memoer(Tymee):
         self.rxbytes = bool(rxbytes)
         self._signer = Signer()
         self._verifier = Verifier()
+        # the service loop may skip rend's re-check of a memoit-checked str,
+        # unless a subclass overrides rend (then rend is always called)
+        self._plainRend = type(self).rend is Memoer.rend
 
     # ---- hio's state views -------------------------------------------
     @property
@@ -627,11 +633,16 @@ class Memoer(Tymee):
         if len(raw) != 16:
             raise MemoerError(f"midder must give 16 bytes, gave {len(raw)}")
         binary = grams.MID_LEAD_BINARY + raw  # Base64 of this is '0A' + 22 digits
-        return b64.encode(binary), binary
+        return _b2a(binary, newline=False).translate(_TO_URLSAFE), binary  # b64.encode, inline
 
     def rend(self, memo: Memo, vid: str | None = None) -> list[bytes]:
         """Split memo into grams with headers (signed when the code says so)."""
-        data = self._checkMemo(memo, vid)
+        return self._render(self._checkMemo(memo, vid), vid)
+
+    def _render(self, data: bytes, vid: str | None) -> list[bytes]:
+        """rend for memo bytes already checked (by memoit, or by rend)."""
+        if len(data) > self._max_memo:  # the size may have shrunk since memoit
+            raise MemoerError(f"memo length {len(data)} exceeds max {self._max_memo}")
         curt = self._curt
         if not self._signs:
             mid_t, mid_b = self._newMid()
@@ -656,7 +667,10 @@ class Memoer(Tymee):
     def _serviceOneTxMemo(self) -> None:
         memo, dst, vid = self.txms.popleft()
         try:
-            rended = self.rend(memo, vid)
+            if type(memo) is str and self._plainRend:  # checked by memoit; str cannot change
+                rended = self._render(memo.encode(), vid)
+            else:
+                rended = self.rend(memo, vid)
         except (MemoerError, KeyError_) as ex:
             self.stats.drop("tx-invalid")
             logger.error("%s cannot send memo to %s: %s", self.name, dst, ex)
