@@ -676,7 +676,7 @@ class Memoer(Tymee):
             logger.error("%s cannot send memo to %s: %s", self.name, dst, ex)
             return
         self.stats.memos_sent += 1
-        if self._rended(rended, dst, vid, memo):
+        if self._sure and self._rended(rended, dst, vid, memo):
             return
         if len(rended) == 1:
             self.txgs.append((rended[0], dst))

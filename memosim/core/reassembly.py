@@ -29,7 +29,7 @@ show it there exactly as hio's dicts would.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -167,7 +167,10 @@ class Reassembly:
         self.counts: Mapping[str, int] = _View(parts, wholes, "count", True)
         self.vids: Mapping[str, str | None] = _View(parts, wholes, "vid", True)
         self.ready: dict[str, None] = {}
-        self.done: OrderedDict[str, float | None] = OrderedDict()
+        # delivered mids -> tyme; _done_order lists them oldest first, so the
+        # window drops its oldest without iterating the dict
+        self.done: dict[str, float | None] = {}
+        self._done_order: deque[str] = deque()
         self.nbytes = 0  # bytes charged for partial memos
         self.whole_bytes = 0  # bytes of one-gram memos waiting to be fused
 
@@ -407,12 +410,12 @@ class Reassembly:
             self.stats.memos_expired += 1
             self._remove(mid)
         cutoff = now - self.limits.done_expiry
-        done = self.done
-        while done:
-            mid, when = next(iter(done.items()))
+        done, order = self.done, self._done_order
+        while order:
+            when = done[order[0]]
             if when is None or when > cutoff:
                 break
-            del done[mid]
+            del done[order.popleft()]
 
     # ---- completion ----------------------------------------------------
     def pop_ready(self) -> list[str]:
@@ -434,24 +437,25 @@ class Reassembly:
         return partial.grams, partial.count, partial.src, partial.vid  # type: ignore[return-value]
 
     def take_whole(self, mid: str, now: float | None) -> _Whole | None:
-        """Remove mid when it is a one-gram memo and remember it as done, else None."""
+        """Remove mid when it is a one-gram memo and remember it as done, else None.
+
+        Called for mids from pop_ready, which leaves them out of ready."""
         whole = self._wholes.pop(mid, None)
         if whole is None:
             return None
         self.whole_bytes -= len(whole[3])
-        self.ready.pop(mid, None)
-        done = self.done
-        done[mid] = now  # never already there: add() drops grams of done memos
-        if len(done) > self.limits.done_window:
-            done.popitem(last=False)
+        self._done(mid, now)
         return whole
 
     def _done(self, mid: str, now: float | None) -> None:
+        """Remember mid as delivered (never already there: add() drops grams
+        of delivered memos, so no memo completes twice)."""
         done = self.done
-        done.pop(mid, None)
         done[mid] = now
-        if len(done) > self.limits.done_window:
-            done.popitem(last=False)
+        order = self._done_order
+        order.append(mid)
+        if len(order) > self.limits.done_window:
+            del done[order.popleft()]
 
 
 def _cost(gram: Gram) -> int:
