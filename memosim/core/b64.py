@@ -29,7 +29,7 @@ _b2a = binascii.b2a_base64  # one C call; base64.urlsafe_b64encode wraps it twic
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _urlsafe_decode = base64.urlsafe_b64decode
 _a2b = binascii.a2b_base64
-FROM_URLSAFE = _FROM_URLSAFE = bytes.maketrans(b"-_+/=", b"+/!!!")  # '!' is never Base64
+FROM_URLSAFE = bytes.maketrans(b"-_+/=", b"+/!!!")  # '!' is never Base64
 
 
 class B64Error(ValueError):
@@ -58,7 +58,7 @@ def decode(text: bytes) -> bytes:
     if len(text) % 4:
         raise B64Error(f"not URL-safe Base64 quadlets: {text[:16]!r}")
     try:
-        return _a2b(text.translate(_FROM_URLSAFE), strict_mode=True)
+        return _a2b(text.translate(FROM_URLSAFE), strict_mode=True)
     except binascii.Error as ex:
         raise B64Error(f"not URL-safe Base64 quadlets: {text[:16]!r}") from ex
 

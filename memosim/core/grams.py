@@ -46,7 +46,7 @@ for _i, _c in enumerate(b64.ALPHABET):
     _DIGIT[_c] = _i
 _TEXT_CODES = {code.encode(): code for code in Sizes}
 _BINARY_CODES = {b64.decode(code.encode()): code for code in Sizes}
-MID_LEAD_BINARY = _MID_LEAD_BINARY = b"\xd0\x00"  # '0A' followed by a zero pad nibble
+MID_LEAD_BINARY = b"\xd0\x00"  # '0A' followed by a zero pad nibble
 _SIG_LEAD_BINARY = b"\xd0\x10"  # '0B' followed by a zero pad nibble
 _VID_LEAD_BINARY = {b"\x04": "B", b"\x0c": "D", b"\x10": "E"}
 
@@ -201,7 +201,7 @@ def parse(data: bytes | bytearray) -> Gram:
         raw_mid = data[6:24]
         last_raw, mid = _last_binary_mid
         if raw_mid != last_raw:
-            if raw_mid[:2] != _MID_LEAD_BINARY:
+            if raw_mid[:2] != MID_LEAD_BINARY:
                 raise GramError("mid")
             mid = b64.encode(raw_mid).decode()
             _last_binary_mid = (raw_mid, mid)

@@ -548,7 +548,7 @@ class Memoer(Tymee):
                 rxms.append((memo, src, vid))
                 delivered += 1
                 continue
-            grams_, count, src, vid = rx.take(mid, now)
+            grams_, count, src, vid = rx.take_partial(mid, now)  # take_whole said no
             fused = self.fuse(grams_, count)
             if fused is None:  # pragma: no cover - ready implies complete
                 continue

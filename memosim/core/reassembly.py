@@ -431,6 +431,10 @@ class Reassembly:
         if whole is not None:
             src, vid, _code, body = whole
             return {0: body}, 1, src, vid
+        return self.take_partial(mid, now)
+
+    def take_partial(self, mid: str, now: float | None) -> tuple[dict[int, bytes], int, object, str | None]:
+        """take for a mid known not to be a one-gram memo."""
         partial = self._partials[mid]
         self._remove(mid)
         self._done(mid, now)
