@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import binascii
 import errno
-import functools
 import logging
-import os
 from collections import deque
 from collections.abc import Callable, Mapping
-
-from nacl.bindings import crypto_sign
 
 from ..tyming import Tymee
 from . import acking, b64, codes, grams
 from .codes import MemoDex, Versionage
-from .keys import Keyage, KeyError_, Signer, Verifier
+from .keys import Keyage, KeyError_, Signer, Verifier, sign_detached
+from .mids import os_midder
 from .reassembly import Limits, Reassembly
 from .rto import K_MAX_RTO, K_MIN_RTO
 from .stats import Stats
@@ -61,7 +58,8 @@ class Memoer(Tymee):
 
     Beyond hio's parameters:
         clock: zero-arg callable giving tyme for housekeeping when not wound.
-        midder: zero-arg callable giving 16 random bytes for each memo id.
+        midder: zero-arg callable giving 16 random bytes for each memo id
+            (default: the OS RNG, read in blocks; seeded in simulation).
         limits: reassembly bounds (partial-memo expiry, counts, bytes).
         rxbytes: deliver every memo as bytes instead of str.
 
@@ -191,7 +189,7 @@ class Memoer(Tymee):
         self._keep: Mapping[str, Keyage] = keep if keep is not None else {}
         self.vid = vid or None
         self.clock = clock
-        self.midder: Callable[[], bytes] = midder if midder is not None else _urandom16
+        self.midder: Callable[[], bytes] = midder if midder is not None else os_midder()
         self.rxbytes = bool(rxbytes)
         self._signer = Signer()
         self._verifier = Verifier()
@@ -344,7 +342,7 @@ class Memoer(Tymee):
                     vid = None
                 else:
                     def sign(ser: bytes, secret: bytes = secret) -> bytes:
-                        return crypto_sign(ser, secret)[:64]
+                        return sign_detached(ser, secret)
             gram = acking.make_ack(
                 out.mid, out.neck, out.ranges, curt=out.curt, size=self._size,
                 vid=vid, sign=sign,
@@ -656,10 +654,10 @@ class Memoer(Tymee):
         if len(data) <= self._zbz:  # one gram: code, neck 1, mid, vid, body, signature
             gram = b"".join((self._head1, mid_b if curt else mid_t,
                              grams.vid_bytes(vid, curt), data))  # type: ignore[arg-type]
-            return [gram + grams.sig_bytes(crypto_sign(gram, secret)[:64], curt)]
+            return [gram + grams.sig_bytes(sign_detached(gram, secret), curt)]
 
         def signer(ser: bytes) -> bytes:
-            return crypto_sign(ser, secret)[:64]
+            return sign_detached(ser, secret)
 
         return grams.split(data, code=self._code, curt=curt, size=self._size,
                            mid=mid_t.decode(), vid=vid, sign=signer, lay=self._sizing)
@@ -814,6 +812,3 @@ class Memoer(Tymee):
         return bool(
             self.txms or self.txgs or self.txbs[1] is not None or self.rxms or self._rx.ready
         )
-
-
-_urandom16 = functools.partial(os.urandom, 16)  # 16 fresh bytes per memo id, no Python frame

@@ -209,9 +209,13 @@ class Reassembly:
             return "duplicate"
         code = gram.code
         if code in ZERO_CODES:
-            if (gram.count or 1) == 1 and code not in _AUTH and mid not in self._partials \
-                    and mid not in self._wholes:
-                self._add_whole(gram, src)  # the common case: an unsigned one-gram memo
+            if (gram.count or 1) == 1 and mid not in self._partials and mid not in self._wholes:
+                # the common case: a one-gram memo with nothing held for its mid
+                if code in _AUTH:
+                    reason = check(gram.vid, gram)
+                    if reason is not None:
+                        return reason
+                self._add_whole(gram, src)
                 return None
             return self._add_zeroth(gram, src, now, check)
         num = gram.num
