@@ -4,6 +4,9 @@ shared with a forked child."""
 from __future__ import annotations
 
 import multiprocessing
+import threading
+
+import pytest
 
 from memosim import Memoer
 from memosim.core import mids
@@ -37,3 +40,36 @@ def test_forked_child_does_not_reuse_the_parents_block():
     child.join(timeout=30)
     parents = [midder() for _ in range(8)]
     assert len(got) == 8 and not set(got) & set(parents)
+
+
+def test_a_failed_os_read_raises_once_and_the_source_recovers(monkeypatch):
+    midder = mids.os_midder()
+    real = mids.os.urandom
+    calls = []
+
+    def flaky(n):
+        calls.append(n)
+        if len(calls) == 1:
+            raise OSError("entropy source unavailable")
+        return real(n)
+
+    monkeypatch.setattr(mids.os, "urandom", flaky)
+    with pytest.raises(OSError):
+        midder()
+    ids = [midder() for _ in range(300)]  # refills twice more
+    assert len(set(ids)) == 300 and len(calls) == 3
+
+
+def test_threads_sharing_a_source_never_get_the_same_id():
+    midder = mids.os_midder()
+    got: list[bytes] = []
+
+    def draw():
+        got.extend(midder() for _ in range(5000))
+
+    threads = [threading.Thread(target=draw) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(got) == 20000 and len(set(got)) == 20000
