@@ -60,11 +60,32 @@ def test_every_flipped_bit_fails(path):
     assert not keys.verify_detached(sig, ser, other)
 
 
-def test_wrong_lengths_are_refused_not_read_past(path):
+class _NoLibsodium:
+    """Stands in for libsodium (direct path) or PyNaCl's bindings (fallback):
+    any call means a bad length got past the checks."""
+
+    def __getattr__(self, name):
+        def called(*args):
+            raise AssertionError(f"{name} reached with a bad length")
+        return called
+
+
+def test_wrong_lengths_are_refused_before_libsodium(path, monkeypatch):
     ser = b"gram"
     sig = keys.sign_detached(ser, SECRET)
+    monkeypatch.setattr(keys, "_lib", _NoLibsodium())
+    monkeypatch.setattr(keys, "_sodium", _NoLibsodium())
     assert not keys.verify_detached(sig[:63], ser, VERKEY)
     assert not keys.verify_detached(sig + b"\x00", ser, VERKEY)
     assert not keys.verify_detached(sig, ser, VERKEY[:31])
+    assert not keys.verify_detached(sig, ser, VERKEY + b"\x00")
     with pytest.raises(keys.KeyError_):
-        keys.sign_detached(ser, SECRET[:32])
+        keys.sign_detached(ser, SECRET[:63])
+    with pytest.raises(keys.KeyError_):
+        keys.sign_detached(ser, SECRET + b"\x00")
+
+
+@pytest.mark.parametrize("ser", [5, "text", None, [1, 2]])
+def test_only_bytes_are_signed(path, ser):
+    with pytest.raises(TypeError):
+        keys.sign_detached(ser, SECRET)

@@ -71,12 +71,19 @@ except ImportError:  # pragma: no cover - depends on the installed PyNaCl
     _direct = False
 
 
+def _message(ser: bytes | bytearray | memoryview) -> bytes:
+    """ser as bytes; anything else (an int would make zero bytes) is refused."""
+    if not isinstance(ser, (bytes, bytearray, memoryview)):
+        raise TypeError(f"can only sign bytes, not {type(ser).__name__}")
+    return bytes(ser)
+
+
 def _sign_direct(ser: bytes, secret: bytes) -> bytes:
     """Raw 64-byte Ed25519 signature of ser with a 64-byte libsodium secret key."""
     if len(secret) != 64:  # libsodium reads 64 bytes whatever it is given
         raise KeyError_("Ed25519 secret key must be 64 bytes")
     if type(ser) is not bytes:
-        ser = bytes(ser)
+        ser = _message(ser)
     out = _new_buf("unsigned char[]", len(ser) + SIG_BYTES)  # libsodium writes sig + ser
     if _lib.crypto_sign(out, _ffi.NULL, ser, len(ser), secret) != 0:
         raise RuntimeError("libsodium crypto_sign failed")
@@ -95,7 +102,7 @@ def _sign_bindings(ser: bytes, secret: bytes) -> bytes:
     """_sign_direct through PyNaCl's public bindings."""
     if len(secret) != 64:
         raise KeyError_("Ed25519 secret key must be 64 bytes")
-    return _sodium.crypto_sign(bytes(ser), secret)[:SIG_BYTES]
+    return _sodium.crypto_sign(_message(ser), secret)[:SIG_BYTES]
 
 
 def _verify_bindings(sig: bytes, ser: bytes, verkey: bytes) -> bool:
