@@ -4,16 +4,18 @@ Each case sends memos through a Memoer end to end on the echo mock transport
 (memoit -> rend [+ sign] -> echos -> receive -> parse [+ verify] -> fuse ->
 inbox), checking every memo comes back unchanged. hio runs in its own
 virtual environment (created on first use, see DEVELOPERS.md) in one process;
-memosim runs in this process. Signed cases are also compared with the bare
-PyNaCl sign+verify rate for the same gram size, the ceiling any signed
-memogram codec can reach.
+memosim runs in this process. Signed cases are also compared with two
+baselines at the same gram size: sign+verify through PyNaCl's API
+(SigningKey.sign + VerifyKey.verify; % nacl), and the libsodium calls that
+memosim itself makes, without PyNaCl's per-call wrapper (% sodium): the cost
+of Ed25519 alone, which no signed gram can beat.
 
     .venv/bin/python benchmarks/bench_codec.py [--rounds 12] [--seconds 0.25] [--no-hio]
 
 Each round runs every case on memosim and, right after, (for signed cases)
-on bare PyNaCl and then on hio, in short slices, so both sides sample the same
-states of a shared machine whose speed drifts; the best run of each side is
-compared.
+on both baselines and then on hio, in short slices, so all sides sample the
+same states of a shared machine whose speed drifts; the best run of each
+side is compared.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from hio_bench_driver import CASES, SEED, SIZE, batch_memos, make_memo  # noqa: 
 from nacl.signing import SigningKey  # noqa: E402
 
 from memosim import Memoer, make_keyage  # noqa: E402
+from memosim.core import keys  # noqa: E402
 
 NACL_MESSAGES = 256  # distinct messages the PyNaCl baseline cycles through
 
@@ -79,29 +82,57 @@ def run_memosim_case(name: str, length: int, code: str, curt: bool, size: int,
             "grams": total_grams, "memos": total_memos, "mean_gram_bytes": gram_bytes}
 
 
-def nacl_sign_verify_rate(gram_size: int, seconds: float) -> float:
-    """Grams/s for PyNaCl alone: SigningKey.sign + VerifyKey.verify of one gram.
+def _baseline_messages(gram_size: float) -> list[bytes]:
+    """Distinct messages the size of a gram less its signature, the same on every run.
 
-    The grams differ from each other, as a codec's grams do (each has its own
-    memo id). Signing and verifying one message over and over would let the
-    CPU learn the branches of that one signature's verification, which runs
-    in variable time, and flatter the baseline (by about 1.5% on this machine).
+    They differ from each other, as a codec's grams do (each has its own memo
+    id). Signing and verifying one message over and over would let the CPU
+    learn the branches of that one signature's verification, which runs in
+    variable time, and flatter a baseline (by about 1.5% on this machine).
     """
-    key = SigningKey(SEED)
-    verify = key.verify_key.verify
     size = max(1, round(gram_size) - 64)
-    rng = random.Random(size)  # the same messages on every run
-    msgs = [rng.randbytes(size) for _ in range(NACL_MESSAGES)]
-    count = 0
+    rng = random.Random(size)
+    return [rng.randbytes(size) for _ in range(NACL_MESSAGES)]
+
+
+def _rate(one_pass, count: int, seconds: float) -> float:
     t0 = time.perf_counter()
-    while True:  # at least one pass over the messages
-        for msg in msgs:
-            signed = key.sign(msg)
-            verify(signed.message, signed.signature)
-        count += len(msgs)
+    done = 0
+    while True:  # at least one pass
+        one_pass()
+        done += count
         elapsed = time.perf_counter() - t0
         if elapsed >= seconds:
-            return count / elapsed
+            return done / elapsed
+
+
+def nacl_sign_verify_rate(gram_size: float, seconds: float) -> float:
+    """Grams/s for PyNaCl's API alone: SigningKey.sign + VerifyKey.verify of one gram."""
+    key = SigningKey(SEED)
+    sign, verify = key.sign, key.verify_key.verify
+    msgs = _baseline_messages(gram_size)
+
+    def one_pass() -> None:
+        for msg in msgs:
+            signed = sign(msg)
+            verify(signed.message, signed.signature)
+
+    return _rate(one_pass, len(msgs), seconds)
+
+
+def sodium_sign_verify_rate(gram_size: float, seconds: float) -> float:
+    """Grams/s for the libsodium calls memosim itself makes (memosim.core.keys),
+    without PyNaCl's per-call wrapper: the floor under any signed gram."""
+    key = SigningKey(SEED)
+    secret, verkey = bytes(key._signing_key), bytes(key.verify_key)
+    sign, verify = keys.sign_detached, keys.verify_detached
+    msgs = _baseline_messages(gram_size)
+
+    def one_pass() -> None:
+        for msg in msgs:
+            verify(sign(msg, secret), msg, verkey)
+
+    return _rate(one_pass, len(msgs), seconds)
 
 
 class HioServer:
@@ -159,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     ours: dict = {}
     theirs: dict = {}
     nacl: dict = {}
+    sodium: dict = {}
     ratios: dict[str, list[float]] = {name: [] for name in names}  # paired x hio
     shares: dict[str, list[float]] = {name: [] for name in names}  # paired share of nacl
+    floors: dict[str, list[float]] = {name: [] for name in names}  # paired share of sodium
     hio = None if args.no_hio else HioServer(args.size)
     try:
         for _ in range(max(1, args.rounds)):
@@ -168,10 +201,13 @@ def main(argv: list[str] | None = None) -> int:
                 spec = CASES[name]
                 mine = run_memosim_case(name, *spec, args.size, args.seconds)
                 _keep_best(ours, name, mine)
-                if spec[1] == "bAAC":  # baseline at the same mean gram size, measured right after
+                if spec[1] == "bAAC":  # baselines at the same mean gram size, measured right after
                     rate = nacl_sign_verify_rate(mine["mean_gram_bytes"], args.seconds)
                     nacl[name] = max(nacl.get(name, 0.0), rate)
                     shares[name].append(mine["grams_per_s"] / rate)
+                    rate = sodium_sign_verify_rate(mine["mean_gram_bytes"], args.seconds)
+                    sodium[name] = max(sodium.get(name, 0.0), rate)
+                    floors[name].append(mine["grams_per_s"] / rate)
                 if hio is not None:
                     other = hio.run(name, args.seconds)
                     _keep_best(theirs, name, other)
@@ -182,12 +218,13 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"codec benchmark, gram size {args.size}, {max(1, args.rounds)} rounds of "
           f"{args.seconds:g} s per case and side")
-    print("Every round runs each case on memosim, then (signed cases) bare PyNaCl sign+verify at")
-    print("the same gram size, then hio, so all sides sample the same machine states.")
-    print("g/s: best run of each side; x hio and % nacl: ratio of those bests, then in brackets")
-    print("the median of the back-to-back ratios (noisier; a check on the first).")
+    print("Every round runs each case on memosim, then (signed cases) sign+verify at the same")
+    print("gram size through PyNaCl's API (% nacl) and through the libsodium calls memosim makes")
+    print("(% sodium), then hio, so all sides sample the same machine states.")
+    print("g/s: best run of each side; x hio and the shares: ratio of those bests, then in")
+    print("brackets the median of the back-to-back ratios (noisier; a check on the first).")
     head = (f"{'case':<20}{'memosim g/s':>13}{'MB/s':>8}{'hio g/s':>12}{'MB/s':>8}"
-            f"{'x hio':>15}{'% nacl':>14}")
+            f"{'x hio':>15}{'% nacl':>14}{'% sodium':>14}")
     print(head)
     print("-" * len(head))
     for name, mine in ours.items():
@@ -197,17 +234,20 @@ def main(argv: list[str] | None = None) -> int:
         ratio = "-"
         if other:
             ratio = f"{mine['grams_per_s'] / other['grams_per_s']:.2f} ({_median(ratios[name]):.2f})"
-        pct = ""
+        pct = floor = ""
         if name in nacl:
             pct = (f"{100 * mine['grams_per_s'] / nacl[name]:.0f}% "
                    f"({100 * _median(shares[name]):.0f}%)")
+            floor = (f"{100 * mine['grams_per_s'] / sodium[name]:.0f}% "
+                     f"({100 * _median(floors[name]):.0f}%)")
         print(f"{name:<20}{mine['grams_per_s']:>13,.0f}{mine['mb_per_s']:>8.2f}"
-              f"{hio_g:>12}{hio_mb:>8}{ratio:>15}{pct:>14}")
+              f"{hio_g:>12}{hio_mb:>8}{ratio:>15}{pct:>14}{floor:>14}")
     if args.json:
         args.json.write_text(json.dumps({
-            "memosim": ours, "hio": theirs, "nacl": nacl,
+            "memosim": ours, "hio": theirs, "nacl": nacl, "sodium": sodium,
             "x_hio": {k: v for k, v in ratios.items() if v},
             "share_of_nacl": {k: v for k, v in shares.items() if v},
+            "share_of_sodium": {k: v for k, v in floors.items() if v},
         }, indent=2))
     return 0
 

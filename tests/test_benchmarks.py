@@ -27,11 +27,14 @@ def test_codec_benchmark_reports_memosim_hio_and_nacl(tmp_path, capsys):
     for side in ("memosim", "hio"):
         assert set(figures[side]) == {"signed_binary_100b", "text_12k"}
         assert all(case["grams_per_s"] > 0 for case in figures[side].values())
-    assert set(figures["nacl"]) == {"signed_binary_100b"}  # only signed cases have a baseline
+    for baseline in ("nacl", "sodium"):  # only signed cases have baselines
+        assert set(figures[baseline]) == {"signed_binary_100b"}
+        assert figures[baseline]["signed_binary_100b"] > 0
     assert figures["memosim"]["text_12k"]["memos"] >= 1
     table = capsys.readouterr().out
-    assert "x hio" in table and "% nacl" in table
-    assert table.count("signed_binary_100b") == 1 and "%" in table.split("signed_binary_100b")[1]
+    assert "x hio" in table and "% nacl" in table and "% sodium" in table
+    row = next(line for line in table.splitlines() if line.startswith("signed_binary_100b"))
+    assert row.count("%") == 4  # best and paired share, against each baseline
 
 
 def test_nacl_baseline_cycles_distinct_messages(monkeypatch):
@@ -46,6 +49,26 @@ def test_nacl_baseline_cycles_distinct_messages(monkeypatch):
     assert bench_codec.nacl_sign_verify_rate(300, 0.0) > 0
     assert len(seen) == bench_codec.NACL_MESSAGES
     assert len(set(seen)) == len(seen) and all(len(m) == 236 for m in seen)
+
+
+def test_sodium_baseline_signs_and_verifies_the_same_messages(monkeypatch):
+    signed: list[bytes] = []
+    verified: list[bool] = []
+    real_sign, real_verify = bench_codec.keys.sign_detached, bench_codec.keys.verify_detached
+
+    def sign(msg, secret):
+        signed.append(msg)
+        return real_sign(msg, secret)
+
+    def verify(sig, msg, verkey):
+        verified.append(real_verify(sig, msg, verkey))
+        return verified[-1]
+
+    monkeypatch.setattr(bench_codec.keys, "sign_detached", sign)
+    monkeypatch.setattr(bench_codec.keys, "verify_detached", verify)
+    assert bench_codec.sodium_sign_verify_rate(300, 0.0) > 0
+    assert signed == bench_codec._baseline_messages(300)
+    assert len(verified) == len(signed) and all(verified)
 
 
 def test_sim_benchmark_moves_and_delivers(capsys):
