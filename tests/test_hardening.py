@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from conftest import counter_midder, deliver, make_memoer
+from conftest import counter_midder, deliver, make_memoer, seed_of
 
-from memosim import Limits, Tymist
+from memosim import Limits, Tymist, make_keyage
 from memosim.core import grams
 
 
@@ -172,3 +172,39 @@ def test_signed_zeroth_supersedes_corrupted_unsigned_copy(signer):
     assert deliver(rx, [bytes(flipped)]) == []  # held, waiting for later grams that never match
     assert deliver(rx, gs) == [("x" * 400, "src", vid)]
     assert rx.stats.dropped["superseded"] == 1
+
+
+def test_every_dropped_gram_is_logged_even_when_dropped_after_it_was_held(caplog):
+    """hio raises or silently ignores; memosim counts each drop and logs it,
+    including drops decided later: a held early gram that fails its check
+    when the zeroth gram arrives, and an unsigned one-gram memo superseded by
+    a signed zeroth gram of the same mid."""
+    vid, keyage = make_keyage(seed_of("logged"))
+    keep = {vid: keyage}
+    signer = make_memoer(code="bAAC", size=300, keep=keep, vid=vid, midder=counter_midder(5))
+    g0, g1, g2 = signer.rend("signed memo " * 40)[:3]
+    forged = bytearray(g2)
+    forged[-100] ^= 0x01  # body bit: the signature no longer matches
+    plain = make_memoer(midder=counter_midder(9))
+    signed = make_memoer(code="bAAC", keep=keep, vid=vid, midder=counter_midder(9))
+    rng = random.Random(3)
+    junk = []
+    for _ in range(200):
+        gram = bytearray(rng.choice([g0, g1, g2]))
+        gram[rng.randrange(len(gram))] ^= rng.randrange(1, 256)
+        junk.append(bytes(gram))
+
+    rx = make_memoer(keep=keep)
+    caplog.set_level("INFO", logger="memosim")
+    deliver(rx, [bytes(forged)])  # held: its zeroth gram has not come yet
+    assert sum(rx.stats.dropped.values()) == 0
+    deliver(rx, [g0, g1])  # now checked, and dropped
+    assert rx.stats.dropped["signature"] == 1
+    assert any("held until its zeroth gram" in r.getMessage() for r in caplog.records)
+    rx.absorb(plain.rend("same mid")[0], "src")
+    rx.absorb(signed.rend("same mid")[0], "src")
+    assert rx.stats.dropped["superseded"] == 1
+    deliver(rx, junk)
+
+    logged = [r for r in caplog.records if "dropped gram from" in r.getMessage()]
+    assert len(logged) == sum(rx.stats.dropped.values()) > 50

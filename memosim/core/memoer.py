@@ -132,7 +132,7 @@ class Memoer(Tymee):
         self.limits = limits if limits is not None else Limits()
         if rxgs or sources or counts or vids:
             raise MemoerError("pre-filled rxgs/sources/counts/vids are not supported")
-        self._rx = Reassembly(self.limits, self.stats)
+        self._rx = Reassembly(self.limits, self.stats, self._dropped)
         self.rxms: deque = rxms if rxms is not None else deque()
         self.txms: deque = txms if txms is not None else deque()
         self.txgs: deque = txgs if txgs is not None else deque()

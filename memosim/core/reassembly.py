@@ -29,6 +29,7 @@ show it there exactly as hio's dicts would.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ from dataclasses import dataclass
 from .codes import AUTH_CODES, ZERO_CODES, Pairs
 from .grams import Gram
 from .stats import Stats
+
+logger = logging.getLogger("memosim.reassembly")
+Dropped = Callable[[str, object, str], None]  # (reason, src, detail): count and log a gram
 
 _AUTH = AUTH_CODES
 
@@ -153,9 +157,12 @@ class _View(Mapping):
 class Reassembly:
     """Partial memos keyed by mid, with hio's rxgs/sources/counts/vids as views."""
 
-    def __init__(self, limits: Limits, stats: Stats) -> None:
+    def __init__(self, limits: Limits, stats: Stats, dropped: Dropped | None = None) -> None:
         self.limits = limits
         self.stats = stats
+        # grams dropped here, after add returned (held early grams, superseded
+        # zeroth grams), go through the owner's counter and log like the rest
+        self._dropped: Dropped = dropped if dropped is not None else self._count_drop
         # FIFO tables: OrderedDict finds its oldest entry in O(1); a dict must
         # skip every slot freed at its front, which a long run makes slow
         self._partials: OrderedDict[str, _Partial] = OrderedDict()
@@ -272,7 +279,7 @@ class Reassembly:
                 return reason
             if held_code is not None:
                 # a verified zeroth supersedes an unsigned one held for this mid
-                self.stats.drop("superseded")
+                self._dropped("superseded", src, mid)
                 if partial is None:
                     self._drop_whole(mid)
                 else:
@@ -300,7 +307,7 @@ class Reassembly:
             if reason is None:
                 self._keep(mid, partial, num, early_gram.body)
             else:
-                self.stats.drop(reason)
+                self._dropped(reason, partial.src, f"{mid} gram {num}, held until its zeroth gram")
         return None
 
     def _add_whole(self, gram: Gram, src) -> None:
@@ -313,7 +320,9 @@ class Reassembly:
             while wholes and (len(wholes) >= lim.max_memos
                               or self.whole_bytes + size > lim.max_bytes):
                 self.stats.memos_evicted += 1
-                self._drop_whole(next(iter(wholes)))
+                oldest = next(iter(wholes))
+                logger.info("evicted memo %s from %s: bounds reached", oldest, wholes[oldest][0])
+                self._drop_whole(oldest)
         mid = gram.mid
         wholes[mid] = (src, gram.vid, gram.code, body)  # a _Whole's fields, built cheaply
         self.whole_bytes += size
@@ -385,8 +394,13 @@ class Reassembly:
         while self.nbytes > lim.max_bytes and self._partials:
             self._evict(next(iter(self._partials)))
 
+    def _count_drop(self, reason: str, src: object, detail: str) -> None:
+        self.stats.drop(reason)
+        logger.info("dropped gram from %s: %s %s", src, reason, detail)
+
     def _evict(self, mid: str) -> None:
         self.stats.memos_evicted += 1
+        logger.info("evicted partial memo %s from %s: bounds reached", mid, self._partials[mid].src)
         self._remove(mid)
 
     def _remove(self, mid: str) -> None:
@@ -412,6 +426,7 @@ class Reassembly:
             if partial.born is None or partial.born > cutoff:
                 break
             self.stats.memos_expired += 1
+            logger.info("expired partial memo %s from %s", mid, partial.src)
             self._remove(mid)
         cutoff = now - self.limits.done_expiry
         done, order = self.done, self._done_order
