@@ -13,12 +13,21 @@ VID, KEYAGE = make_keyage(seed_of("prop"))
 KEEP = {VID: KEYAGE}
 ZERO_CODES = ["bAAA", "bAAC", "bAAE", "bAAG"]
 
-memos = st.one_of(st.text(max_size=3000), st.binary(max_size=3000))
+memos = st.one_of(
+    st.text(max_size=3000), st.binary(max_size=3000),
+    # generated text is mostly short: repeat a piece to get long memos too
+    st.builds(lambda piece, times: piece * times,
+              st.one_of(st.text(min_size=1, max_size=40), st.binary(min_size=1, max_size=40)),
+              st.integers(min_value=2, max_value=80)),
+)
+# room for body bytes beyond a gram's overhead: small room half the time, so
+# that most memos split into several grams
+rooms = st.one_of(st.integers(min_value=1, max_value=64), st.integers(min_value=1, max_value=1300))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(memo=memos, code=st.sampled_from(ZERO_CODES), curt=st.booleans(),
-       extra=st.integers(min_value=1, max_value=1300), shuffle=st.randoms())
+       extra=rooms, shuffle=st.randoms())
 def test_rend_pick_fuse_round_trip(memo, code, curt, extra, shuffle):
     size = min(overhead(code, curt) + extra, 65535)
     tx = make_memoer(code=code, curt=curt, size=size, keep=KEEP, vid=VID)
@@ -28,6 +37,31 @@ def test_rend_pick_fuse_round_trip(memo, code, curt, extra, shuffle):
     rx = make_memoer(rxbytes=isinstance(memo, bytes))
     signed = code in ("bAAC", "bAAG")
     assert deliver(rx, gs) == [(memo, "src", VID if signed else None)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(memo=memos, code=st.sampled_from(ZERO_CODES), curt=st.booleans(),
+       extra=rooms, shuffle=st.randoms())
+def test_rend_then_pick_and_fuse_by_hand(memo, code, curt, extra, shuffle):
+    """hio's own calls, one by one: pick each gram (the zeroth first, as pick
+    needs its vid to verify the rest), then fuse the bodies by number."""
+    size = min(overhead(code, curt) + extra, 65535)
+    tx = make_memoer(code=code, curt=curt, size=size, keep=KEEP, vid=VID)
+    zeroth, *later = tx.rend(memo)
+    shuffle.shuffle(later)
+    rx = make_memoer(keep=KEEP, rxbytes=isinstance(memo, bytes))
+    signed = code in ("bAAC", "bAAG")
+    gram = bytearray(zeroth)
+    mid, vid, gn, gc = rx.pick(gram)
+    assert (vid, gn) == (VID if signed else None, 0)
+    bodies = {0: bytes(gram)}
+    for raw in later:
+        gram = bytearray(raw)
+        later_mid, later_vid, num, none = rx.pick(gram)
+        assert (later_mid, later_vid, none) == (mid, vid, None)  # no count in later grams
+        bodies[num] = bytes(gram)
+    count = gc or 1  # hio's count 0 for short binary memos means one gram
+    assert rx.fuse(bodies, count) == memo
 
 
 @settings(max_examples=200, deadline=None)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import binascii
 import errno
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 
 from ..tyming import Tymee
@@ -133,6 +133,9 @@ class Memoer(Tymee):
         if rxgs or sources or counts or vids:
             raise MemoerError("pre-filled rxgs/sources/counts/vids are not supported")
         self._rx = Reassembly(self.limits, self.stats, self._dropped)
+        # vids of signed zeroth grams taken by pick(), so that picking a memo's
+        # later grams by hand verifies them; bounded like partial memos
+        self._pickedVids: OrderedDict[str, str] = OrderedDict()
         self.rxms: deque = rxms if rxms is not None else deque()
         self.txms: deque = txms if txms is not None else deque()
         self.txgs: deque = txgs if txgs is not None else deque()
@@ -389,18 +392,29 @@ class Memoer(Tymee):
         """Parse a gram, strip its header and signature in place, verify it.
 
         Returns (mid, vid, gn, gc) as hio does; raises MemoerError when the gram
-        is malformed or fails verification. Kept for hio compatibility: the
-        service loop uses `absorb`.
+        is malformed or fails verification. A signed later gram is verified
+        with its memo's vid, from a zeroth gram this Memoer has received or
+        picked. Kept for hio compatibility: the service loop uses `absorb`.
         """
         try:
             parsed = grams.parse(gram)
         except grams.GramError as ex:
             raise MemoerError(str(ex)) from ex
-        vid = parsed.vid if parsed.zeroth or parsed.vid else self.vids.get(parsed.mid)
-        if parsed.authed and self._check(vid, parsed) is not None:
-            raise MemoerError(f"signature check failed for mid {parsed.mid}")
+        mid = parsed.mid
+        vid = parsed.vid
+        if not (parsed.zeroth or vid):
+            vid = self.vids.get(mid) or self._pickedVids.get(mid)
+        if parsed.authed:
+            if self._check(vid, parsed) is not None:
+                raise MemoerError(f"signature check failed for mid {mid}")
+            if parsed.zeroth and vid:
+                picked = self._pickedVids
+                picked[mid] = vid
+                picked.move_to_end(mid)
+                while len(picked) > self.limits.max_memos:
+                    picked.popitem(last=False)
         gram[:] = parsed.body
-        return parsed.mid, vid, parsed.num, parsed.count
+        return mid, vid, parsed.num, parsed.count
 
     def absorb(self, gram: bytes, src) -> None:
         """Take one received datagram into the protocol state. Never raises."""
