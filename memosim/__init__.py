@@ -3,14 +3,14 @@ transports, wire-compatible with hio 0.7.20's PeerMemoer."""
 
 from .core.codes import MemoDex, Sizage, Versionage
 from .core.keys import Keyage, make_keyage
-from .core.memoer import Memoer, MemoerError
+from .core.memoer import Memoer, MemoerError, MemoerVerifyError
 from .core.reassembly import Limits
 from .doing import Doer, Doist
 from .peermemoing import PeerMemoer, PeerMemoerDoer, SafePeerMemoerDoer, openPM
 from .tyming import Tymee, Tymer, Tymist
 
 __all__ = [
-    "Doer", "Doist", "Keyage", "Limits", "MemoDex", "Memoer", "MemoerError",
+    "Doer", "Doist", "Keyage", "Limits", "MemoDex", "Memoer", "MemoerError", "MemoerVerifyError",
     "PeerMemoer", "PeerMemoerDoer", "SafePeerMemoerDoer", "Sizage", "Tymee", "Tymer",
     "Tymist", "Versionage", "make_keyage", "openPM",
 ]

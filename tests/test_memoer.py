@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import counter_midder, deliver, make_memoer
+from conftest import counter_midder, deliver, make_memoer, seed_of
 
-from memosim import Memoer, MemoerError, Tymist, make_keyage
+from memosim import Memoer, MemoerError, MemoerVerifyError, PeerMemoer, Tymist, make_keyage
 from memosim.core import b64
 
 
@@ -64,9 +64,25 @@ def test_sign_and_verify_hio_style(signer):
     m = make_memoer(keep=keep)
     sig = m.sign(vid, b"ser")
     assert len(sig) == 88 and sig.startswith(b"0B")
-    assert m.verify(vid, sig, b"ser") and not m.verify(vid, sig, b"other")
+    assert m.verify(vid, sig, b"ser") is True
+    with pytest.raises(MemoerVerifyError, match="signature"):  # hio raises too
+        m.verify(vid, sig, b"other")
+    with pytest.raises(MemoerVerifyError, match="undecodable"):
+        m.verify(vid, sig[:-1], b"ser")
+    stranger, _ = make_keyage(seed_of("stranger"), code="D")
+    with pytest.raises(MemoerVerifyError, match="unknown-vid"):
+        m.verify(stranger, sig, b"ser")
     m.curt = True
-    assert len(m.sign(vid, b"ser")) == 66
+    qb2 = m.sign(vid, b"ser")
+    assert len(qb2) == 66 and m.verify(vid, qb2, b"ser") is True
+
+
+def test_pick_raises_hios_verify_error_for_a_forged_gram(signer):
+    vid, keep = signer
+    forged = bytearray(make_memoer(code="bAAC", keep=keep, vid=vid).rend("memo")[0])
+    forged[-89] ^= 1  # the memo's last byte, just before the 88-char signature
+    with pytest.raises(MemoerVerifyError):
+        make_memoer().pick(forged)
 
 
 def test_pick_strips_header_in_place():
@@ -200,3 +216,41 @@ def test_memo_that_no_longer_fits_when_serviced_is_dropped_not_raised():
     m.serviceAll()
     assert m.stats.dropped["tx-invalid"] == 1
     assert [memo for memo, _, _ in m.inbox] == ["small"]
+
+
+def test_once_forms_take_one_step_each():
+    """hio's *Once methods: one memo rended, one gram sent, one datagram taken,
+    one fused memo moved to the inbox; the full forms drain."""
+    m = make_memoer(size=38)
+    m.memoit("Hello there.", "peer")  # two grams at size 38 (spec)
+    m.memoit("How ya doing?", "peer")  # three grams
+    m.serviceTxMemosOnce()
+    assert (len(m.txms), len(m.txgs)) == (1, 2)
+    m.serviceTxGramsOnce()
+    assert (len(m.txgs), len(m.echos)) == (1, 1)
+    m.serviceAllTxOnce()  # the second memo is rended, one more gram goes
+    assert (len(m.txms), len(m.txgs), len(m.echos)) == (0, 3, 2)
+    m.serviceAllTx()
+    assert (len(m.txgs), len(m.echos), m.stats.grams_sent) == (0, 5, 5)
+
+    m.serviceReceivesOnce()
+    assert len(m.echos) == 4 and list(m.counts.values()) == [2]  # its zeroth gram is held
+    m.serviceAllRxOnce()  # the second gram of the first memo: it is fused, then moved
+    assert list(m.inbox) == [("Hello there.", "peer", None)]
+    m.serviceAllOnce()  # one gram of the second memo
+    assert len(m.echos) == 2 and len(m.inbox) == 1
+    m.serviceReceives()
+    m.serviceRxGramsOnce()  # fuses every complete memo
+    assert len(m.rxms) == 1
+    m.serviceRxMemosOnce()
+    assert list(m.inbox)[-1] == ("How ya doing?", "peer", None) and not m.rxms
+
+
+def test_hio_instance_attributes():
+    m = Memoer()
+    assert (m.version, m.tymeout, m.tymers) == (Memoer.Version, Memoer.Tymeout, {})
+    assert Memoer(tymeout=2.5, version=(1, 2)).tymeout == 2.5
+    assert Memoer(version=(1, 2)).version == (1, 2)
+    p = PeerMemoer()
+    assert (p.bcast, p.wl, p.ls, p.opened) == (False, None, None, False)
+    assert (p.host, p.port, p.bc, p.bs) == ("127.0.0.1", 55000, 1024, 1024 * 1240)

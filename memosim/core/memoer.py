@@ -53,6 +53,10 @@ class MemoerError(ValueError):
     """A local misuse: bad code, size, vid, memo type or length."""
 
 
+class MemoerVerifyError(MemoerError):
+    """A signature that does not verify, from verify() or pick(), as in hio."""
+
+
 class Memoer(Tymee):
     """Memogram transport core with hio's attributes, queues and service loop.
 
@@ -374,7 +378,8 @@ class Memoer(Tymee):
             raise MemoerError(str(ex)) from ex
 
     def verify(self, vid: str | bytes, sig: str | bytes, ser: str | bytes) -> bool:
-        """True when qualified sig (text or binary) is vid's signature on ser."""
+        """True when qualified sig (text or binary) is vid's signature on ser;
+        else raises MemoerVerifyError, as hio does."""
         vid = vid.decode() if isinstance(vid, bytes) else vid
         ser = ser.encode() if isinstance(ser, str) else ser
         sig = sig.encode() if isinstance(sig, str) else sig
@@ -385,8 +390,11 @@ class Memoer(Tymee):
         if raw is None and len(sig) == 66 and sig[:2] == b"\xd0\x10":
             raw = sig[2:]
         if raw is None or len(raw) != 64:
-            return False
-        return self._verifier.verify(self._keep, vid, raw, ser)
+            raise MemoerVerifyError("undecodable signature")
+        reason = self._verifier.check(self._keep, vid, raw, ser)
+        if reason is not None:
+            raise MemoerVerifyError(f"{reason}: signature of vid {vid[:12]}... does not verify")
+        return True
 
     def pick(self, gram: bytearray) -> tuple[str, str | None, int, int | None]:
         """Parse a gram, strip its header and signature in place, verify it.
@@ -405,8 +413,9 @@ class Memoer(Tymee):
         if not (parsed.zeroth or vid):
             vid = self.vids.get(mid) or self._pickedVids.get(mid)
         if parsed.authed:
-            if self._check(vid, parsed) is not None:
-                raise MemoerError(f"signature check failed for mid {mid}")
+            reason = self._check(vid, parsed)
+            if reason is not None:
+                raise MemoerVerifyError(f"{reason}: signature check failed for mid {mid}")
             if parsed.zeroth and vid:
                 picked = self._pickedVids
                 picked[mid] = vid
