@@ -607,3 +607,39 @@ def test_rend_matches_hio(memosim_api, keys, hio_rends, enc_id, case_id):
     noz = 3 * sum(TEXT_SIZES[ncode]) // 4
     zbz, nbz = msize - zoz, msize - noz
     assert len(mp) == math.ceil((len(memo_bytes) + nbz - zbz) / nbz)
+
+
+HIO_CONSTANTS = r"""
+import dataclasses, json
+from hio.core.udp.peermemoing import PeerMemoer as P
+print(json.dumps({
+    "Version": list(P.Version), "Codex": dataclasses.asdict(P.Codex), "Codes": P.Codes,
+    "Names": P.Names,
+    "Sodex": dataclasses.asdict(P.Audex),  # hio's code calls it Audex; its doc says Sodex
+    "Sizes": {code: list(sizes) for code, sizes in P.Sizes.items()},
+    "MaxMemoSize": P.MaxMemoSize, "MaxGramCount": P.MaxGramCount,
+    "MaxGramSize": P.MaxGramSize, "BufSize": P.BufSize, "Tymeout": P.Tymeout,
+}))
+"""
+
+
+def test_class_constants_are_hios(hio_python, memosim_api):
+    import dataclasses
+    import json
+    import subprocess
+
+    out = subprocess.run([str(hio_python), "-c", HIO_CONSTANTS], capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    theirs = json.loads(out)
+    PeerMemoer, _ = memosim_api
+    ours = {
+        "Version": list(PeerMemoer.Version), "Codex": dataclasses.asdict(PeerMemoer.Codex),
+        "Codes": dict(PeerMemoer.Codes), "Names": dict(PeerMemoer.Names),
+        "Sodex": dataclasses.asdict(PeerMemoer.Sodex),
+        "Sizes": {code: list(sizes) for code, sizes in PeerMemoer.Sizes.items()},
+        "MaxMemoSize": PeerMemoer.MaxMemoSize, "MaxGramCount": PeerMemoer.MaxGramCount,
+        "MaxGramSize": PeerMemoer.MaxGramSize, "BufSize": PeerMemoer.BufSize,
+        "Tymeout": PeerMemoer.Tymeout,
+    }
+    assert ours == theirs
+    assert PeerMemoer.Audex == PeerMemoer.Sodex
