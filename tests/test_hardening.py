@@ -208,3 +208,56 @@ def test_every_dropped_gram_is_logged_even_when_dropped_after_it_was_held(caplog
 
     logged = [r for r in caplog.records if "dropped gram from" in r.getMessage()]
     assert len(logged) == sum(rx.stats.dropped.values()) > 50
+
+
+def test_one_flooding_source_cannot_crowd_out_another():
+    """Per-source bounds: a source flooding zeroth grams of memos it never
+    finishes loses its own oldest partial memos; another source's memo, held
+    at the same time, still completes."""
+    limits = Limits(max_memos_per_source=20, max_bytes_per_source=3_000)
+    rx = make_memoer(limits=limits)
+    honest = make_memoer(size=100, midder=counter_midder(10**6))
+    first, *rest = honest.rend("y" * 300)
+    rx.absorb(first, "honest")
+    flood = make_memoer(size=100)
+    for _ in range(5000):
+        rx.absorb(flood.rend("x" * 150)[0], "flooder")
+    flooder_bytes = rx._rx._ledgers["flooder"].nbytes
+    assert flooder_bytes <= 3_000 and sum(1 for s in rx.sources.values() if s == "flooder") <= 20
+    assert deliver(rx, rest, src="honest") == [("y" * 300, "honest", None)]
+
+
+def test_partial_memos_are_evicted_oldest_first():
+    rx = make_memoer(limits=Limits(max_memos=3))
+    tx = make_memoer(size=38)
+    memos = [tx.rend(f"memo {n} comes in several grams") for n in range(4)]
+    for *head, _last in memos:
+        for gram in head:
+            rx.absorb(gram, "src")  # the fourth memo evicts the first
+    assert rx.stats.memos_evicted == 1
+    got = deliver(rx, [last for *_, last in memos[1:]])
+    assert [memo for memo, _, _ in got] == [f"memo {n} comes in several grams" for n in (1, 2, 3)]
+    assert deliver(rx, [memos[0][-1]]) == []  # the evicted memo's grams are gone
+
+
+def test_held_early_grams_are_bounded_in_bytes():
+    """Later grams whose zeroth never comes are held (for reordering), but
+    only up to the byte bounds, oldest memo dropped first."""
+    rx = make_memoer(limits=Limits(max_bytes=20_000, max_bytes_per_source=20_000))
+    tx = make_memoer(size=200)
+    for _ in range(2000):
+        for later in tx.rend("z" * 1000)[1:]:
+            rx.absorb(later, "src")
+    assert rx._rx.nbytes <= 20_000
+    assert rx.stats.memos_evicted > 1900
+
+
+def test_e_vids_sign_and_verify_from_keep_only():
+    vid, keyage = make_keyage(seed_of("erin"), code="E")
+    assert vid.startswith("E")
+    tx = make_memoer(code="bAAC", keep={vid: keyage}, vid=vid, size=200)
+    gs = tx.rend("signed by an E vid " * 20)
+    assert deliver(make_memoer(keep={vid: keyage}), gs) == [("signed by an E vid " * 20, "src", vid)]
+    stranger = make_memoer()  # no keep entry: an E vid is not a key, so it cannot verify
+    assert deliver(stranger, gs) == []
+    assert stranger.stats.dropped["unknown-vid"] >= 1
