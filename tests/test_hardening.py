@@ -261,3 +261,46 @@ def test_e_vids_sign_and_verify_from_keep_only():
     stranger = make_memoer()  # no keep entry: an E vid is not a key, so it cannot verify
     assert deliver(stranger, gs) == []
     assert stranger.stats.dropped["unknown-vid"] >= 1
+
+
+def _held_bytes_add_up(rx) -> bool:
+    rxa = rx._rx
+    partials = list(rxa._partials.values())
+    per_source: dict = {}
+    for partial in partials:
+        per_source[partial.src] = per_source.get(partial.src, 0) + partial.nbytes
+    return rxa.nbytes == sum(p.nbytes for p in partials) and all(
+        rxa._ledgers[src].nbytes == n for src, n in per_source.items())
+
+
+def test_a_memo_evicted_by_its_own_zeroth_gram_refunds_its_bytes_once():
+    """A zeroth gram that pushes its memo over the per-source bound evicts the
+    memo while its held early grams are being admitted. The early grams'
+    bytes must leave the books once, or the total bound stops holding."""
+    tx = make_memoer(size=200)
+    rx = make_memoer(limits=Limits(max_bytes_per_source=1400, max_bytes=20_000))
+    for _ in range(200):
+        zeroth, *later = tx.rend("z" * 1000)
+        for gram in later:
+            rx.absorb(gram, "s")
+        rx.absorb(zeroth, "s")
+        assert _held_bytes_add_up(rx) and rx._rx.nbytes >= 0
+    for n in range(300):  # then a flood from many sources: the total bound holds
+        for gram in tx.rend("q" * 1000)[1:3]:
+            rx.absorb(gram, f"src{n}")
+    assert _held_bytes_add_up(rx)
+    assert sum(p.nbytes for p in rx._rx._partials.values()) <= 20_000
+
+
+def test_superseding_counts_every_unsigned_gram_it_discards_against_their_source(signer, caplog):
+    vid, keep = signer
+    plain = make_memoer(size=120, midder=counter_midder(40)).rend("p" * 400)
+    signed = make_memoer(code="bAAC", keep=keep, vid=vid, size=300,
+                         midder=counter_midder(40)).rend("s" * 400)  # the same mid
+    rx = make_memoer()
+    caplog.set_level("INFO", logger="memosim")
+    deliver(rx, plain[:3], src="spoofer")  # an unsigned zeroth and two later grams held
+    assert deliver(rx, signed, src="signer") == [("s" * 400, "signer", vid)]
+    assert rx.stats.dropped["superseded"] == 3
+    lines = [r.getMessage() for r in caplog.records if "superseded" in r.getMessage()]
+    assert len(lines) == 3 and all("spoofer" in line for line in lines)

@@ -278,11 +278,13 @@ class Reassembly:
             if reason is not None:
                 return reason
             if held_code is not None:
-                # a verified zeroth supersedes an unsigned one held for this mid
-                self._dropped("superseded", src, mid)
+                # a verified zeroth supersedes the unsigned grams held for this mid
                 if partial is None:
+                    self._dropped("superseded", self._wholes[mid][0], mid)
                     self._drop_whole(mid)
                 else:
+                    for num in sorted([*(partial.grams or ()), *partial.early]):
+                        self._dropped("superseded", partial.src, f"{mid} gram {num}")
                     self._remove(mid)
                     partial = None
         count = gram.count or 1  # hio sends count 0 for short binary memos
@@ -299,10 +301,10 @@ class Reassembly:
         self._keep(mid, partial, 0, gram.body)
         early, partial.early = partial.early, {}
         for num in sorted(early):
+            if self._partials.get(mid) is not partial:
+                break  # evicted while being filled: the bounds won, its bytes went with it
             early_gram = early[num]
             self._charge(partial, -_cost(early_gram))
-            if self._partials.get(mid) is not partial:
-                break  # evicted while being filled: the bounds won
             reason = self._admit(partial, early_gram, check)
             if reason is None:
                 self._keep(mid, partial, num, early_gram.body)
