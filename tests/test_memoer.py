@@ -254,3 +254,32 @@ def test_hio_instance_attributes():
     p = PeerMemoer()
     assert (p.bcast, p.wl, p.ls, p.opened) == (False, None, None, False)
     assert (p.host, p.port, p.bc, p.bs) == ("127.0.0.1", 55000, 1024, 1024 * 1240)
+
+
+def test_pick_by_hand_keeps_a_signed_memo_to_its_first_signer(signer):
+    """Picking grams by hand: a signed memo's later grams verify with the vid
+    of the first signed zeroth gram picked for that mid; an unsigned later
+    gram cannot join it, and another signer's zeroth cannot take it over."""
+    vid, keep = signer
+    mallory, mallory_keyage = make_keyage(seed_of("mallory"))
+    alice_tx = make_memoer(code="bAAC", keep=keep, vid=vid, size=200, midder=counter_midder(7))
+    mallory_tx = make_memoer(code="bAAC", keep={mallory: mallory_keyage}, vid=mallory,
+                             size=200, midder=counter_midder(7))  # the same mid
+    plain_tx = make_memoer(size=200, midder=counter_midder(7))
+    alice = alice_tx.rend("from alice " * 40)
+    forged = mallory_tx.rend("from mallory " * 40)
+    unsigned = plain_tx.rend("unsigned " * 40)
+    rx = make_memoer()
+    assert rx.pick(bytearray(alice[0]))[1] == vid
+    assert rx.pick(bytearray(forged[0]))[1] == mallory  # validly signed, but alice came first
+    with pytest.raises(MemoerVerifyError):
+        rx.pick(bytearray(forged[1]))
+    with pytest.raises(MemoerError, match="mismatch"):
+        rx.pick(bytearray(unsigned[1]))
+    assert rx.pick(bytearray(alice[1]))[1:3] == (vid, 1)
+
+
+def test_authic_pick_refuses_unsigned_grams_as_hio_does():
+    m = make_memoer(authic=True)
+    with pytest.raises(MemoerError, match="authic"):
+        m.pick(bytearray(make_memoer().rend("plain")[0]))

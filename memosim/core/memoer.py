@@ -400,26 +400,34 @@ class Memoer(Tymee):
         """Parse a gram, strip its header and signature in place, verify it.
 
         Returns (mid, vid, gn, gc) as hio does; raises MemoerError when the gram
-        is malformed or fails verification. A signed later gram is verified
-        with its memo's vid, from a zeroth gram this Memoer has received or
-        picked. Kept for hio compatibility: the service loop uses `absorb`.
+        is malformed, unsigned on an authic Memoer, or an unsigned later gram of
+        a signed memo, and MemoerVerifyError when it fails verification. A
+        signed later gram is verified with its memo's vid, from the first
+        signed zeroth gram this Memoer received or picked for that mid.
+        Kept for hio compatibility: the service loop uses `absorb`.
         """
         try:
             parsed = grams.parse(gram)
         except grams.GramError as ex:
             raise MemoerError(str(ex)) from ex
+        if self._authic and not parsed.authed:
+            raise MemoerError(f"unsigned gram {parsed.code} on an authic Memoer")
         mid = parsed.mid
         vid = parsed.vid
-        if not (parsed.zeroth or vid):
-            vid = self.vids.get(mid) or self._pickedVids.get(mid)
+        if not parsed.zeroth:
+            known = self.vids.get(mid) or self._pickedVids.get(mid)
+            if not parsed.authed:
+                if known:
+                    raise MemoerError(f"mismatch: unsigned later gram for signed memo {mid}")
+            elif not vid:
+                vid = known
         if parsed.authed:
             reason = self._check(vid, parsed)
             if reason is not None:
                 raise MemoerVerifyError(f"{reason}: signature check failed for mid {mid}")
-            if parsed.zeroth and vid:
-                picked = self._pickedVids
+            picked = self._pickedVids
+            if parsed.zeroth and vid and mid not in picked:  # the first signer keeps the mid
                 picked[mid] = vid
-                picked.move_to_end(mid)
                 while len(picked) > self.limits.max_memos:
                     picked.popitem(last=False)
         gram[:] = parsed.body
