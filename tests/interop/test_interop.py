@@ -616,6 +616,7 @@ print(json.dumps({
     "Version": list(P.Version), "Codex": dataclasses.asdict(P.Codex), "Codes": P.Codes,
     "Names": P.Names,
     "Sodex": dataclasses.asdict(P.Audex),  # hio's code calls it Audex; its doc says Sodex
+    "Zedex": dataclasses.asdict(P.Zedex), "Pairs": P.Pairs,
     "Sizes": {code: list(sizes) for code, sizes in P.Sizes.items()},
     "MaxMemoSize": P.MaxMemoSize, "MaxGramCount": P.MaxGramCount,
     "MaxGramSize": P.MaxGramSize, "BufSize": P.BufSize, "Tymeout": P.Tymeout,
@@ -636,6 +637,7 @@ def test_class_constants_are_hios(hio_python, memosim_api):
         "Version": list(PeerMemoer.Version), "Codex": dataclasses.asdict(PeerMemoer.Codex),
         "Codes": dict(PeerMemoer.Codes), "Names": dict(PeerMemoer.Names),
         "Sodex": dataclasses.asdict(PeerMemoer.Sodex),
+        "Zedex": dataclasses.asdict(PeerMemoer.Zedex), "Pairs": dict(PeerMemoer.Pairs),
         "Sizes": {code: list(sizes) for code, sizes in PeerMemoer.Sizes.items()},
         "MaxMemoSize": PeerMemoer.MaxMemoSize, "MaxGramCount": PeerMemoer.MaxGramCount,
         "MaxGramSize": PeerMemoer.MaxGramSize, "BufSize": PeerMemoer.BufSize,
