@@ -6,7 +6,7 @@ from conftest import counter_midder, deliver, make_memoer, seed_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from memosim import make_keyage
+from memosim import Limits, make_keyage
 from memosim.core.codes import overhead
 
 VID, KEYAGE = make_keyage(seed_of("prop"))
@@ -93,3 +93,57 @@ def test_mutated_signed_grams_never_deliver_a_different_memo(memo, curt, flips, 
     authic = make_memoer(authic=True)
     for delivered, _src, vid in deliver(authic, mutated + gs):
         assert delivered == memo and vid == VID
+
+
+def _check_books(rx, limits) -> None:
+    """Reassembly's byte and count books agree with what it holds, and the
+    bounds hold after every gram."""
+    rxa = rx._rx
+    partials = rxa._partials
+    assert rxa.nbytes == sum(p.nbytes for p in partials.values()) >= 0
+    assert rxa.nbytes <= limits.max_bytes and len(partials) <= limits.max_memos
+    by_source: dict = {}
+    for mid, partial in partials.items():
+        by_source.setdefault(partial.src, []).append(mid)
+    assert set(rxa._ledgers) == set(by_source)
+    for src, mids in by_source.items():
+        ledger = rxa._ledgers[src]
+        assert list(ledger.mids) == [m for m in ledger.mids if m in mids] and set(ledger.mids) == set(mids)
+        assert ledger.nbytes == sum(partials[m].nbytes for m in mids)
+        assert ledger.nbytes <= limits.max_bytes_per_source
+        assert len(mids) <= limits.max_memos_per_source
+    assert rxa.whole_bytes == sum(len(w[3]) for w in rxa._wholes.values())
+
+
+_POOL_SENDERS = [
+    dict(code="bAAA", size=120), dict(code="bAAA", size=120, curt=True),
+    dict(code="bAAC", size=250, keep=KEEP, vid=VID), dict(code="bAAE", size=120),
+]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 30), st.integers(0, 2),
+                              st.integers(0, 255)), min_size=1, max_size=120),
+       bounds=st.tuples(st.integers(1, 6), st.integers(1, 4), st.integers(200, 3000),
+                        st.integers(150, 2000)))
+def test_reassembly_books_balance_under_any_gram_order(ops, bounds):
+    """Grams of eight memos (one-gram and multi-gram, signed and not, some
+    corrupted), from three sources, in any order and with repeats, under
+    tight bounds: after every gram the books balance and the bounds hold."""
+    max_memos, per_source, max_bytes, per_source_bytes = bounds
+    limits = Limits(max_memos=max_memos, max_memos_per_source=per_source, max_bytes=max_bytes,
+                    max_bytes_per_source=per_source_bytes)
+    pool = []
+    for n in range(8):
+        tx = make_memoer(midder=counter_midder(100 + 7 * n), **_POOL_SENDERS[n % 4])
+        pool.append(tx.rend(f"m{n} " * (3 + 40 * (n % 3))))
+    rx = make_memoer(limits=limits, keep=KEEP)
+    for memo_n, gram_n, src_n, flip in ops:
+        gram = bytearray(pool[memo_n][gram_n % len(pool[memo_n])])
+        if flip > 200:  # now and then a corrupted copy
+            gram[flip % len(gram)] ^= 0x04
+        rx.absorb(bytes(gram), f"src{src_n}")
+        _check_books(rx, limits)
+        if flip % 9 == 0:
+            rx.serviceRxGrams()
+            _check_books(rx, limits)
