@@ -19,8 +19,10 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 
 from ..tyming import Tymee
-from . import acking, b64, codes, grams
+from . import acking, b64, codes, grams, surewire
+from .acker import Acker
 from .codes import MemoDex, Versionage
+from .flights import Flights
 from .keys import Keyage, KeyError_, Signer, Verifier, sign_detached
 from .mids import os_midder
 from .reassembly import Limits, Reassembly
@@ -46,6 +48,7 @@ _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _AUTH_CODES = codes.AUTH_CODES
 _ACK_CODES = codes.ACK_CODES
 _SURE_CODES = codes.SURE_CODES
+_SURE_LEAD = bytes([surewire.SURE_VERSION])
 RX_BURST = 4096  # datagrams taken per greedy receive pass, so a flood cannot starve tx
 
 
@@ -76,6 +79,9 @@ class Memoer(Tymee):
         window: unacked grams in flight per destination; more wait their turn.
         minRto, maxRto: bounds of the retransmission timeout (RFC 6298).
         failures: deque of (memo, dst, vid, reason) for memos given up on.
+        rvids: dst -> the vid that receiver signs its acks with; a signed Sure
+            memo needs one (here or memoit's rvid), and only that receiver's
+            AckAuth can confirm it.
     The sender tracks and retries Sure memos only while wound onto a Tymist.
     """
 
@@ -128,6 +134,7 @@ class Memoer(Tymee):
         minRto: float = K_MIN_RTO,
         maxRto: float = K_MAX_RTO,
         failures: deque | None = None,
+        rvids: Mapping | None = None,
         temp: bool | None = None,
         **kwa,
     ) -> None:
@@ -159,14 +166,15 @@ class Memoer(Tymee):
         self.window = int(window)
         self.minRto = float(minRto)
         self.maxRto = float(maxRto)
-        self._acker = acking.Acker(
+        self._rvids: dict = dict(rvids) if rvids else {}
+        self._acker = Acker(
             self._rx,
             delay=self.ackDelay,
             max_pending=self.limits.max_memos,
             max_pending_per_source=self.limits.max_memos_per_source,
             max_done=self.limits.done_window,
         )
-        self._flights = acking.Flights(
+        self._flights = Flights(
             txgs=self.txgs,
             failures=self.failures,
             stats=self.stats,
@@ -265,7 +273,8 @@ class Memoer(Tymee):
         self._vz = sizes.vz  # vid length the code carries (0: none)
         self._signs = bool(sizes.az)
         self._sure = self._code in codes.SureDex
-        self._max_memo = self._sizing.max_memo
+        # a Sure memo is sent with its tag ahead of it (surewire.py)
+        self._max_memo = self._sizing.max_memo - (surewire.SURE_PREFIX if self._sure else 0)
         # one-gram memos (the common case) skip the splitter: code + neck 1 + mid + body
         self._zbz = self._sizing.zeroth_body
         self._head1 = grams.one_gram_head(self._code, self._curt)
@@ -293,6 +302,11 @@ class Memoer(Tymee):
     @vid.setter
     def vid(self, vid: str | None) -> None:
         self._vid = vid
+
+    @property
+    def rvids(self) -> dict:
+        """dst -> vid that must sign the acks of signed Sure memos sent there."""
+        return self._rvids
 
     @property
     def now(self) -> float | None:
@@ -350,9 +364,9 @@ class Memoer(Tymee):
                 else:
                     def sign(ser: bytes, secret: bytes = secret) -> bytes:
                         return sign_detached(ser, secret)
-            gram = acking.make_ack(
-                out.mid, out.neck, out.ranges, curt=out.curt, size=self._size,
-                vid=vid, sign=sign,
+            gram = surewire.make_ack(
+                out.mid, out.neck, done=out.done, epoch=out.epoch, upto=out.upto,
+                ranges=out.ranges, curt=out.curt, size=self._size, vid=vid, sign=sign,
             )
             self.txgs.append((gram, out.dst))
             self.stats.acks_sent += 1
@@ -474,22 +488,30 @@ class Memoer(Tymee):
             self._acker.note(gram, now, kept=reason is None)
 
     def _absorbAck(self, gram: grams.Gram, src, now: float | None) -> None:
-        """Take an Ack/AckAuth for a memo in flight; drop and count anything else."""
+        """Take an Ack/AckAuth for a memo in flight; drop and count anything else.
+
+        A signed memo's acks count only as AckAuth signed by the vid its
+        receiver was named with (rvid): a plain Ack, or an AckAuth of any
+        other signer, is dropped as "ack-vid"."""
+        neck = gram.count or 0
         try:
-            ranges = acking.decode_body(gram.body)
-        except acking.AckError as ex:
+            ack = surewire.decode(gram.code, neck, gram.mid, gram.vid, gram.body)
+        except surewire.AckError as ex:
             self._dropped(ex.reason, src, gram.mid)
             return
         flight, reason = self._flights.lookup(gram.mid, src)
         if flight is None:
             self._dropped(reason or "ack-unknown", src, gram.mid)
             return
+        if flight.rvid is not None and (not gram.authed or gram.vid != flight.rvid):
+            self._dropped("ack-vid", src, gram.mid)
+            return
         if gram.authed:
             reason = self._check(gram.vid, gram)
             if reason is not None:
                 self._dropped(reason, src, gram.mid)
                 return
-        reason = self._flights.apply(flight, gram.count or 0, ranges, now)
+        reason = self._flights.apply(flight, neck, ack, now)
         if reason is not None:
             self._dropped(reason, src, gram.mid)
             return
@@ -565,9 +587,16 @@ class Memoer(Tymee):
         rxbytes = self.rxbytes
         delivered = 0
         for mid in rx.pop_ready():
+            code = rx.code_of(mid)
+            if code in _SURE_CODES:
+                delivered += self._deliverSure(mid, code, now)  # type: ignore[arg-type]
+                continue
             whole = rx.take_whole(mid, now)
             if whole is not None:  # one-gram memo: its body is the memo (_memo inline)
                 src, vid, _code, body = whole
+                if body[:1] == _SURE_LEAD and surewire.flipped(mid, 1, body):
+                    self._dropped("code-flip", src, mid)
+                    continue
                 memo: Memo = body
                 if not rxbytes:
                     try:
@@ -578,12 +607,46 @@ class Memoer(Tymee):
                 delivered += 1
                 continue
             grams_, count, src, vid = rx.take_partial(mid, now)  # take_whole said no
+            if grams_.get(0, b"")[:1] == _SURE_LEAD:
+                data = b"".join([grams_[i] for i in range(count)])
+                if surewire.flipped(mid, count, data):
+                    self._dropped("code-flip", src, mid)
+                    continue
             fused = self.fuse(grams_, count)
             if fused is None:  # pragma: no cover - ready implies complete
                 continue
             rxms.append((fused, src, vid))
             delivered += 1
         self.stats.memos_delivered += delivered
+
+    def _deliverSure(self, mid: str, code: str, now: float | None) -> int:
+        """Deliver a complete Sure memo once and intact, then ack it done; 1
+        when delivered. A memo whose tag fails is discarded and reset (the
+        sender sends it all again); one the delivered-id memory has no room
+        for is refused unacked (the sender retries or gives up)."""
+        rx = self._rx
+        src = rx.sources[mid]
+        curt = self._acker.encoding(mid, self._curt)
+        signed = code in _AUTH_CODES
+        if not rx.sure.room(src, now):
+            rx.take(mid, now, remember=False)
+            self._dropped("sure-full", src, mid)
+            return 0
+        whole = rx.take_whole(mid, now, remember=False)
+        if whole is not None:
+            payload, count, vid = whole[3], 1, whole[1]
+        else:
+            grams_, count, src, vid = rx.take_partial(mid, now, remember=False)
+            payload = b"".join([grams_[i] for i in range(count)])
+        data = surewire.unwrap(mid, payload)
+        if data is None:
+            self._dropped("sure-tag", src, mid)
+            self._acker.rejected(mid, src, curt, signed, now)
+            return 0
+        rx.sure.add(mid, src, now, count, curt, signed)
+        self.rxms.append((self._memo(data), src, vid))
+        self._acker.delivered(mid, src, curt, signed, now)
+        return 1
 
     def serviceRxGramsOnce(self) -> None:
         """Fuse every memo whose grams are all here into .rxms."""
@@ -619,10 +682,25 @@ class Memoer(Tymee):
         self.serviceRxMemos()
 
     # ---- transmit side ----------------------------------------------------
-    def memoit(self, memo: Memo, dst, vid: str | None = None) -> None:
-        """Queue memo for dst; checks it now so the service loop never has to."""
+    def memoit(self, memo: Memo, dst, vid: str | None = None, rvid: str | None = None) -> None:
+        """Queue memo for dst; checks it now so the service loop never has to.
+
+        rvid: the vid that dst signs its acks with (for a signed Sure code it
+        is needed here or in `rvids`; it is remembered for dst)."""
         self._checkMemo(memo, vid)
+        if self._sure and self._signs:
+            if rvid is not None:
+                self._rvids[dst] = rvid
+            elif dst not in self._rvids:
+                raise MemoerError(f"signed Sure memo to {dst!r} needs the receiver's vid "
+                                  "(memoit rvid= or rvids=) to check its acks")
         self.txms.append((memo, dst, vid))
+
+    def unsettled(self) -> list[tuple[Memo, object, str | None]]:
+        """(memo, dst, vid) of memos still queued, or tracked as Sure memos not
+        yet confirmed delivered nor failed. Empty: nothing is in flight."""
+        flights = [(f.memo, f.dst, f.vid) for f in self._flights.flights.values()]
+        return list(self.txms) + flights
 
     def _checkMemo(self, memo: Memo, vid: str | None) -> bytes:
         if isinstance(memo, str):
@@ -675,6 +753,8 @@ class Memoer(Tymee):
         curt = self._curt
         if not self._signs:
             mid_t, mid_b = self._newMid()
+            if self._sure:  # its tag binds the content to the id (surewire.py)
+                data = surewire.wrap(mid_t.decode(), data)
             if len(data) <= self._zbz:  # one gram: code, neck 1, mid, body
                 return [self._head1 + (mid_b if curt else mid_t) + data]
             return grams.split(data, code=self._code, curt=curt, size=self._size,
@@ -682,6 +762,8 @@ class Memoer(Tymee):
         vid = vid if vid is not None else self._vid
         secret = self._signer.secret(self._keep, vid)  # type: ignore[arg-type]
         mid_t, mid_b = self._newMid()
+        if self._sure:
+            data = surewire.wrap(mid_t.decode(), data)
         if len(data) <= self._zbz:  # one gram: code, neck 1, mid, vid, body, signature
             gram = b"".join((self._head1, mid_b if curt else mid_t,
                              grams.vid_bytes(vid, curt), data))  # type: ignore[arg-type]
@@ -724,7 +806,8 @@ class Memoer(Tymee):
         now = self.now
         if now is None:
             return False
-        self._flights.add(memo, dst, vid, rended, now)
+        rvid = self._rvids.get(dst) if self._signs else None
+        self._flights.add(memo, dst, vid, rended, now, rvid)
         return True
 
     def serviceTxMemosOnce(self) -> None:

@@ -15,7 +15,12 @@ Rules (each closes a fault of hio 0.7.20 listed in the wire spec):
   One exception: a verified signed zeroth gram replaces an unsigned zeroth
   gram held for the same mid (a corrupted or forged copy cannot block it).
 - Completed memo ids are remembered for a bounded, expiring window so a
-  replayed or duplicated gram never delivers a memo twice.
+  replayed or duplicated gram never delivers a memo twice. Acked (Sure)
+  memos are remembered apart, with a quota per source (delivered.py), so
+  other sources' traffic cannot flush them.
+- Each partial memo record has an epoch, a number no other record of this
+  Reassembly had; an ack names it, so a sender can tell that a receiver lost
+  a partial memo and started over.
 
 Each memo is one record (_Partial); hio's four dicts (rxgs, sources,
 counts, vids) are read-only views over those records, so code that inspects
@@ -35,6 +40,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .codes import AUTH_CODES, ZERO_CODES, Pairs
+from .delivered import Delivered
 from .grams import Gram
 from .stats import Stats
 
@@ -54,7 +60,9 @@ class Limits:
     max_memos / max_memos_per_source: partial memos held, in all / per source.
     max_bytes / max_bytes_per_source: bytes held for partial memos.
     done_window: completed memo ids remembered to drop duplicates.
-    done_expiry: tyme a completed memo id is remembered.
+    done_expiry: tyme a completed memo id is remembered (Sure memos too).
+    sure_window: delivered Sure memo ids remembered per source.
+    sure_sources: sources whose delivered Sure memo ids are remembered.
     """
 
     expiry: float = 30.0
@@ -64,6 +72,8 @@ class Limits:
     max_bytes_per_source: int = 16 * 2**20
     done_window: int = 16384
     done_expiry: float = 120.0
+    sure_window: int = 8192
+    sure_sources: int = 64
 
 
 Check = Callable[[str | None, Gram], str | None]
@@ -73,10 +83,11 @@ class _Partial:
     """Everything held for one memo that has not completed."""
 
     __slots__ = ("src", "born", "nbytes", "code", "pair", "count", "vid", "grams", "early",
-                 "ledger")
+                 "ledger", "epoch")
 
-    def __init__(self, src, born: float | None, ledger: _Ledger) -> None:
+    def __init__(self, src, born: float | None, ledger: _Ledger, epoch: int) -> None:
         self.src = src
+        self.epoch = epoch
         self.born = born
         self.nbytes = 0
         self.code: str | None = None  # zeroth code once known
@@ -180,13 +191,29 @@ class Reassembly:
         self._done_order: deque[str] = deque()
         self.nbytes = 0  # bytes charged for partial memos
         self.whole_bytes = 0  # bytes of one-gram memos waiting to be fused
+        self.sure = Delivered(per_source=limits.sure_window, max_sources=limits.sure_sources,
+                              expiry=limits.done_expiry)
+        self._epoch = 0  # last epoch given to a partial memo record
 
     # ---- queries -----------------------------------------------------
     def __len__(self) -> int:
         return len(self._partials)
 
     def is_done(self, mid: str) -> bool:
-        return mid in self.done
+        return mid in self.done or mid in self.sure
+
+    def epoch(self, mid: str) -> int:
+        """Epoch of the partial record held for mid; 0 when none is held."""
+        partial = self._partials.get(mid)
+        return 0 if partial is None else partial.epoch
+
+    def code_of(self, mid: str) -> str | None:
+        """Zeroth code of a memo held with its zeroth gram, else None."""
+        partial = self._partials.get(mid)
+        if partial is None:
+            whole = self._wholes.get(mid)
+            return None if whole is None else whole[2]
+        return partial.code
 
     def oldest_born(self) -> float | None:
         """First-seen tyme of the oldest partial memo, for timers."""
@@ -212,7 +239,7 @@ class Reassembly:
         returns a drop reason or None.
         """
         mid = gram.mid
-        if mid in self.done:
+        if mid in self.done or mid in self.sure:
             return "duplicate"
         code = gram.code
         if code in ZERO_CODES:
@@ -377,7 +404,8 @@ class Reassembly:
                 self._evict(next(iter(ledger.mids)))
             if not ledger.mids:  # eviction dropped the emptied ledger
                 ledger = self._ledgers[src] = _Ledger()
-        partial = partials[mid] = _Partial(src, now, ledger)
+        self._epoch = epoch = self._epoch % 0xFFFFFFFF + 1  # 32 bits on the wire, never 0
+        partial = partials[mid] = _Partial(src, now, ledger, epoch)
         ledger.mids[mid] = None
         return partial
 
@@ -437,6 +465,7 @@ class Reassembly:
             if when is None or when > cutoff:
                 break
             del done[order.popleft()]
+        self.sure.expire(now)
 
     # ---- completion ----------------------------------------------------
     def pop_ready(self) -> list[str]:
@@ -446,22 +475,28 @@ class Reassembly:
         ready.clear()
         return mids
 
-    def take(self, mid: str, now: float | None) -> tuple[dict[int, bytes], int, object, str | None]:
-        """Remove a complete memo: (grams, count, src, vid); remember its mid as done."""
-        whole = self.take_whole(mid, now)
+    def take(self, mid: str, now: float | None, remember: bool = True
+             ) -> tuple[dict[int, bytes], int, object, str | None]:
+        """Remove a complete memo: (grams, count, src, vid); remember its mid as
+        done unless remember=False."""
+        whole = self.take_whole(mid, now, remember)
         if whole is not None:
             src, vid, _code, body = whole
             return {0: body}, 1, src, vid
-        return self.take_partial(mid, now)
+        return self.take_partial(mid, now, remember)
 
-    def take_partial(self, mid: str, now: float | None) -> tuple[dict[int, bytes], int, object, str | None]:
-        """take for a mid known not to be a one-gram memo."""
+    def take_partial(self, mid: str, now: float | None, remember: bool = True
+                     ) -> tuple[dict[int, bytes], int, object, str | None]:
+        """take for a mid known not to be a one-gram memo. remember=False
+        leaves the mid unremembered: the caller decides (Sure memos are
+        remembered per source once their tag is checked)."""
         partial = self._partials[mid]
         self._remove(mid)
-        self._done(mid, now)
+        if remember:
+            self._done(mid, now)
         return partial.grams, partial.count, partial.src, partial.vid  # type: ignore[return-value]
 
-    def take_whole(self, mid: str, now: float | None) -> _Whole | None:
+    def take_whole(self, mid: str, now: float | None, remember: bool = True) -> _Whole | None:
         """Remove mid when it is a one-gram memo and remember it as done, else None.
 
         Called for mids from pop_ready, which leaves them out of ready."""
@@ -469,7 +504,8 @@ class Reassembly:
         if whole is None:
             return None
         self.whole_bytes -= len(whole[3])
-        self._done(mid, now)
+        if remember:
+            self._done(mid, now)
         return whole
 
     def _done(self, mid: str, now: float | None) -> None:

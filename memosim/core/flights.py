@@ -1,0 +1,371 @@
+"""Sender side of acked delivery: Sure memos in flight, retries, give-ups.
+
+Only while the Memoer is wound onto a Tymist (docs/acked-delivery.md):
+
+- Each Sure memo is tracked from rend until the receiver says it delivered
+  it (a done ack), `max_tyme` passes, or a gram due for retransmission has
+  been sent `max_tries` times; the last two append (memo, dst, vid, reason)
+  to failures. Nothing else retires a memo: a partial ack listing every gram
+  is not a delivery (the receiver may yet drop the memo), so the sender then
+  probes by resending gram 0 until a done ack, a reset, or a give-up.
+- Partial acks stop retransmissions of the grams they list. Within one
+  receiver epoch they add up; an ack of another epoch means the receiver
+  lost what it held (expiry, eviction, a failed tag) and holds exactly what
+  that ack lists, so every gram it does not list is sent again.
+- At most `window` grams per destination are unacked in flight; the rest
+  wait in that destination's FIFO queue. Timeouts come from a
+  per-destination RFC 6298 estimator (rto.py), backed off per gram: a gram
+  sent n times is resent rto * 2**(n-1) (capped) after its last send. Each
+  accepted ack gives at most one RTT sample, from the most recently sent gram
+  it newly acks, and none when that gram was sent more than once (Karn).
+- A signed memo names the receiver's vid (`rvid`); the Memoer takes its acks
+  only as AckAuth signed by that vid.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import OrderedDict, deque
+
+from . import grams
+from .rto import K_MAX_RTO, K_MIN_RTO, RttEstimator
+from .stats import Stats
+from .surewire import Ack, Range
+
+MAX_TRIES = 10  # transmissions of one gram before its memo fails
+MAX_TYME = 60.0  # tyme a Sure memo is tracked before it fails
+WINDOW = 64  # unacked grams in flight per destination
+MAX_FLIGHTS = 65536  # tracked memos in all; a memo beyond it fails with "backlog"
+MAX_DESTS = 1024  # destinations whose RTT estimate is kept while idle
+
+
+class Flight:
+    """One Sure memo being delivered.
+
+    memo, dst, vid: as given to memoit. rvid: the receiver's vid that must
+    sign its acks (signed memos), else None. mid: its memo id. grams: its
+    grams, kept until a done ack (a receiver may lose what it held). count:
+    gram count. born: tyme it was rended. tx: transmissions per gram. unsent:
+    gram numbers waiting for the window. outstanding: gram number -> tyme
+    last sent, for grams sent and not acked. acked: 1 per acked gram;
+    nacked: how many. epoch: the receiver record the acks describe (None
+    before the first ack). quiet: tyme every gram was last found acked, for
+    probing. probes: probes sent. due: tyme of the next timeout or probe.
+    queued: in its Dest's queue.
+    """
+
+    __slots__ = (
+        "memo", "dst", "vid", "rvid", "mid", "grams", "count", "born", "tx", "unsent",
+        "outstanding", "acked", "nacked", "epoch", "quiet", "probes", "due", "queued", "dead",
+    )
+
+    def __init__(self, memo, dst, vid, mid: str, grams_: list[bytes], born: float,
+                 rvid: str | None = None) -> None:
+        self.memo = memo
+        self.dst = dst
+        self.vid = vid
+        self.rvid = rvid
+        self.mid = mid
+        self.grams = grams_
+        self.count = len(grams_)
+        self.born = born
+        self.tx = [0] * self.count
+        self.unsent: deque[int] = deque(range(self.count))
+        self.outstanding: dict[int, float] = {}
+        self.acked = bytearray(self.count)
+        self.nacked = 0
+        self.epoch: int | None = None
+        self.quiet = born
+        self.probes = 0
+        self.due: float | None = None
+        self.queued = False
+        self.dead = False
+
+
+class Dest:
+    """Per-destination state: RTT estimate, grams in flight, memos waiting."""
+
+    __slots__ = ("est", "inflight", "queue", "flights")
+
+    def __init__(self, est: RttEstimator) -> None:
+        self.est = est
+        self.inflight = 0
+        self.queue: deque[Flight] = deque()
+        self.flights = 0
+
+
+class Flights:
+    """Sender side: tracks Sure memos, sends within the window, retries, gives up.
+
+    Grams go out by appending (gram, dst) to `txgs`; failures are appended to
+    `failures` as (memo, dst, vid, reason) with reason "tries", "tyme" or
+    "backlog"; `stats` counts retransmissions and failed memos.
+    """
+
+    def __init__(
+        self,
+        *,
+        txgs: deque,
+        failures: deque,
+        stats: Stats,
+        window: int = WINDOW,
+        max_tries: int = MAX_TRIES,
+        max_tyme: float = MAX_TYME,
+        min_rto: float = K_MIN_RTO,
+        max_rto: float = K_MAX_RTO,
+        max_flights: int = MAX_FLIGHTS,
+    ) -> None:
+        self.txgs = txgs
+        self.failures = failures
+        self.stats = stats
+        self.window = int(window)
+        self.max_tries = int(max_tries)
+        self.max_tyme = float(max_tyme)
+        self.min_rto = float(min_rto)
+        self.max_rto = float(max_rto)
+        self.max_flights = int(max_flights)
+        self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
+        self.active: dict[str, Flight] = {}  # flights with grams outstanding
+        self.dests: dict = {}
+        self.reneged = 0  # grams a receiver acked and later lost, sent again
+
+    def __len__(self) -> int:
+        return len(self.flights)
+
+    def dest(self, dst) -> Dest:
+        """State for dst, created on first use (idle ones are bounded)."""
+        dest = self.dests.get(dst)
+        if dest is None:
+            if len(self.dests) >= MAX_DESTS:
+                for key in [k for k, d in self.dests.items() if not d.flights]:
+                    del self.dests[key]
+                    if len(self.dests) < MAX_DESTS:
+                        break
+            dest = Dest(RttEstimator(min_rto=self.min_rto, max_rto=self.max_rto))
+            self.dests[dst] = dest
+        return dest
+
+    def add(self, memo, dst, vid, grams_: list[bytes], now: float, rvid: str | None = None
+            ) -> None:
+        """Track a rended memo and send what the window allows."""
+        if len(self.flights) >= self.max_flights:
+            self.failures.append((memo, dst, vid, "backlog"))
+            self.stats.memos_failed += 1
+            return
+        mid = grams.parse(grams_[0]).mid
+        flight = Flight(memo, dst, vid, mid, grams_, now, rvid)
+        dest = self.dest(dst)
+        dest.flights += 1
+        self.flights[mid] = flight
+        self._enqueue(dest, flight)
+        self._pump(dest, now)
+
+    # ---- acks ------------------------------------------------------------
+    def lookup(self, mid: str, src) -> tuple[Flight | None, str | None]:
+        """The flight an ack for mid from src refers to, else a drop reason."""
+        flight = self.flights.get(mid)
+        if flight is None:
+            return None, "ack-unknown"
+        if src != flight.dst:
+            return None, "ack-src"
+        return flight, None
+
+    def apply(self, flight: Flight, neck: int, ack: Ack, now: float | None) -> str | None:
+        """Take an ack of a flight; None when taken, else a drop reason.
+
+        A done ack retires the memo. A partial ack marks the grams it lists;
+        from another epoch than the last, it replaces what was acked.
+        """
+        if flight.dead:
+            return "ack-unknown"
+        count = flight.count
+        if neck and neck != count or (ack.done and neck != count):
+            return "ack-count"
+        ranges = ack.ranges
+        if ranges and ranges[-1][1] > count:
+            return "ack-range"
+        dest = self.dests[flight.dst]
+        outstanding = flight.outstanding
+        if ack.done:
+            if outstanding and now is not None:
+                num = max(outstanding, key=outstanding.__getitem__)
+                dest.est.acked(outstanding[num], now, retransmitted=flight.tx[num] > 1)
+            self._drop(flight)
+            if now is not None:
+                self._pump(dest, now)
+            return None
+        starts = [start for start, _ in ranges]
+        if ack.epoch != flight.epoch:
+            if flight.nacked:
+                self._replace(dest, flight, ranges, starts)
+            flight.epoch = ack.epoch
+        newest: tuple[float, int] | None = None  # (sent, transmissions) of the newest acked
+        acked = flight.acked
+        for num in flight.unsent:  # queued again, yet held after all: do not send
+            if not acked[num] and _covered(ranges, starts, num):
+                acked[num] = 1
+                flight.nacked += 1
+        for num in [n for n in outstanding if _covered(ranges, starts, n)]:
+            sent = outstanding.pop(num)
+            if newest is None or sent >= newest[0]:
+                newest = (sent, flight.tx[num])
+            acked[num] = 1
+            flight.nacked += 1
+            dest.inflight -= 1
+        if newest is not None and now is not None:
+            dest.est.acked(newest[0], now, retransmitted=newest[1] > 1)
+            if flight.nacked >= count:
+                flight.quiet = now  # all held, not yet delivered: probe if nothing follows
+        self._redue(flight)
+        if now is not None:
+            self._pump(dest, now)
+        return None
+
+    def _replace(self, dest: Dest, flight: Flight, ranges: list[Range], starts: list[int]) -> None:
+        """The receiver holds exactly what `ranges` lists: every acked gram it
+        does not list is un-acked and queued to be sent again."""
+        lost = [
+            n for n in range(flight.count)
+            if flight.acked[n] and not _covered(ranges, starts, n)
+        ]
+        for num in lost:
+            flight.acked[num] = 0
+            flight.nacked -= 1
+            flight.unsent.append(num)
+        self.reneged += len(lost)
+        if lost:
+            self._enqueue(dest, flight)
+
+    # ---- timers ----------------------------------------------------------
+    def service(self, now: float) -> None:
+        """Fail memos past max_tyme, retransmit grams whose timeout passed."""
+        while self.flights:
+            flight = next(iter(self.flights.values()))
+            if flight.born + self.max_tyme > now:
+                break
+            self._fail(flight, "tyme", now)
+        for flight in [f for f in self.active.values() if f.due is not None and f.due <= now]:
+            if not flight.dead:
+                self._timeout(flight, now)
+
+    def next_due(self) -> float | None:
+        """Earliest tyme a retransmission or a give-up is due, or None."""
+        due = min((f.due for f in self.active.values() if f.due is not None), default=None)
+        for flight in self.flights.values():
+            expiry = flight.born + self.max_tyme
+            due = expiry if due is None else min(due, expiry)
+            break
+        return due
+
+    def _timeout(self, flight: Flight, now: float) -> None:
+        if not flight.outstanding:
+            if flight.nacked >= flight.count:
+                self._probe(flight, now)
+            else:
+                self._redue(flight)
+            return
+        est = self.dests[flight.dst].est
+        tx = flight.tx
+        overdue = [
+            n for n, sent in flight.outstanding.items() if sent + est.backed_off(tx[n] - 1) <= now
+        ]
+        if not overdue:  # the estimate moved since the due tyme was set
+            self._redue(flight)
+            return
+        if any(tx[n] >= self.max_tries for n in overdue):
+            self._fail(flight, "tries", now)
+            return
+        for num in overdue:
+            flight.outstanding[num] = now
+            flight.tx[num] += 1
+            self.txgs.append((flight.grams[num], flight.dst))
+        self.stats.grams_retransmitted += len(overdue)
+        self._redue(flight)
+
+    def _probe(self, flight: Flight, now: float) -> None:
+        """Every gram is acked but no done ack came: send gram 0 again, so the
+        receiver answers with a done ack (it delivered the memo) or with what
+        it holds now (it lost the memo)."""
+        dest = self.dests[flight.dst]
+        if flight.quiet + dest.est.backed_off(flight.probes) > now:
+            self._redue(flight)
+            return
+        if flight.tx[0] >= self.max_tries:
+            self._fail(flight, "tries", now)
+            return
+        flight.probes += 1
+        flight.acked[0] = 0
+        flight.nacked -= 1
+        flight.outstanding[0] = now
+        flight.tx[0] += 1
+        dest.inflight += 1
+        self.txgs.append((flight.grams[0], flight.dst))
+        self.stats.grams_retransmitted += 1
+        self._redue(flight)
+
+    # ---- bookkeeping -----------------------------------------------------
+    def _enqueue(self, dest: Dest, flight: Flight) -> None:
+        if not flight.queued:
+            flight.queued = True
+            dest.queue.append(flight)
+
+    def _pump(self, dest: Dest, now: float) -> None:
+        queue = dest.queue
+        while dest.inflight < self.window and queue:
+            flight = queue[0]
+            if flight.dead or not flight.unsent:
+                flight.queued = False
+                queue.popleft()
+                continue
+            num = flight.unsent.popleft()
+            if flight.acked[num] or num in flight.outstanding:
+                continue
+            flight.outstanding[num] = now
+            flight.tx[num] += 1
+            if flight.tx[num] > 1:
+                self.stats.grams_retransmitted += 1
+            dest.inflight += 1
+            self.txgs.append((flight.grams[num], flight.dst))
+            due = now + dest.est.backed_off(flight.tx[num] - 1)
+            if flight.due is None or due < flight.due:
+                flight.due = due
+                self.active[flight.mid] = flight
+
+    def _redue(self, flight: Flight) -> None:
+        if flight.outstanding:
+            est = self.dests[flight.dst].est
+            tx = flight.tx
+            flight.due = min(
+                sent + est.backed_off(tx[n] - 1) for n, sent in flight.outstanding.items()
+            )
+            self.active[flight.mid] = flight
+        elif flight.nacked >= flight.count:  # all held, delivery not confirmed: probe
+            flight.due = flight.quiet + self.dests[flight.dst].est.backed_off(flight.probes)
+            self.active[flight.mid] = flight
+        else:
+            flight.due = None
+            self.active.pop(flight.mid, None)
+
+    def _drop(self, flight: Flight) -> Dest:
+        """Stop tracking a flight (completed or failed); frees its window share."""
+        flight.dead = True
+        self.flights.pop(flight.mid, None)
+        self.active.pop(flight.mid, None)
+        dest = self.dests[flight.dst]
+        dest.flights -= 1
+        dest.inflight -= len(flight.outstanding)
+        flight.outstanding.clear()
+        flight.unsent.clear()
+        flight.grams = []
+        return dest
+
+    def _fail(self, flight: Flight, reason: str, now: float) -> None:
+        dest = self._drop(flight)
+        self.failures.append((flight.memo, flight.dst, flight.vid, reason))
+        self.stats.memos_failed += 1
+        self._pump(dest, now)
+
+
+def _covered(ranges: list[Range], starts: list[int], num: int) -> bool:
+    at = bisect_right(starts, num) - 1
+    return at >= 0 and num < ranges[at][1]

@@ -1,0 +1,206 @@
+"""Sure wire format, version 1: what acked memos and Ack grams carry.
+
+hio 0.7.20 reserves the Sure codes (bAAE..bAAH) and the Ack codes (bAAI,
+bAAJ) without defining their bodies; this module defines them
+(docs/acked-delivery.md is the reference). The plain and signed codes are
+untouched, so they stay byte-identical with hio.
+
+Sure memo: the bytes split into grams are `payload = 0x01 | tag | memo`,
+where tag = BLAKE2b-128(memo, key = the memo id's text, person
+"memosim-sure-v1"). Binding the content to its id means a memo that lost,
+gained or changed a bit anywhere (body, a gram number, its count, its id) is
+never delivered under any id.
+
+Ack body:
+
+    version(1)=0x01 | flags(1) | epoch(4) | upto(3) | ranges(6 each) | check(16)
+
+- flags bit 0 DONE: the receiver delivered the memo (ranges empty). Other
+  bits must be zero.
+- epoch: which partial-memo record of the receiver the ranges describe; a
+  new record (the old one expired, was evicted or failed its tag) has a new
+  epoch, 0 meaning "holds nothing of this memo".
+- upto: the ranges describe gram numbers below upto; numbers at or above it
+  are not described (the body had no room for more ranges).
+- ranges: held grams, (start, end exclusive) as 3-byte big-endian ints,
+  ascending, non-overlapping, non-empty.
+- check: BLAKE2b-128 (person "memosim-ack-v1") over the ack's code, neck (3
+  bytes), mid, vid and the body before the check. It catches damage; it is
+  not a MAC (an on-path attacker who sees the mid can compute it): AckAuth's
+  signature is what binds an ack to its receiver.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+from . import b64, grams
+from .codes import MemoDex, overhead
+
+SURE_VERSION = 1
+ACK_VERSION = 1
+TAG_BYTES = 16
+SURE_PREFIX = 1 + TAG_BYTES  # version byte and tag ahead of the memo
+CHECK_BYTES = 16
+RANGE_BYTES = 6
+ACK_FIXED = 1 + 1 + 4 + 3  # version, flags, epoch, upto
+ACK_MIN = ACK_FIXED + CHECK_BYTES
+DONE = 0x01
+NO_UPTO = 2**24 - 1  # "every number not listed is not held"
+_SURE_PERSON = b"memosim-sure-v1"
+_ACK_PERSON = b"memosim-ack-v1"
+_blake2b = hashlib.blake2b
+_SURE_LEAD = bytes([SURE_VERSION])
+
+Range = tuple[int, int]
+
+
+class AckError(ValueError):
+    """A damaged or malformed ack. `reason` is a drop counter tag."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+
+
+# ---- Sure payload -----------------------------------------------------------
+def sure_tag(mid: str, memo: bytes) -> bytes:
+    """The 16-byte tag binding a Sure memo's content to its id."""
+    return _blake2b(memo, digest_size=TAG_BYTES, key=mid.encode(), person=_SURE_PERSON).digest()
+
+
+def wrap(mid: str, memo: bytes) -> bytes:
+    """The payload a Sure memo is split from: version, tag, memo."""
+    return _SURE_LEAD + sure_tag(mid, memo) + memo
+
+
+def unwrap(mid: str, payload: bytes) -> bytes | None:
+    """The memo inside a Sure payload, or None unless it is intact and for mid."""
+    if len(payload) < SURE_PREFIX or payload[0] != SURE_VERSION:
+        return None
+    memo = payload[SURE_PREFIX:]
+    return memo if sure_tag(mid, memo) == payload[1:SURE_PREFIX] else None
+
+
+# ---- Ack body ---------------------------------------------------------------
+class Ack(NamedTuple):
+    """A decoded ack body."""
+
+    done: bool
+    epoch: int
+    upto: int
+    ranges: list[Range]
+
+
+def ranges_of(nums: Iterable[int]) -> list[Range]:
+    """Ascending gram numbers -> ranges [(start, end-exclusive), ...]."""
+    out: list[Range] = []
+    start = end = -1
+    for num in nums:
+        if num == end:
+            end += 1
+            continue
+        if end > start:
+            out.append((start, end))
+        start, end = num, num + 1
+    if end > start:
+        out.append((start, end))
+    return out
+
+
+def capacity(size: int, curt: bool, signed: bool) -> int:
+    """Ranges that fit an ack of gram size `size`; at least one."""
+    code = MemoDex.AckAuth if signed else MemoDex.Ack
+    return max(1, (size - overhead(code, curt) - ACK_MIN) // RANGE_BYTES)
+
+
+def _check(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> bytes:
+    head = code.encode() + neck.to_bytes(3, "big") + mid.encode() + (vid or "").encode()
+    return _blake2b(head + body, digest_size=CHECK_BYTES, person=_ACK_PERSON).digest()
+
+
+def encode_body(code: str, neck: int, mid: str, vid: str | None, *, done: bool, epoch: int,
+                upto: int, ranges: Sequence[Range], limit: int) -> bytes:
+    """An ack body with at most `limit` ranges (the lowest; upto then stops
+    where the first range left out starts), its check appended."""
+    if len(ranges) > limit:
+        upto = ranges[limit][0]
+        ranges = ranges[:limit]
+    body = b"".join((
+        bytes((ACK_VERSION, DONE if done else 0)),
+        (epoch & 0xFFFFFFFF).to_bytes(4, "big"),
+        min(upto, NO_UPTO).to_bytes(3, "big"),
+        *(start.to_bytes(3, "big") + end.to_bytes(3, "big") for start, end in ranges),
+    ))
+    return body + _check(code, neck, mid, vid, body)
+
+
+def decode(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> Ack:
+    """The ack in a received body; AckError when damaged or malformed. Never raises else."""
+    if len(body) < ACK_MIN or (len(body) - ACK_MIN) % RANGE_BYTES:
+        raise AckError("ack-body", f"{len(body)} bytes")
+    payload, check = body[:-CHECK_BYTES], body[-CHECK_BYTES:]
+    if _check(code, neck, mid, vid, payload) != check:
+        raise AckError("ack-check")
+    if payload[0] != ACK_VERSION:
+        raise AckError("ack-version", str(payload[0]))
+    flags = payload[1]
+    if flags & ~DONE:
+        raise AckError("ack-body", f"flags {flags:#x}")
+    epoch = int.from_bytes(payload[2:6], "big")
+    upto = int.from_bytes(payload[6:9], "big")
+    ranges: list[Range] = []
+    floor = 0
+    for at in range(ACK_FIXED, len(payload), RANGE_BYTES):
+        start = int.from_bytes(payload[at : at + 3], "big")
+        end = int.from_bytes(payload[at + 3 : at + 6], "big")
+        if start < floor or end <= start:
+            raise AckError("ack-body", f"range ({start}, {end}) after {floor}")
+        ranges.append((start, end))
+        floor = end
+    done = bool(flags & DONE)
+    if done and ranges:
+        raise AckError("ack-body", "a done ack lists ranges")
+    return Ack(done, epoch, upto, ranges)
+
+
+def make_ack(mid: str, neck: int, *, done: bool, epoch: int, upto: int,
+             ranges: Sequence[Range], curt: bool, size: int, vid: str | None = None,
+             sign: Callable[[bytes], bytes] | None = None) -> bytes:
+    """One Ack gram, or AckAuth when vid and sign (raw 64-byte signer) are given."""
+    signed = bool(vid and sign)
+    code = MemoDex.AckAuth if signed else MemoDex.Ack
+    head = [code.encode(), grams.neck_bytes(neck, False), mid.encode()]
+    if signed:
+        head.append(vid.encode())  # type: ignore[union-attr]
+    ser = b"".join(head)
+    if curt:
+        ser = b64.decode(ser)  # every text header field is whole quadlets
+    ser += encode_body(code, neck, mid, vid if signed else None, done=done, epoch=epoch,
+                       upto=upto, ranges=ranges, limit=capacity(size, curt, signed))
+    if signed:
+        ser += grams.sig_bytes(sign(ser), curt)  # type: ignore[misc]
+    return ser
+
+
+# ---- damage that turns Sure traffic into plain memos -----------------------
+def flipped(mid: str, count: int, data: bytes) -> bool:
+    """True when a plain memo's bytes are really a Sure payload or an Ack body
+    whose code was damaged into a plain code: such bytes verify under the
+    Sure tag or the Ack check for this mid, which ordinary data does with
+    probability 2**-128. Only bytes with a version lead are hashed."""
+    if not data:
+        return False
+    if data[0] == SURE_VERSION and unwrap(mid, data) is not None:
+        return True
+    if data[0] == ACK_VERSION and len(data) >= ACK_MIN:
+        # an Ack's neck became the count (a count of 0 is read as 1)
+        for neck in {count, 0}:
+            try:
+                decode(MemoDex.Ack, neck, mid, None, data)
+            except AckError:
+                continue
+            return True
+    return False
