@@ -5,6 +5,12 @@ opened, bcast, open, reopen, close, send, receive). Unlike hio, an ICMP error
 reported on receive (ECONNREFUSED after sending to a closed port) is not
 raised out of the service loop: it is a remote condition, not a local fault.
 IPv6 hosts ('::1') get an AF_INET6 socket.
+
+Also unlike hio, the port is the peer's own: hio sets SO_REUSEADDR and
+SO_REUSEPORT on every socket, which lets any other socket of the same user
+bind the same port and take a share of its datagrams. Here those options are
+set only when asked for with `reuse=True` (then any socket that sets them
+too may share the port, as in hio).
 """
 
 from __future__ import annotations
@@ -50,7 +56,13 @@ def normalize_host(host: str) -> str:
 
 
 class Peer:
-    """Non-blocking UDP socket with hio's Peer attributes."""
+    """Non-blocking UDP socket with hio's Peer attributes.
+
+    reuse: True sets SO_REUSEADDR (and SO_REUSEPORT where there is one) so
+        that other sockets setting them too may bind the same port, as hio
+        always does. False (default) sets neither: the port is this peer's
+        alone (on Windows SO_EXCLUSIVEADDRUSE makes sure of it).
+    """
 
     BufSize = 65535
     MaxGramSize = UDP_IPV6_MAX_SAFE_PAYLOAD
@@ -66,6 +78,7 @@ class Peer:
         bs: int | None = None,
         wl=None,
         bcast: bool = False,
+        reuse: bool = False,
         reopen: bool = False,
         **kwa,
     ) -> None:
@@ -76,6 +89,7 @@ class Peer:
         self.bs = self.MaxGramSize * self.bc if self.bc else (bs if bs is not None else self.BufSize)
         self.wl = wl
         self.bcast = bcast
+        self.reuse = bool(reuse)
         self.ls: socket.socket | None = None
         self.opened = False
         super().__init__(**kwa)
@@ -117,9 +131,12 @@ class Peer:
         self.ls = sock = socket.socket(family_of(self.ha[0]), socket.SOCK_DGRAM, socket.IPPROTO_UDP)
         if self.bcast:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        if platform.system() != "Windows" and hasattr(socket, "SO_REUSEPORT"):
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        if self.reuse:  # opt in to sharing the port, as hio always does
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if platform.system() != "Windows" and hasattr(socket, "SO_REUSEPORT"):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        elif hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: refuse SO_REUSEADDR binds too
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
         for opt in (socket.SO_SNDBUF, socket.SO_RCVBUF):
             if sock.getsockopt(socket.SOL_SOCKET, opt) < self.bs:
                 sock.setsockopt(socket.SOL_SOCKET, opt, self.bs)

@@ -591,12 +591,13 @@ class Memoer(Tymee):
             if code in _SURE_CODES:
                 delivered += self._deliverSure(mid, code, now)  # type: ignore[arg-type]
                 continue
-            whole = rx.take_whole(mid, now)
+            whole = rx.take_whole(mid, now, remember=False)
             if whole is not None:  # one-gram memo: its body is the memo (_memo inline)
                 src, vid, _code, body = whole
                 if body[:1] == _SURE_LEAD and surewire.flipped(mid, 1, body):
-                    self._dropped("code-flip", src, mid)
+                    self._dropped("code-flip", src, mid)  # not remembered: its retry may come
                     continue
+                rx.remember(mid, now)
                 memo: Memo = body
                 if not rxbytes:
                     try:
@@ -606,12 +607,13 @@ class Memoer(Tymee):
                 rxms.append((memo, src, vid))
                 delivered += 1
                 continue
-            grams_, count, src, vid = rx.take_partial(mid, now)  # take_whole said no
+            grams_, count, src, vid = rx.take_partial(mid, now, remember=False)
             if grams_.get(0, b"")[:1] == _SURE_LEAD:
                 data = b"".join([grams_[i] for i in range(count)])
                 if surewire.flipped(mid, count, data):
                     self._dropped("code-flip", src, mid)
                     continue
+            rx.remember(mid, now)
             fused = self.fuse(grams_, count)
             if fused is None:  # pragma: no cover - ready implies complete
                 continue

@@ -508,6 +508,10 @@ class Reassembly:
             self._done(mid, now)
         return whole
 
+    def remember(self, mid: str, now: float | None) -> None:
+        """Remember a mid taken with remember=False as delivered."""
+        self._done(mid, now)
+
     def _done(self, mid: str, now: float | None) -> None:
         """Remember mid as delivered (never already there: add() drops grams
         of delivered memos, so no memo completes twice)."""
