@@ -50,15 +50,17 @@ SUMMARY_TOP = ["scenario", "seed", "backend", "trace_digest", "runs"]
 RUN_KEYS = [
     "doer", "memos_sent", "memos_delivered", "delivery_ratio", "duplicates_delivered",
     "corrupt_delivered", "latency_s", "grams_sent", "grams_retransmitted", "acks_sent",
-    "wire_bytes", "overhead_ratio", "goodput_bps", "gave_up", "sim_s", "wall_s",
+    "wire_bytes", "overhead_ratio", "goodput_bps", "gave_up", "lost_silently",
+    "in_flight_at_end", "false_give_ups", "sim_s", "wall_s",
 ]
 MEMO_HEADER = ["doer", "workload", "src", "dst", "index", "bytes", "sent_s", "delivered_s",
-               "latency_s", "copies"]
+               "latency_s", "copies", "outcome", "failed"]
 TABLE_LABELS = [
     "memos sent", "memos delivered", "delivery ratio", "duplicates delivered",
     "corrupt delivered", "latency p50 (ms)", "latency p90 (ms)", "latency p99 (ms)",
     "latency max (ms)", "grams sent", "grams retransmitted", "acks sent", "wire bytes",
-    "overhead ratio", "goodput (kbit/s)", "gave up", "sim s", "wall s",
+    "overhead ratio", "goodput (kbit/s)", "gave up", "lost silently", "in flight at end",
+    "false give-ups", "sim s", "wall s",
 ]
 DOERS = ["PeerMemoerDoer", "SafePeerMemoerDoer"]
 
@@ -118,6 +120,7 @@ def test_run_prints_table_and_writes_results(tiny: Path, tmp_path: Path, capsys)
     for name in ("latency.png", "delivery.png"):
         assert_png(out / name)
     assert f"wrote {out}/" in stdout
+    assert "\x1b" not in stdout  # captured stdout is no terminal: no colour
 
 
 def test_run_seed_and_default_out(tiny: Path, tmp_path: Path, monkeypatch, capsys) -> None:

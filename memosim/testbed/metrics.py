@@ -4,6 +4,14 @@ A run records each memo sent (key, size, send tyme, digest) and each
 delivery (tyme, memo). From those alone this module derives delivery,
 duplicates, corruption and latency, and from the peers' counters the wire
 cost. The same code serves the simulated and the real backend.
+
+At the end of a run the runner also records, from each sender, the memos it
+gave up on (its ``failures``) and the memos it still holds unsettled
+(``Memoer.unsettled()``: queued, or Sure memos not yet retired or failed).
+With those every sent memo falls in exactly one class (see
+:attr:`MemoRecord.outcome`): delivered, failed (a true give-up), in flight at the end,
+or lost silently (never delivered, never reported, nothing left to deliver
+it). ``false_give_ups`` counts delivered memos the sender reported failed.
 """
 
 from __future__ import annotations
@@ -16,8 +24,12 @@ from .workload import MemoKey, digest, parse_key
 SUMMARY_KEYS = (
     "doer", "memos_sent", "memos_delivered", "delivery_ratio", "duplicates_delivered",
     "corrupt_delivered", "latency_s", "grams_sent", "grams_retransmitted", "acks_sent",
-    "wire_bytes", "overhead_ratio", "goodput_bps", "gave_up", "sim_s", "wall_s",
+    "wire_bytes", "overhead_ratio", "goodput_bps", "gave_up", "lost_silently",
+    "in_flight_at_end", "false_give_ups", "sim_s", "wall_s",
 )
+
+#: What became of a sent memo, as :func:`outcome` and memos.csv's ``outcome`` column name it.
+OUTCOMES = ("delivered", "failed", "in_flight", "lost_silently")
 
 
 @dataclass
@@ -30,10 +42,36 @@ class MemoRecord:
     digest: bytes
     delivered_s: float | None = None
     copies: int = 0
+    failed: str | None = None  # reason of the sender's first give-up, None if it never gave up
+    unsettled: bool = False  # the sender still held it unsettled when the run ended
 
     @property
     def latency_s(self) -> float | None:
         return None if self.delivered_s is None else self.delivered_s - self.sent_s
+
+    @property
+    def outcome(self) -> str:
+        """One of OUTCOMES: every sent memo is in exactly one.
+
+        delivered: at least one intact copy reached the receiver (whatever the
+        sender thinks: a delivered memo it gave up on is a false give-up);
+        failed: not delivered and the sender reported it in ``failures``;
+        in_flight: neither, and the sender still held it unsettled at the end;
+        lost_silently: none of these: nothing delivered it, nothing reported
+        it, and nothing is left that could.
+        """
+        if self.delivered_s is not None:
+            return "delivered"
+        if self.failed is not None:
+            return "failed"
+        if self.unsettled:
+            return "in_flight"
+        return "lost_silently"
+
+    @property
+    def false_give_up(self) -> bool:
+        """Reported failed by the sender, yet delivered."""
+        return self.failed is not None and self.delivered_s is not None
 
 
 @dataclass
@@ -61,6 +99,41 @@ class Recorder:
         record.delivered_s = when
         self.deliveries.append(when)
 
+    def _record_of(self, memo) -> MemoRecord | None:
+        key = parse_key(memo)
+        record = self.memos.get(key) if key is not None else None
+        if record is None or digest(memo) != record.digest:
+            return None
+        return record
+
+    def failed(self, memo, reason: str) -> bool:
+        """The sender gave up on memo (an entry of its ``failures``); False
+        when memo is no memo this run sent."""
+        record = self._record_of(memo)
+        if record is None:
+            return False
+        if record.failed is None:
+            record.failed = str(reason)
+        return True
+
+    def unsettled(self, memo) -> bool:
+        """The sender still holds memo unsettled at the end of the run; False
+        when memo is no memo this run sent."""
+        record = self._record_of(memo)
+        if record is None:
+            return False
+        record.unsettled = True
+        return True
+
+    def settle(self, peers) -> None:
+        """Record every peer's failures and unsettled memos: call once, when
+        the run has ended."""
+        for peer in peers:
+            for memo, _dst, _vid, reason in list(peer.failures):
+                self.failed(memo, reason)
+            for memo, _dst, _vid in peer.unsettled():  # queued, or Sure and not retired
+                self.unsettled(memo)
+
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100) of ascending values; None if empty."""
@@ -81,6 +154,7 @@ def summarize(doer: str, recorder: Recorder, stats: list[dict], *, sim_s: float,
     acks = sum(s["acks_sent"] for s in stats)
     wire = sum(s["bytes_sent"] for s in stats)
     payload = sum(r.size for r in delivered)
+    outcomes = [r.outcome for r in records]
 
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, 6)
@@ -105,6 +179,9 @@ def summarize(doer: str, recorder: Recorder, stats: list[dict], *, sim_s: float,
         "overhead_ratio": round(wire / payload, 6) if payload else None,
         "goodput_bps": round(payload * 8 / sim_s, 3) if sim_s > 0 else None,
         "gave_up": sum(s["memos_failed"] for s in stats),
+        "lost_silently": outcomes.count("lost_silently"),
+        "in_flight_at_end": outcomes.count("in_flight"),
+        "false_give_ups": sum(1 for r in records if r.false_give_up),
         "sim_s": round(sim_s, 6),
         "wall_s": round(wall_s, 3),
     }
@@ -120,6 +197,7 @@ def memo_rows(doer: str, recorder: Recorder) -> list[dict]:
             "index": r.key.index, "bytes": r.size, "sent_s": round(r.sent_s, 6),
             "delivered_s": "" if r.delivered_s is None else round(r.delivered_s, 6),
             "latency_s": "" if r.latency_s is None else round(r.latency_s, 6),
-            "copies": r.copies,
+            "copies": r.copies, "outcome": r.outcome,
+            "failed": "" if r.failed is None else r.failed,
         })
     return rows

@@ -1,8 +1,10 @@
 """What a run leaves behind: the comparison table and the files of a results directory.
 
 :func:`format_table` renders a :class:`~memosim.testbed.runner.ScenarioResult`
-as a plain-text table, one column per Doer. :func:`write_results` writes a
-results directory:
+as a plain-text table, one column per Doer, and a ``BREACH`` line under it for
+each run of an acked-delivery Doer (:data:`PROMISING_DOERS`) that broke its
+promise (:func:`breaches`); the line is red when colour is wanted (a
+terminal). :func:`write_results` writes a results directory:
 
 - ``summary.json``: ``ScenarioResult.summary()``, pretty-printed;
 - ``memos.csv``: every Doer's per-memo rows (``RunResult.rows``);
@@ -16,16 +18,22 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "BREACH_KEYS",
     "MEMO_COLUMNS",
     "OUTPUT_FILES",
+    "PROMISING_DOERS",
     "TABLE_ROWS",
+    "breaches",
     "format_rows",
     "format_table",
+    "want_color",
     "write_memos_csv",
     "write_results",
     "write_summary",
@@ -34,7 +42,7 @@ __all__ = [
 #: Columns of memos.csv, as RunResult.rows holds them (metrics.memo_rows).
 MEMO_COLUMNS = (
     "doer", "workload", "src", "dst", "index", "bytes", "sent_s", "delivered_s",
-    "latency_s", "copies",
+    "latency_s", "copies", "outcome", "failed",
 )
 #: Files write_results creates in a results directory.
 OUTPUT_FILES = ("summary.json", "memos.csv", "latency.png", "delivery.png")
@@ -79,13 +87,66 @@ TABLE_ROWS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
     ("overhead ratio", "overhead_ratio", _fixed(3)),
     ("goodput (kbit/s)", "goodput_bps", _fixed(1, 0.001)),
     ("gave up", "gave_up", _int),
+    ("lost silently", "lost_silently", _int),
+    ("in flight at end", "in_flight_at_end", _int),
+    ("false give-ups", "false_give_ups", _int),
     ("sim s", "sim_s", _fixed(3)),
     ("wall s", "wall_s", _fixed(3)),
 )
 
 
-def format_table(result: Any, *, description: str | None = None) -> str:
-    """The comparison table of a ScenarioResult (or of its summary() dict)."""
+#: Doers that promise acked delivery: every memo delivered once, intact, or
+#: reported in the sender's failures. A run of one of them breaks that promise
+#: when a summary count of BREACH_KEYS is above 0.
+PROMISING_DOERS = ("SafePeerMemoerDoer",)
+#: (summary key, what it is called in a BREACH line).
+BREACH_KEYS = (
+    ("lost_silently", "lost silently"),
+    ("duplicates_delivered", "duplicates delivered"),
+    ("corrupt_delivered", "corrupt delivered"),
+)
+
+_RED, _RESET = "\x1b[31;1m", "\x1b[0m"
+
+
+def breaches(run: dict) -> list[str]:
+    """How one run's summary broke the acked-delivery promise, e.g.
+    ``["2 lost silently", "1 duplicates delivered"]``; empty when it kept it
+    or its Doer promises nothing (fire and forget)."""
+    if run.get("doer") not in PROMISING_DOERS:
+        return []
+    out = []
+    for key, name in BREACH_KEYS:
+        count = run.get(key)
+        if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+            out.append(f"{count:,} {name}")
+    return out
+
+
+def want_color(stream: Any = None) -> bool:
+    """Colour for stream (default sys.stdout): only a terminal, and not when
+    NO_COLOR is set (https://no-color.org) or TERM is dumb."""
+    stream = sys.stdout if stream is None else stream
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):  # closed or detached stream
+        return False
+
+
+def format_table(result: Any, *, description: str | None = None,
+                 color: bool | None = None) -> str:
+    """The comparison table of a ScenarioResult (or of its summary() dict).
+
+    Under the rows, one line per run that broke the acked promise
+    (:func:`breaches`): ``BREACH  SafePeerMemoerDoer: 2 lost silently``, red
+    when color is true. color None: when :func:`want_color` for stdout (a
+    terminal), so text for a file, a pipe or a notebook is plain.
+    """
+    if color is None:
+        color = want_color()
     doc = result if isinstance(result, dict) else result.summary()
     runs = doc.get("runs", [])
     head = f"scenario {doc.get('scenario')}  seed {doc.get('seed')}  backend {doc.get('backend')}"
@@ -104,6 +165,11 @@ def format_table(result: Any, *, description: str | None = None) -> str:
     lines.append("-" * (left + sum(w + 2 for w in widths)))
     for label, row in zip(labels, cells):
         lines.append(f"{label:<{left}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths)))
+    for run, name in zip(runs, names):
+        broken = breaches(run)
+        if broken:
+            line = f"{'BREACH':<{left}}  {name}: " + ", ".join(broken)
+            lines.append(f"{_RED}{line}{_RESET}" if color else line)
     return "\n".join(lines)
 
 

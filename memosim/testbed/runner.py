@@ -84,15 +84,23 @@ def peer_keys(seed: int, name: str) -> tuple[str, dict]:
 
 
 def peer_options(scenario: Scenario, seed: int) -> dict[str, dict]:
-    """Memoer keyword arguments per peer name."""
+    """Memoer keyword arguments per peer name.
+
+    Every peer has keys, not only those that send signed memos: a receiver
+    signs its acks of signed Sure memos, and their sender takes only acks
+    signed by the receiver it addressed (see `peer_vids`)."""
     out = {}
     for p in scenario.peers:
         opts: dict[str, Any] = {"code": p.code, "curt": p.curt,
                                 "size": p.gram_size}
-        if p.signed:
-            opts["vid"], opts["keep"] = peer_keys(seed, p.name)
+        opts["vid"], opts["keep"] = peer_keys(seed, p.name)
         out[p.name] = opts
     return out
+
+
+def peer_vids(scenario: Scenario, seed: int) -> dict[str, str]:
+    """Each peer's vid: what a sender passes to memoit as `rvid`."""
+    return {p.name: peer_keys(seed, p.name)[0] for p in scenario.peers}
 
 
 def schedule(scenario: Scenario, seed: int) -> list[tuple[float, MemoKey, str]]:
@@ -200,12 +208,13 @@ def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = Fa
     recorder = Recorder()
     doist = SimDoist(env, peers=list(peers.values()), tock=scenario.tock_s)
     plan = schedule(scenario, seed)
+    vids = peer_vids(scenario, seed)
 
     def workload():
         for when, key, memo in plan:
             if when > env.now:
                 yield at_first(env, when - env.now)
-            peers[key.src].memoit(memo, peers[key.dst].ha)
+            peers[key.src].memoit(memo, peers[key.dst].ha, rvid=vids[key.dst])
             recorder.sent(key, memo, env.now)
             doist.kick(peers[key.src])
 
@@ -214,6 +223,7 @@ def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = Fa
     doers: list[Doer] = [doer_cls(peer=peer) for peer in peers.values()]
     doers.append(Collector(list(peers.values()), recorder, lambda: env.now))
     doist.do(doers=doers, limit=scenario.duration_s)
+    recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
     stats = {name: peer.stats.as_dict() for name, peer in peers.items()}
     summary = summarize(doer, recorder, list(stats.values()), sim_s=scenario.duration_s,
                         wall_s=time.perf_counter() - wall0)

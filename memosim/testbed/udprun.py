@@ -14,6 +14,10 @@ pass:
 4. the relay again (injects what the peers just sent, at the tyme they sent it),
 5. the runner's Collector (moves inboxes into the recorder).
 
+When the run ends the recorder takes each peer's ``failures`` and
+``unsettled()`` memos, as the sim backend's does, so both report
+``lost_silently``, ``in_flight_at_end`` and ``false_give_ups`` alike.
+
 That order gives the same quantisation as the sim backend's SimDoist: a
 memo queued at t goes out in the pass at t, a datagram due at t is read by
 its peer in the first pass at or after t, with no extra pass of delay
@@ -32,7 +36,15 @@ from ..doing import Doer, Doist
 from ..peermemoing import PeerMemoer
 from .metrics import Recorder, memo_rows, summarize
 from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
-from .runner import DOER_CLASSES, Collector, RunResult, build_network, peer_options, schedule
+from .runner import (
+    DOER_CLASSES,
+    Collector,
+    RunResult,
+    build_network,
+    peer_options,
+    peer_vids,
+    schedule,
+)
 from .scenario import Scenario
 
 __all__ = ["Workload", "run_udp"]
@@ -44,8 +56,10 @@ class Workload(Doer):
     """Memoits each planned memo once the Doist's tyme reaches its send tyme
     and records it as sent at that tyme. Finishes after the last memo."""
 
-    def __init__(self, plan, peers, relay: Relay, recorder: Recorder, **kwa) -> None:
+    def __init__(self, plan, peers, relay: Relay, recorder: Recorder,
+                 vids: dict | None = None, **kwa) -> None:
         super().__init__(**kwa)
+        self.vids = vids or {}  # peer name -> vid, the rvid of signed Sure memos to it
         self.plan = list(plan)
         self.peers = peers
         self.relay = relay
@@ -62,7 +76,8 @@ class Workload(Doer):
         while self.next < len(plan) and plan[self.next][0] <= tyme + _EPS:
             _when, key, memo = plan[self.next]
             self.next += 1
-            peers[key.src].memoit(memo, relay.address(key.dst, key.src))
+            peers[key.src].memoit(memo, relay.address(key.dst, key.src),
+                                  rvid=self.vids.get(key.dst))
             recorder.sent(key, memo, tyme)
         return self.next >= len(plan)
 
@@ -94,11 +109,13 @@ def run_udp(scenario: Scenario, doer: str, seed: int) -> RunResult:
         recorder = Recorder()
         doist = Doist(real=True, tock=scenario.tock_s, limit=scenario.duration_s)
         doer_cls = DOER_CLASSES[doer]
-        doers: list[Any] = [Workload(schedule(scenario, seed), peers, relay, recorder),
+        doers: list[Any] = [Workload(schedule(scenario, seed), peers, relay, recorder,
+                                     peer_vids(scenario, seed)),
                             RelayDoer(relay)]
         doers += [doer_cls(peer=peer) for peer in peers.values()]
         doers += [RelayDoer(relay), Collector(list(peers.values()), recorder, doist.tymen())]
         doist.do(doers=doers)
+        recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
     finally:
         for peer in peers.values():
             peer.close()
