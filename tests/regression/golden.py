@@ -52,7 +52,7 @@ SCENARIOS_DIR = REPO / "scenarios"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 
 #: Version of the golden document layout.
-FORMAT = 1
+FORMAT = 2  # 2: pins the breach counters (lost_silently, in_flight_at_end, false_give_ups)
 
 #: Summary counters pinned per (seed, Doer), in message order. All integers.
 METRICS = (
@@ -64,6 +64,9 @@ METRICS = (
     "grams_retransmitted",
     "acks_sent",
     "gave_up",
+    "lost_silently",
+    "in_flight_at_end",
+    "false_give_ups",
 )
 
 #: The command that rewrites golden files (append ``--scenario NAME``).
