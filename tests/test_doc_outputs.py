@@ -1,0 +1,90 @@
+"""Command output shown in README.md and docs/cli.md is what the code prints now.
+
+Each `$ memosim ...` block of docs/cli.md is run as a user runs it (the
+installed command, in a subprocess, from the repository root, with its
+--out moved to a temporary folder) and its printed lines must match the
+block. README's demo table must appear, row for row, in what `make demo`'s
+command prints. Only what cannot repeat is masked: wall-clock seconds and
+where the files went.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+MEMOSIM = Path(sys.executable).with_name("memosim")
+WALL = re.compile(r"\bin \d+(\.\d+)? s\b")
+
+
+def blocks(path: Path) -> list[list[str]]:
+    """The fenced code blocks of a Markdown file, as lists of lines."""
+    out, block = [], None
+    for line in path.read_text().splitlines():
+        if line.startswith("```"):
+            if block is None:
+                block = []
+            else:
+                out.append(block)
+                block = None
+        elif block is not None:
+            block.append(line)
+    return out
+
+
+def normal(lines: list[str]) -> list[str]:
+    """Lines with what cannot repeat masked: wall seconds, the files written."""
+    kept = []
+    for line in lines:
+        if line.startswith(("wall s", "wrote ")) or PROGRESS.match(line):
+            continue
+        kept.append(WALL.sub("in X s", line.rstrip()))
+    return kept
+
+
+def run_shown(command: str, tmp_path: Path) -> list[str]:
+    argv = shlex.split(command)
+    assert argv[0] == "memosim"
+    if "--out" in argv:
+        argv[argv.index("--out") + 1] = str(tmp_path / "out")
+    else:
+        argv += ["--out", str(tmp_path / "out")]
+    done = subprocess.run([str(MEMOSIM), *argv[1:], "--no-plots"], cwd=REPO, capture_output=True,
+                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+# transcripts of one command (the error examples, several commands on made-up
+# files, are checked by tests/test_cli.py)
+CLI_EXAMPLES = [b for b in blocks(REPO / "docs" / "cli.md")
+                if b and b[0].startswith("$ memosim") and sum(x.startswith("$") for x in b) == 1]
+PROGRESS = re.compile(r"^sweep \d+/\d+ ")  # drawn on a terminal only
+
+
+def test_docs_show_examples() -> None:
+    assert len(CLI_EXAMPLES) >= 2  # run and sweep
+
+
+@pytest.mark.parametrize("block", CLI_EXAMPLES, ids=lambda b: b[0][2:40])
+def test_cli_doc_example_prints_what_it_shows(block: list[str], tmp_path: Path) -> None:
+    printed = normal(run_shown(block[0][2:], tmp_path))
+    assert printed == normal(block[1:])
+
+
+def test_readme_demo_table_is_what_make_demo_prints(tmp_path: Path) -> None:
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## What the demo shows"):]
+    table = next(b for b in blocks(REPO / "README.md") if b and "PeerMemoerDoer" in b[0]
+                 and b[0] in section)
+    makefile = (REPO / "Makefile").read_text()
+    command = re.search(r"\$\(VENV\)/bin/(memosim run [^\n]+)", makefile).group(1)  # type: ignore[union-attr]
+    printed = [line.rstrip() for line in run_shown(command, tmp_path)]
+    for row in table:
+        assert row.rstrip() in printed, f"README row not printed: {row!r}"
