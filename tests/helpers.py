@@ -14,7 +14,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 
-from memosim import Memoer
+from memosim import Memoer, Tymist
 from memosim.core import grams
 from memosim.core.codes import AckDex
 
@@ -105,3 +105,13 @@ def linked_pair(link: EchoLink, **kwa) -> tuple[LinkedMemoer, LinkedMemoer]:
         peer.reopen()
         peers.append(peer)
     return peers[0], peers[1]
+
+
+def wound_pair(link: EchoLink, tock: float = 0.03125, **kwa):
+    """linked_pair(link, **kwa), both wound onto one new Tymist (ticked by hand):
+    (a, b, tymist). Wound senders track and retry Sure memos."""
+    tymist = Tymist(tock=tock)
+    a, b = linked_pair(link, **kwa)
+    a.wind(tymist.tymen())
+    b.wind(tymist.tymen())
+    return a, b, tymist

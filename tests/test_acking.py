@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 from conftest import seed_of
-from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair
+from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair, wound_pair
 
 from memosim import Limits, Memoer, MemoerError, Tymist, make_keyage
 from memosim.core import acking, grams, surewire
@@ -31,14 +31,6 @@ TOCK = 0.03125
 MID = "0A" + "B" * 22
 SIG_TEXT = 88  # qualified Ed25519 signature, text
 SIG_CURT = 66
-
-
-def wound_pair(link: EchoLink, **kwa) -> tuple[LinkedMemoer, LinkedMemoer, Tymist]:
-    tymist = Tymist(tock=TOCK)
-    a, b = linked_pair(link, **kwa)
-    a.wind(tymist.tymen())
-    b.wind(tymist.tymen())
-    return a, b, tymist
 
 
 def run(tymist: Tymist, *peers: Memoer, passes: int = 1) -> None:

@@ -3,7 +3,7 @@ traffic cannot flush, and refusal (never a second delivery) beyond its bounds.""
 
 from __future__ import annotations
 
-from helpers import EchoLink, linked_pair
+from helpers import EchoLink, wound_pair
 
 from memosim import Limits, Memoer, Tymist
 from memosim.core.codes import MemoDex
@@ -47,13 +47,6 @@ def test_without_tyme_each_source_is_a_fifo_window_and_memory_stays_bounded() ->
     assert len(mem._order) <= 2 * len(mem) + 1024
 
 
-def wound_pair(limits: Limits):
-    link = EchoLink(seed=1)
-    tymist = Tymist(tock=TOCK)
-    a, b = linked_pair(link, code=SURE, limits=limits)
-    a.wind(tymist.tymen())
-    b.wind(tymist.tymen())
-    return a, b, tymist
 
 
 def run(tymist: Tymist, *peers: Memoer, until: float) -> None:
@@ -66,7 +59,8 @@ def run(tymist: Tymist, *peers: Memoer, until: float) -> None:
 def test_a_full_quota_refuses_then_delivers_once_room_frees() -> None:
     """Beyond its quota a source's memo is refused unacked (sure-full), and
     delivered exactly once when an id expires; nothing is delivered twice."""
-    a, b, tymist = wound_pair(Limits(sure_window=2, done_expiry=5.0))
+    a, b, tymist = wound_pair(EchoLink(seed=1), TOCK, code=SURE,
+                              limits=Limits(sure_window=2, done_expiry=5.0))
     for n in range(3):
         a.memoit(f"memo {n}", "b")
     run(tymist, a, b, until=2.0)
@@ -80,12 +74,8 @@ def test_a_full_quota_refuses_then_delivers_once_room_frees() -> None:
 
 def test_a_refused_memo_the_sender_gives_up_on_is_reported() -> None:
     """With room never freeing within the sender's maxTyme, the memo ends in failures."""
-    limits = Limits(sure_window=1, done_expiry=1000.0)
-    link = EchoLink(seed=1)
-    tymist = Tymist(tock=TOCK)
-    a, b = linked_pair(link, code=SURE, limits=limits, maxTyme=10.0)
-    a.wind(tymist.tymen())
-    b.wind(tymist.tymen())
+    a, b, tymist = wound_pair(EchoLink(seed=1), TOCK, code=SURE, maxTyme=10.0,
+                              limits=Limits(sure_window=1, done_expiry=1000.0))
     a.memoit("first", "b")
     a.memoit("second", "b")
     run(tymist, a, b, until=15.0)

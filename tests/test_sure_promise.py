@@ -16,7 +16,7 @@ from collections import Counter
 
 import pytest
 from conftest import seed_of
-from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair, seeded_midder
+from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair, seeded_midder, wound_pair
 
 from memosim import Limits, Memoer, Tymist, make_keyage, openPM
 from memosim.core import grams
@@ -71,11 +71,7 @@ def is_ack(gram: bytes, src: str, dst: str) -> bool:
 
 
 def wound(link: EchoLink, **kwa) -> tuple[LinkedMemoer, LinkedMemoer, Tymist]:
-    tymist = Tymist(tock=TOCK)
-    a, b = linked_pair(link, **kwa)
-    a.wind(tymist.tymen())
-    b.wind(tymist.tymen())
-    return a, b, tymist
+    return wound_pair(link, TOCK, **kwa)
 
 
 def run(tymist: Tymist, *peers: Memoer, until: float = HORIZON) -> None:
