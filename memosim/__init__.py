@@ -3,9 +3,9 @@ transports, wire-compatible with hio 0.7.20's PeerMemoer."""
 
 from .core.codes import MemoDex, Sizage, Versionage
 from .core.keys import Keyage, make_keyage
-from .core.memoer import Memoer, MemoerError, MemoerVerifyError
 from .core.reassembly import Limits
 from .doing import Doer, Doist
+from .memoing import Memoer, MemoerError, MemoerVerifyError
 from .peermemoing import PeerMemoer, PeerMemoerDoer, SafePeerMemoerDoer, openPM
 from .tyming import Tymee, Tymer, Tymist
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
-from .core.memoer import Memoer
 from .doing import Doer
+from .memoing import Memoer
 from .udp import UDP_IPV6_MAX_SAFE_PAYLOAD, Peer
 
 

@@ -48,7 +48,7 @@ def run_until(tymist: Tymist, *peers: Memoer, until, limit: float = 120.0) -> No
 
 
 def settled(a: Memoer, b: Memoer, count: int = 1):
-    return lambda: len(b.inbox) >= count and not len(a._flights)
+    return lambda: len(b.inbox) >= count and not len(a.engine.flights)
 
 
 def memos_of(peer: Memoer) -> list:
@@ -272,7 +272,7 @@ def test_lost_ack_gives_one_delivery_a_reack_and_no_rtt_sample() -> None:
     assert b.stats.acks_sent == 2  # the lost done ack, then the done re-ack of the duplicate
     assert a.stats.grams_retransmitted == 1
     assert a.stats.acks_received == 1
-    est = a._flights.dests["b"].est
+    est = a.engine.flights.dests["b"].est
     assert est.samples == 0 and est.rto == 1.0  # Karn: the resent gram gives no sample
     assert 1.0 <= tymist.tyme < 1.2  # resent after the initial RTO
     run(tymist, a, b, passes=200)  # nothing further happens
@@ -338,7 +338,7 @@ def test_receiver_that_lost_an_acked_partial_memo_gets_it_again(code: str, stale
     if not stale:
         assert [ack_of(g)[1].epoch for g in acks] == [1, 2, 0]
         assert b.stats.memos_expired == 1
-        assert a._flights.reneged == count - 1  # every gram but the lost one, once acked
+        assert a.engine.flights.reneged == count - 1  # every gram but the lost one, once acked
         assert a.stats.grams_retransmitted == count  # the lost gram, then the reneged ones
         return
     assert [ack_of(g)[1].epoch for g in acks] == [1, 2, 3, 0]
@@ -347,13 +347,13 @@ def test_receiver_that_lost_an_acked_partial_memo_gets_it_again(code: str, stale
     if code == SURE:
         # epoch 2 un-acks 0, 1; stale epoch 1 un-acks 2 and re-acks 0, 1;
         # epoch 3 un-acks 0, 1 again
-        assert a._flights.reneged == 2 + 1 + 2
+        assert a.engine.flights.reneged == 2 + 1 + 2
         # gram 2; 0, 1, 2 (lost); gram 2 at its RTO; 0, 1
         assert a.stats.grams_retransmitted == 1 + 3 + 1 + 2
     else:
         # epoch 2 un-acks all but 2; stale epoch 1 finds nothing acked to
         # take back and re-acks them; epoch 3 un-acks them again
-        assert a._flights.reneged == 5 + 0 + 5
+        assert a.engine.flights.reneged == 5 + 0 + 5
         assert a.stats.grams_retransmitted == 1 + 5 + 1 + 5
 
 
@@ -397,7 +397,7 @@ def test_give_up_after_max_tries_lands_in_failures() -> None:
     assert a.stats.grams_retransmitted == 2
     # timeouts 1.0 then 2.0 (backed off), then the third timeout gives up at 7.0
     assert tymist.tyme == pytest.approx(7.0, abs=TOCK * 2)
-    assert len(a._flights) == 0 and a.get_timer() is None
+    assert len(a.engine.flights) == 0 and a.get_timer() is None
     assert not a.unsettled()
 
 
@@ -408,7 +408,7 @@ def test_give_up_after_max_tyme_lands_in_failures() -> None:
     run_until(tymist, a, b, until=lambda: bool(a.failures))
     assert list(a.failures) == [(b"bytes too", "b", None, "tyme")]
     assert tymist.tyme == pytest.approx(2.5, abs=TOCK * 2)
-    assert a.stats.memos_failed == 1 and len(a._flights) == 0
+    assert a.stats.memos_failed == 1 and len(a.engine.flights) == 0
 
 
 def test_unwound_sender_sends_once_and_tracks_nothing() -> None:
@@ -424,7 +424,7 @@ def test_unwound_sender_sends_once_and_tracks_nothing() -> None:
         tymist.tick()
     assert link.grams[("a", "b", "data")] == count == 5
     assert a.stats.grams_retransmitted == 0 and a.stats.grams_sent == count
-    assert len(a._flights) == 0 and not a.failures
+    assert len(a.engine.flights) == 0 and not a.failures
     assert a.get_timer() is None
 
 
@@ -447,7 +447,7 @@ def test_window_bounds_grams_in_flight() -> None:
         a.memoit(f"memo {n}", "b")
     run(tymist, a, b, passes=3)
     assert link.grams[("a", "b", "data")] == 4
-    assert a._flights.dests["b"].inflight == 4
+    assert a.engine.flights.dests["b"].inflight == 4
     assert len(a.unsettled()) == 10
     link.loss = 0.0
     run_until(tymist, a, b, until=settled(a, b, 10))
@@ -494,24 +494,24 @@ def test_partial_ack_of_every_gram_does_not_retire_a_memo() -> None:
     a.absorb(make_ack(mid, count, done=False, epoch=9, upto=count, ranges=[(0, count)],
                       curt=False, size=1240), "b")
     assert a.stats.acks_received == 1 and not a.stats.dropped
-    flight = a._flights.flights[mid]
+    flight = a.engine.flights.flights[mid]
     assert flight.nacked == count and not flight.outstanding
-    assert len(a._flights) == 1 and not a.failures
+    assert len(a.engine.flights) == 1 and not a.failures
     assert [m for m, _, _ in a.unsettled()] == [memo]
     # RTT sample 0.25: SRTT 0.25, RTTVAR 0.125, RTO 0.25 + 4 * 0.125 = 0.75
-    assert a._flights.dests["b"].est.rto == 0.75
+    assert a.engine.flights.dests["b"].est.rto == 0.75
     assert a.get_timer() == 1.0  # the probe, one RTO after every gram was acked
     link.drop = None
     while tymist.tyme < 1.0:  # nothing is sent before the probe is due
         run(tymist, a, b)
     assert link.grams[("a", "b", "data")] == count and a.stats.grams_retransmitted == 0
-    assert len(a._flights) == 1 and not a.failures
+    assert len(a.engine.flights) == 1 and not a.failures
     a.service()  # tyme 1.0: the probe
     assert link.grams[("a", "b", "data")] == count + 1
     assert a.stats.grams_retransmitted == 1 and flight.probes == 1
     run_until(tymist, a, b, until=settled(a, b))
     assert memos_of(b) == [memo] and b.stats.memos_delivered == 1
-    assert a._flights.reneged == count - 1  # epoch 9 -> 1: grams 1, 2 sent again
+    assert a.engine.flights.reneged == count - 1  # epoch 9 -> 1: grams 1, 2 sent again
     assert a.stats.grams_retransmitted == count
     assert not a.failures and a.unsettled() == []
 
@@ -527,11 +527,11 @@ def test_probe_of_a_delivered_memo_is_answered_done() -> None:
     a.memoit(memo, "b")
     run(tymist, a, b)
     assert memos_of(b) == [memo] and b.stats.acks_sent == 1
-    mid = next(iter(a._flights.flights))
+    mid = next(iter(a.engine.flights.flights))
     tymist.tyme = 0.25
     a.absorb(make_ack(mid, 3, done=False, epoch=1, upto=3, ranges=[(0, 3)], curt=False,
                       size=1240), "b")
-    assert len(a._flights) == 1 and a.get_timer() == 1.0  # RTO 0.75 after the sample
+    assert len(a.engine.flights) == 1 and a.get_timer() == 1.0  # RTO 0.75 after the sample
     run_until(tymist, a, b, until=settled(a, b))
     assert a.stats.grams_retransmitted == 1  # the probe, and nothing else
     assert link.grams[("a", "b", "data")] == 3 + 1
@@ -584,7 +584,7 @@ def test_memo_failing_its_tag_is_reset_resent_whole_and_delivered_once(acked_fir
         assert [ack_of(g) for g in seen] == [reset, done]
         # nothing was acked, so the reset takes nothing back: every gram is
         # resent at its timeout (the initial RTO of 1 s; no RTT sample yet)
-        assert a.stats.grams_retransmitted == count and a._flights.reneged == 0
+        assert a.stats.grams_retransmitted == count and a.engine.flights.reneged == 0
         assert link.grams[("a", "b", "data")] == 2 * count
         assert tymist.tyme == 1.0 + 2 * TOCK  # resent at 1.0, the done ack taken a pass later
         return
@@ -594,7 +594,7 @@ def test_memo_failing_its_tag_is_reset_resent_whole_and_delivered_once(acked_fir
         (count, Ack(False, 2, count, [(0, 4)])),  # a new record
         done,
     ]
-    assert a._flights.reneged == 4  # the reset took back grams 0-3, resent at once
+    assert a.engine.flights.reneged == 4  # the reset took back grams 0-3, resent at once
     # gram 4 (lost); 0-3 after the reset; gram 4 again at its own timeout
     assert a.stats.grams_retransmitted == 1 + 4 + 1
     assert link.grams[("a", "b", "data")] == count + 6
@@ -640,7 +640,7 @@ def test_complete_memo_is_acked_only_once_delivered() -> None:
     a, b, tymist = wound_pair(link, code=SURE)
     a.memoit("whole", "b")
     run(tymist, a)
-    gram = a._flights.flights[next(iter(a._flights.flights))].grams[0]
+    gram = a.engine.flights.flights[next(iter(a.engine.flights.flights))].grams[0]
     b.absorb(gram, "a")
     b.serviceTymers()  # complete but not yet fused into rxms: no ack
     assert not b.txgs and b.stats.acks_sent == 0
@@ -772,7 +772,7 @@ def test_receiver_without_vid_acks_signed_memo_plainly() -> None:
     assert all(ack_of(g)[1].done for g in acks)
     assert a.stats.dropped == {"ack-vid": 3} and a.stats.acks_received == 0
     assert list(a.failures) == [("signed", "b", None, "tries")]
-    assert len(a._flights) == 0 and a.unsettled() == []
+    assert len(a.engine.flights) == 0 and a.unsettled() == []
 
 
 def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
@@ -782,9 +782,9 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
     link.drop = lambda g, s, d: True  # a's grams go nowhere: we play b by hand
     a.memoit("q" * 300, "b")  # five grams
     run(tymist, a)
-    mid = next(iter(a._flights.flights))
+    mid = next(iter(a.engine.flights.flights))
     signer = Signer()
-    flight = a._flights.flights[mid]
+    flight = a.engine.flights.flights[mid]
     count = flight.count
     assert count == 5
 
@@ -843,12 +843,12 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
         damaged[bit // 8] ^= 1 << (bit % 8)
         a.absorb(bytes(damaged), "b")
     assert a.stats.acks_received == 0 and flight.nacked == 0
-    assert a._flights.flights.get(mid) is flight and not flight.dead
+    assert a.engine.flights.flights.get(mid) is flight and not flight.dead
     assert not a.inbox and not a.failures
     a.absorb(good, "b")
     assert flight.nacked == 1 and a.stats.acks_received == 1
     a.absorb(done, "b")
-    assert a.stats.acks_received == 2 and not a._flights.flights and not a.failures
+    assert a.stats.acks_received == 2 and not a.engine.flights.flights and not a.failures
 
 
 def test_authic_sender_drops_plain_acks() -> None:
@@ -857,7 +857,7 @@ def test_authic_sender_drops_plain_acks() -> None:
     a.memoit("signed", "b", None)
     run(tymist, a, b, passes=4)
     assert memos_of(b) == ["signed"]
-    assert a.stats.dropped["unsigned"] >= 1 and len(a._flights) == 1
+    assert a.stats.dropped["unsigned"] >= 1 and len(a.engine.flights) == 1
 
 
 # ---------------------------------------------------------------- hostile input
@@ -866,7 +866,7 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     a, b, tymist = wound_pair(link, code=SURE, size=40)
     a.memoit("abcdefg", "b")  # 3 grams
     run(tymist, a)
-    mid = next(iter(a._flights.flights))
+    mid = next(iter(a.engine.flights.flights))
 
     def ack(neck: int, ranges, *, done=False, epoch=1, mid=mid) -> bytes:
         return make_ack(mid, neck, done=done, epoch=epoch, upto=3, ranges=ranges, curt=False,
@@ -889,7 +889,7 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     # a done ack must name the memo's count: one with neck 0 retires nothing
     a.absorb(ack(0, [], done=True, epoch=0), "b")
     assert a.stats.dropped == {**{reason: 1 for reason in cases}, "ack-count": 2}
-    assert a._flights.flights[mid].nacked == 0 and a.stats.acks_received == 0
+    assert a.engine.flights.flights[mid].nacked == 0 and a.stats.acks_received == 0
     rng = random.Random(7)
     for _ in range(3000):
         body = rng.randbytes(rng.choice((0, 5, 6, 12, 18, 25, 31, 37, 43)))
@@ -899,7 +899,7 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     assert a.stats.acks_received == 0  # random bodies fail their check
     assert sum(a.stats.dropped.values()) == 3000 + len(cases) + 1
     # nothing retired it: the link lost every gram, so it failed at maxTyme
-    assert list(a.failures) == [("abcdefg", "b", None, "tyme")] and len(a._flights) == 0
+    assert list(a.failures) == [("abcdefg", "b", None, "tyme")] and len(a.engine.flights) == 0
 
 
 def test_receiver_tables_stay_bounded_under_floods() -> None:
@@ -911,8 +911,8 @@ def test_receiver_tables_stay_bounded_under_floods() -> None:
         mid = grams.b64.mid_from_raw(rng.randbytes(16))
         gram = grams.split(b"x" * 50, code=SURE, curt=False, size=40, mid=mid)[1]
         b.absorb(gram, ("10.0.0.1", n % 37))
-    assert len(b._acker.pending) <= 50
-    assert all(len(m) <= 10 for m in b._acker._by_source.values())
+    assert len(b.engine.acker.pending) <= 50
+    assert all(len(m) <= 10 for m in b.engine.acker._by_source.values())
     for _ in range(200):  # completed memos, each duplicated
         mid = grams.b64.mid_from_raw(rng.randbytes(16))
         payload = surewire.wrap(mid, b"done")  # a Sure memo carries its tag
@@ -921,9 +921,9 @@ def test_receiver_tables_stay_bounded_under_floods() -> None:
         b.service()
         b.absorb(gram, "src")
     assert b.stats.memos_delivered == 200
-    assert len(b._acker.done) <= 20
+    assert len(b.engine.acker.done) <= 20
     b.service()
-    assert len(b._acker._heap) <= 4 * (len(b._acker.pending) + len(b._acker.done)) + 1024
+    assert len(b.engine.acker._heap) <= 4 * (len(b.engine.acker.pending) + len(b.engine.acker.done)) + 1024
 
 
 def test_memoer_rejects_bad_acked_delivery_parameters() -> None:

@@ -55,7 +55,7 @@ def exchange(doer_cls, *, loss: float, n: int = 1000, seed: int = 7, limit: floa
     def until() -> bool:
         if len(b.inbox) != last["count"]:
             last.update(tyme=doist.tyme, count=len(b.inbox))
-        return len(b.inbox) + len(a.failures) >= n and not len(a._flights)
+        return len(b.inbox) + len(a.failures) >= n and not len(a.engine.flights)
 
     doist = StopDoist(until=until, real=False, limit=limit, tock=0.03125)
     doist.do(doers=[doer_cls(peer=a), doer_cls(peer=b)])
@@ -88,7 +88,7 @@ def test_safe_doer_delivers_every_memo_exactly_once_at_20pct_loss_each_way() -> 
     assert out["failed"] == 0
     assert out["a"].stats.grams_retransmitted > 0
     assert out["b"].stats.dropped["duplicate"] > 0  # lost acks caused resends, dropped
-    assert len(out["b"]._acker.pending) == 0
+    assert len(out["b"].engine.acker.pending) == 0
 
 
 def test_plain_doer_sends_once_and_loses_memos_at_20pct_loss_each_way() -> None:
@@ -96,7 +96,7 @@ def test_plain_doer_sends_once_and_loses_memos_at_20pct_loss_each_way() -> None:
     assert 0.5 < out["delivered"] < 0.95
     assert out["duplicates"] == 0
     assert out["a"].stats.grams_retransmitted == 0
-    assert len(out["a"]._flights) == 0 and not out["a"].failures
+    assert len(out["a"].engine.flights) == 0 and not out["a"].failures
     assert out["link"].grams[("a", "b", "data")] == sum(
         len(out["a"].rend(m)) for m in out["memos"]
     )
@@ -138,7 +138,7 @@ def udp_exchange(doer_cls, *, loss: float, n: int, seconds: float, seed: int = 1
         for memo in memos:
             a.memoit(memo * 10, b.ha)  # 10..2500 bytes: 1 to 3 grams
         doist = StopDoist(
-            until=lambda: len(b.inbox) >= n and not len(a._flights),
+            until=lambda: len(b.inbox) >= n and not len(a.engine.flights),
             real=True, limit=seconds, tock=0.01,
         )
         doist.do(doers=[doer_cls(peer=a), doer_cls(peer=b)])

@@ -55,7 +55,7 @@ def test_flood_of_unfinished_memos_stays_bounded():
     tx = make_memoer(size=100)
     for i in range(20000):
         rx.absorb(tx.rend("x" * 150)[0], ("10.0.0.1", i % 3))  # zeroth only, never completes
-    assert len(rx.rxgs) <= 500 and rx._rx.nbytes <= 200_000
+    assert len(rx.rxgs) <= 500 and rx.engine.rx.nbytes <= 200_000
     assert rx.stats.memos_evicted >= 19500
     per_source = {}
     for src in rx.sources.values():
@@ -222,7 +222,7 @@ def test_one_flooding_source_cannot_crowd_out_another():
     flood = make_memoer(size=100)
     for _ in range(5000):
         rx.absorb(flood.rend("x" * 150)[0], "flooder")
-    flooder_bytes = rx._rx._ledgers["flooder"].nbytes
+    flooder_bytes = rx.engine.rx._ledgers["flooder"].nbytes
     assert flooder_bytes <= 3_000 and sum(1 for s in rx.sources.values() if s == "flooder") <= 20
     assert deliver(rx, rest, src="honest") == [("y" * 300, "honest", None)]
 
@@ -248,7 +248,7 @@ def test_held_early_grams_are_bounded_in_bytes():
     for _ in range(2000):
         for later in tx.rend("z" * 1000)[1:]:
             rx.absorb(later, "src")
-    assert rx._rx.nbytes <= 20_000
+    assert rx.engine.rx.nbytes <= 20_000
     assert rx.stats.memos_evicted > 1900
 
 
@@ -264,7 +264,7 @@ def test_e_vids_sign_and_verify_from_keep_only():
 
 
 def _held_bytes_add_up(rx) -> bool:
-    rxa = rx._rx
+    rxa = rx.engine.rx
     partials = list(rxa._partials.values())
     per_source: dict = {}
     for partial in partials:
@@ -284,12 +284,12 @@ def test_a_memo_evicted_by_its_own_zeroth_gram_refunds_its_bytes_once():
         for gram in later:
             rx.absorb(gram, "s")
         rx.absorb(zeroth, "s")
-        assert _held_bytes_add_up(rx) and rx._rx.nbytes >= 0
+        assert _held_bytes_add_up(rx) and rx.engine.rx.nbytes >= 0
     for n in range(300):  # then a flood from many sources: the total bound holds
         for gram in tx.rend("q" * 1000)[1:3]:
             rx.absorb(gram, f"src{n}")
     assert _held_bytes_add_up(rx)
-    assert sum(p.nbytes for p in rx._rx._partials.values()) <= 20_000
+    assert sum(p.nbytes for p in rx.engine.rx._partials.values()) <= 20_000
 
 
 def test_superseding_counts_every_unsigned_gram_it_discards_against_their_source(signer, caplog):

@@ -210,7 +210,7 @@ def test_memo_that_no_longer_fits_when_serviced_is_dropped_not_raised():
     # over 100 MB; shrink the limit the size setter derives instead.
     m = make_memoer()
     m.memoit("x" * 50, "dst")
-    m._max_memo = 20
+    m.engine.max_memo = 20
     m.memoit("small", "dst")
     m.serviceAll()
     m.serviceAll()

@@ -8,8 +8,7 @@ import threading
 
 import pytest
 
-from memosim import Memoer
-from memosim.core import mids
+from memosim import Memoer, mids
 
 
 def test_ids_are_16_bytes_and_distinct_across_many_blocks():

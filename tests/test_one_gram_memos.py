@@ -92,7 +92,7 @@ def test_waiting_one_gram_memos_are_bounded_oldest_dropped_first():
     tx = make_memoer()
     for i in range(500):  # never fused: the receiver does not service rx grams
         rx.absorb(tx.rend(f"{i:03d}" + "x" * 97)[0], "s")
-        assert len(rx.rxgs) <= 50 and rx._rx.whole_bytes <= 10_000
+        assert len(rx.rxgs) <= 50 and rx.engine.rx.whole_bytes <= 10_000
     assert rx.stats.memos_evicted == 450
     rx.serviceRxGrams()
     assert [memo[:3] for memo, _, _ in rx.rxms] == [f"{i:03d}" for i in range(450, 500)]
@@ -103,7 +103,7 @@ def test_waiting_one_gram_memos_bounded_in_bytes():
     tx = make_memoer()
     for _ in range(40):
         rx.absorb(tx.rend("y" * 1000)[0], "s")
-        assert rx._rx.whole_bytes <= 5_000
+        assert rx.engine.rx.whole_bytes <= 5_000
     assert len(rx.rxgs) == 5 and rx.stats.memos_evicted == 35
 
 

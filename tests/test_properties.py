@@ -105,7 +105,7 @@ def test_mutated_signed_grams_never_deliver_a_different_memo(memo, curt, flips, 
 def _check_books(rx, limits) -> None:
     """Reassembly's byte and count books agree with what it holds, and the
     bounds hold after every gram."""
-    rxa = rx._rx
+    rxa = rx.engine.rx
     partials = rxa._partials
     assert rxa.nbytes == sum(p.nbytes for p in partials.values()) >= 0
     assert rxa.nbytes <= limits.max_bytes and len(partials) <= limits.max_memos

@@ -28,8 +28,8 @@ docs/acked-delivery.md says), so holding a datagram past that is outside
 the guarantee.
 
 Deterministic (derandomize, no database). MEMOSIM_HYPOTHESIS_EXAMPLES sets
-the number of examples (default 40), MEMOSIM_HYPOTHESIS_STEPS the steps per
-example (default 40); MEMOSIM_HYPOTHESIS_ALL_BUGS=1 shrinks and reports
+the number of examples (default 600), MEMOSIM_HYPOTHESIS_STEPS the steps per
+example (default 50); MEMOSIM_HYPOTHESIS_ALL_BUGS=1 shrinks and reports
 every distinct violation found instead of the first.
 """
 
@@ -52,8 +52,8 @@ from memosim import Limits, Memoer, Tymist, make_keyage
 from memosim.core import grams
 from memosim.core.codes import ACK_CODES, SURE_CODES, overhead
 
-EXAMPLES = int(os.environ.get("MEMOSIM_HYPOTHESIS_EXAMPLES", "40"))
-STEPS = int(os.environ.get("MEMOSIM_HYPOTHESIS_STEPS", "40"))
+EXAMPLES = int(os.environ.get("MEMOSIM_HYPOTHESIS_EXAMPLES", "600"))
+STEPS = int(os.environ.get("MEMOSIM_HYPOTHESIS_STEPS", "50"))
 # shrink and report every distinct violation (slower), not only the first
 ALL_BUGS = os.environ.get("MEMOSIM_HYPOTHESIS_ALL_BUGS", "") not in ("", "0")
 # Tolerate "plain phantoms": deliveries of a damaged datagram whose code was
@@ -217,7 +217,7 @@ def unsettled(sender: Memoer) -> list:
     if hasattr(sender, "unsettled"):
         return list(sender.unsettled())
     return list(sender.txms) + [  # before Sure v1: the queue and the flights
-        (f.memo, f.dst, f.vid) for f in sender._flights.flights.values()
+        (f.memo, f.dst, f.vid) for f in sender.engine.flights.flights.values()
     ]
 
 
@@ -547,7 +547,7 @@ class SureDelivery(RuleBasedStateMachine):
             return
         self.broken = True
         lim = self.limits
-        rx = self.receiver._rx
+        rx = self.receiver.engine.rx
         assert len(rx) <= lim.max_memos, f"{len(rx)} partial memos > {lim.max_memos}"
         assert rx.nbytes <= lim.max_bytes
         wholes = getattr(rx, "_wholes", {})

@@ -8,7 +8,7 @@ instead of the OS RNG), so simulated runs repeat exactly.
 
 from __future__ import annotations
 
-from ..core.memoer import Memoer
+from ..memoing import Memoer
 from ..udp import UDP_IPV6_MAX_SAFE_PAYLOAD
 from .endpoint import SimPeer
 

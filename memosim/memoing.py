@@ -1,0 +1,288 @@
+"""hio's Memoer: memogram queues and service loop, as an adapter over the engine.
+
+Memoer = state and settings (here) + ServiceLoop (servicing.py) + HandCodec
+(handcodec.py) over memosim.core.engine.Engine.
+
+hio 0.7.20 (hio.core.memo.memoing) drives a memogram transport through
+queues (txms, txgs, rxms, ...) and service methods (serviceReceives,
+serviceTxGrams, ...), with time from a Tymist it is wound onto. This module
+keeps those names and that behaviour on top of memosim.core.engine, which
+holds the protocol. The deques are shared, so nothing is copied: txgs is the
+engine's outbox, rxms its delivered memos, failures its failed ones.
+
+What only hio's surface has lives here: the memo queue (memoit, txms),
+partly sent datagrams (txbs), socket errors that mean "the far side is not
+there" (FAR_ERRNOS), the echo mock (`echoic`), tymth winding, and the
+by-hand codec calls (rend, pick, verify, sign, fuse). A transport mixin
+placed before Memoer in the MRO moves datagrams (memosim/udp.py,
+memosim/sim/peer.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict, deque
+from collections.abc import Callable, Mapping
+
+from .core import codes
+from .core.codes import MemoDex, Versionage
+from .core.engine import ACK_DELAY, Engine, Memo, MemoerError, MemoerVerifyError
+from .core.flights import MAX_TRIES, MAX_TYME, WINDOW
+from .core.keys import Keyage
+from .core.reassembly import Limits
+from .core.rto import K_MAX_RTO, K_MIN_RTO
+from .handcodec import HandCodec
+from .mids import os_midder
+from .servicing import FAR_ERRNOS, RX_BURST, ServiceLoop
+from .tyming import Tymee
+
+__all__ = ["FAR_ERRNOS", "RX_BURST", "Memo", "Memoer", "MemoerError", "MemoerVerifyError"]
+
+logger = logging.getLogger("memosim.memoer")
+
+class Memoer(ServiceLoop, HandCodec, Tymee):
+    """Memogram transport with hio's attributes, queues and service loop.
+
+    Beyond hio's parameters:
+        clock: zero-arg callable giving tyme for housekeeping when not wound.
+        midder: zero-arg callable giving 16 random bytes for each memo id
+            (default: the OS RNG, read in blocks; seeded in simulation).
+        limits: reassembly bounds (partial-memo expiry, counts, bytes).
+        rxbytes: deliver every memo as bytes instead of str.
+
+    Acked (Sure) delivery (docs/acked-delivery.md):
+        ackDelay: tyme a receiver holds an ack to cover more grams, and the
+            least spacing of acks of one memo; a completed memo is acked at once.
+        maxTries: transmissions of one gram before its memo fails ("tries").
+        maxTyme: tyme a Sure memo is tracked before it fails ("tyme"); keep it
+            below the receiver's limits.done_expiry for exactly-once delivery.
+        window: unacked grams in flight per destination; more wait their turn.
+        minRto, maxRto: bounds of the retransmission timeout (RFC 6298).
+        failures: deque of (memo, dst, vid, reason) for memos given up on.
+        rvids: dst -> the vid that receiver signs its acks with; a signed Sure
+            memo needs one (here or memoit's rvid), and only that receiver's
+            AckAuth can confirm it.
+    The sender tracks and retries Sure memos only while wound onto a Tymist.
+    `engine` is the protocol state underneath (memosim.core.engine).
+    """
+
+    Version = Versionage(major=0, minor=0)
+    Codex = codes.MemoDex
+    Codes = codes.Codes
+    Names = codes.Names
+    Zedex = codes.ZeroDex
+    Audex = codes.AuthDex
+    Sodex = codes.AuthDex
+    Sizes = codes.Sizes
+    Pairs = codes.Pairs
+    MaxMemoSize = codes.MaxMemoSize
+    MaxGramCount = codes.MaxGramCount
+    MaxGramSize = codes.MaxGramSize
+    BufSize = codes.BufSize
+    Tymeout = 0.0
+
+    def __init__(
+        self,
+        *,
+        tymeout: float | None = None,
+        name: str | None = None,
+        bc: int | None = None,
+        bs: int | None = None,
+        version: Versionage | None = None,
+        rxgs: dict | None = None,
+        sources: dict | None = None,
+        counts: dict | None = None,
+        vids: dict | None = None,
+        rxms: deque | None = None,
+        txms: deque | None = None,
+        txgs: deque | None = None,
+        txbs: tuple | None = None,
+        code: str = MemoDex.GramZero,
+        curt: bool = False,
+        size: int | None = None,
+        authic: bool = False,
+        echoic: bool = False,
+        keep: Mapping[str, Keyage] | None = None,
+        vid: str | None = None,
+        clock: Callable[[], float] | None = None,
+        midder: Callable[[], bytes] | None = None,
+        limits: Limits | None = None,
+        rxbytes: bool = False,
+        ackDelay: float = ACK_DELAY,
+        maxTries: int = MAX_TRIES,
+        maxTyme: float = MAX_TYME,
+        window: int = WINDOW,
+        minRto: float = K_MIN_RTO,
+        maxRto: float = K_MAX_RTO,
+        failures: deque | None = None,
+        rvids: Mapping | None = None,
+        temp: bool | None = None,
+        **kwa,
+    ) -> None:
+        self.version = version if version is not None else self.Version
+        if rxgs or sources or counts or vids:
+            raise MemoerError("pre-filled rxgs/sources/counts/vids are not supported")
+        # vids of signed zeroth grams taken by pick(), so that picking a memo's
+        # later grams by hand verifies them; bounded like partial memos
+        self._pickedVids: OrderedDict[str, str] = OrderedDict()
+        self.txms: deque = txms if txms is not None else deque()
+        self.txbs: tuple = txbs if txbs is not None else (bytearray(), None)
+        self.echos: deque = deque()
+        self.inbox: deque = deque()
+        self.engine = Engine(
+            midder=midder if midder is not None else os_midder(), code=code, curt=curt,
+            size=size, max_gram_size=self.MaxGramSize, authic=authic, keep=keep, vid=vid,
+            rvids=rvids, limits=limits, rxbytes=rxbytes, ack_delay=ackDelay,
+            max_tries=maxTries, max_tyme=maxTyme, window=window, min_rto=minRto,
+            max_rto=maxRto, outbox=txgs, delivered=rxms, failures=failures,
+            fuse=None if type(self).fuse is HandCodec.fuse else self.fuse,
+        )
+        engine = self.engine
+        self.stats = engine.stats
+        self.txgs: deque = engine.outbox
+        self.rxms: deque = engine.delivered
+        self.failures: deque = engine.failures
+        self.ackDelay = float(ackDelay)
+        self.maxTries = int(maxTries)
+        self.maxTyme = float(maxTyme)
+        self.window = int(window)
+        self.minRto = float(minRto)
+        self.maxRto = float(maxRto)
+        super().__init__(**kwa)
+        self.tymeout = tymeout if tymeout is not None else self.Tymeout
+        self.tymers: dict = {}  # hio's retry tymers; memosim's retries run in the engine
+        if not hasattr(self, "name"):
+            self.name = name if name is not None else "main"
+        engine.name = self.name
+        if not hasattr(self, "opened"):
+            self.opened = False
+        if not hasattr(self, "bc"):
+            self.bc = bc
+        if getattr(self, "bs", None) is None:  # a transport mixin may have set it
+            self.bs: int = bs if bs is not None else self.BufSize
+        self._echoic = bool(echoic)
+        self.clock = clock
+        # the service loop may skip rend's re-check of a memoit-checked str,
+        # unless a subclass overrides rend (then rend is always called)
+        self._plainRend = type(self).rend is HandCodec.rend
+
+    # ---- hio's state views, over the engine -----------------------------
+    @property
+    def rxgs(self) -> Mapping:
+        return self.engine.rx.rxgs
+
+    @property
+    def sources(self) -> Mapping:
+        return self.engine.rx.sources
+
+    @property
+    def counts(self) -> Mapping:
+        return self.engine.rx.counts
+
+    @property
+    def vids(self) -> Mapping:
+        return self.engine.rx.vids
+
+    @property
+    def limits(self) -> Limits:
+        return self.engine.limits
+
+    @property
+    def code(self) -> str:
+        """Zeroth gram code used when rending memos for transmission."""
+        return self.engine.code
+
+    @code.setter
+    def code(self, code: str) -> None:
+        self.engine.code = code
+
+    @property
+    def curt(self) -> bool:
+        """True renders headers in binary (Base2), False in text (Base64)."""
+        return self.engine.curt
+
+    @curt.setter
+    def curt(self, curt: bool) -> None:
+        self.engine.curt = curt
+
+    @property
+    def size(self) -> int:
+        """Largest gram made when rending, header and signature included."""
+        return self.engine.size
+
+    @size.setter
+    def size(self, size: int | None) -> None:
+        self.engine.size = size
+
+    @property
+    def authic(self) -> bool:
+        """True drops every received gram that is not signed."""
+        return self.engine.authic
+
+    @property
+    def echoic(self) -> bool:
+        """True makes send/receive use .echos as a mock transport."""
+        return self._echoic
+
+    @property
+    def keep(self) -> Mapping[str, Keyage]:
+        """vid -> Keyage(qvk, qss) for signing own grams and verifying D/E vids."""
+        return self.engine.keep
+
+    @property
+    def vid(self) -> str | None:
+        """Own vid used to sign when a memo names none."""
+        return self.engine.vid
+
+    @vid.setter
+    def vid(self, vid: str | None) -> None:
+        self.engine.vid = vid
+
+    @property
+    def rvids(self) -> dict:
+        """dst -> vid that must sign the acks of signed Sure memos sent there."""
+        return self.engine.rvids
+
+    @property
+    def midder(self) -> Callable[[], bytes]:
+        """Source of 16-byte memo ids (the OS RNG, or a seeded one in simulation)."""
+        return self.engine.midder
+
+    @midder.setter
+    def midder(self, midder: Callable[[], bytes]) -> None:
+        self.engine.midder = midder
+
+    @property
+    def rxbytes(self) -> bool:
+        """True delivers every memo as bytes."""
+        return self.engine.rxbytes
+
+    @rxbytes.setter
+    def rxbytes(self, rxbytes: bool) -> None:
+        self.engine.rxbytes = bool(rxbytes)
+
+    # ---- transmit side ----------------------------------------------------
+    def memoit(self, memo: Memo, dst, vid: str | None = None, rvid: str | None = None) -> None:
+        """Queue memo for dst; checks it now so the service loop never has to.
+
+        rvid: the vid that dst signs its acks with (for a signed Sure code it
+        is needed here or in `rvids`; it is remembered for dst)."""
+        engine = self.engine
+        engine.check_memo(memo, vid)
+        engine.check_receiver(dst, rvid)
+        self.txms.append((memo, dst, vid))
+
+    def unsettled(self) -> list[tuple[Memo, object, str | None]]:
+        """(memo, dst, vid) of memos still queued, or tracked as Sure memos not
+        yet confirmed delivered nor failed. Empty: nothing is in flight."""
+        return list(self.txms) + self.engine.unsettled()
+
+    def busy(self) -> bool:
+        """True while a service pass has work it can do right now.
+
+        A scheduler that can sleep (the simulator) services a peer again at
+        once while busy, else only at its next arrival or get_timer().
+        """
+        return bool(
+            self.txms or self.txgs or self.txbs[1] is not None or self.rxms or self.engine.rx.ready
+        )
