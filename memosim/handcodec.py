@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from .core import b64, grams
 from .core.engine import Engine, Memo, MemoerError, MemoerVerifyError
-from .core.keys import KeyError_
+from .core.keys import KeyMaterialError
 
 __all__ = ["HandCodec"]
 
@@ -107,7 +107,7 @@ class HandCodec:
         engine = self.engine
         try:
             raw = engine.signer.sign(engine.keep, vid, ser)
-        except KeyError_ as ex:
+        except KeyMaterialError as ex:
             raise MemoerError(str(ex)) from ex
         return grams.sig_bytes(raw, engine.curt)
 

@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 
 from .core.engine import Engine, MemoerError
-from .core.keys import KeyError_
+from .core.keys import KeyMaterialError
 from .core.stats import Stats
 
 __all__ = ["FAR_ERRNOS", "RX_BURST", "ServiceLoop"]
@@ -186,7 +186,7 @@ class ServiceLoop:
                 rended = engine.render(memo.encode(), vid)
             else:
                 rended = self.rend(memo, vid)
-        except (MemoerError, KeyError_) as ex:
+        except (MemoerError, KeyMaterialError) as ex:
             self.stats.drop("tx-invalid")
             logger.error("%s cannot send memo to %s: %s", self.name, dst, ex)
             return

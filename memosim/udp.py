@@ -21,10 +21,12 @@ import logging
 import platform
 import socket
 
+from .core.codes import UdpMaxGramSize
+
 logger = logging.getLogger("memosim.udp")
 
 UDP_IPV4_MAX_SAFE_PAYLOAD = 548  # IPv4 minimum MTU 576 less headers
-UDP_IPV6_MAX_SAFE_PAYLOAD = 1240  # IPv6 minimum MTU 1280 less its header
+UDP_IPV6_MAX_SAFE_PAYLOAD = UdpMaxGramSize  # IPv6 minimum MTU 1280 less its header
 UDP_MAX_DATAGRAM_SIZE = 2**16 - 1
 
 _AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK))

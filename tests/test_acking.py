@@ -495,7 +495,7 @@ def test_partial_ack_of_every_gram_does_not_retire_a_memo() -> None:
                       curt=False, size=1240), "b")
     assert a.stats.acks_received == 1 and not a.stats.dropped
     flight = a.engine.flights.flights[mid]
-    assert flight.nacked == count and not flight.outstanding
+    assert flight.acked_count == count and not flight.outstanding
     assert len(a.engine.flights) == 1 and not a.failures
     assert [m for m, _, _ in a.unsettled()] == [memo]
     # RTT sample 0.25: SRTT 0.25, RTTVAR 0.125, RTO 0.25 + 4 * 0.125 = 0.75
@@ -826,7 +826,7 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
     for gram, src, _ in cases:
         a.absorb(gram, src)
     assert a.stats.dropped == Counter(reason for _, _, reason in cases)
-    assert flight.nacked == 0 and a.stats.acks_received == 0
+    assert flight.acked_count == 0 and a.stats.acks_received == 0
     # a bit flipped anywhere in the body of a signed done ack: "ack-check"
     a.stats.dropped.clear()
     done = ack(done=True)
@@ -842,11 +842,11 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
         damaged = bytearray(done)
         damaged[bit // 8] ^= 1 << (bit % 8)
         a.absorb(bytes(damaged), "b")
-    assert a.stats.acks_received == 0 and flight.nacked == 0
+    assert a.stats.acks_received == 0 and flight.acked_count == 0
     assert a.engine.flights.flights.get(mid) is flight and not flight.dead
     assert not a.inbox and not a.failures
     a.absorb(good, "b")
-    assert flight.nacked == 1 and a.stats.acks_received == 1
+    assert flight.acked_count == 1 and a.stats.acks_received == 1
     a.absorb(done, "b")
     assert a.stats.acks_received == 2 and not a.engine.flights.flights and not a.failures
 
@@ -889,7 +889,7 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     # a done ack must name the memo's count: one with neck 0 retires nothing
     a.absorb(ack(0, [], done=True, epoch=0), "b")
     assert a.stats.dropped == {**{reason: 1 for reason in cases}, "ack-count": 2}
-    assert a.engine.flights.flights[mid].nacked == 0 and a.stats.acks_received == 0
+    assert a.engine.flights.flights[mid].acked_count == 0 and a.stats.acks_received == 0
     rng = random.Random(7)
     for _ in range(3000):
         body = rng.randbytes(rng.choice((0, 5, 6, 12, 18, 25, 31, 37, 43)))

@@ -31,7 +31,7 @@ from . import codes, grams, surewire
 from .acker import Acker
 from .codes import MemoDex
 from .flights import MAX_TRIES, MAX_TYME, WINDOW, Flights
-from .keys import Keyage, KeyError_, Signer, Verifier, sign_detached
+from .keys import Keyage, KeyMaterialError, Signer, Verifier, sign_detached
 from .reassembly import Limits, Reassembly
 from .rto import K_MAX_RTO, K_MIN_RTO
 from .stats import Stats
@@ -333,7 +333,7 @@ class Engine:
             return 0
         whole = rx.take_whole(mid, now, remember=False)
         if whole is not None:
-            payload, count, vid = whole[3], 1, whole[1]
+            payload, count, vid = whole.body, 1, whole.vid
         else:
             grams_, count, src, vid = rx.take_partial(mid, now, remember=False)
             payload = b"".join([grams_[i] for i in range(count)])
@@ -462,7 +462,7 @@ class Engine:
             if vid is not None:
                 try:
                     secret = self.signer.secret(self.keep, vid)
-                except KeyError_ as ex:
+                except KeyMaterialError as ex:
                     logger.error("%s cannot sign acks as %s: %s", self.name, vid, ex)
                     vid = None
                 else:

@@ -48,7 +48,7 @@ class Flight:
     gram count. born: tyme it was rended. tx: transmissions per gram. unsent:
     gram numbers waiting for the window. outstanding: gram number -> tyme
     last sent, for grams sent and not acked. acked: 1 per acked gram;
-    nacked: how many. epoch: the receiver record the acks describe (None
+    acked_count: how many. epoch: the receiver record the acks describe (None
     before the first ack). quiet: tyme every gram was last found acked, for
     probing. probes: probes sent. due: tyme of the next timeout or probe.
     queued: in its Dest's queue.
@@ -56,7 +56,7 @@ class Flight:
 
     __slots__ = (
         "memo", "dst", "vid", "rvid", "mid", "grams", "count", "born", "tx", "unsent",
-        "outstanding", "acked", "nacked", "epoch", "quiet", "probes", "due", "queued", "dead",
+        "outstanding", "acked", "acked_count", "epoch", "quiet", "probes", "due", "queued", "dead",
     )
 
     def __init__(self, memo, dst, vid, mid: str, grams_: list[bytes], born: float,
@@ -73,7 +73,7 @@ class Flight:
         self.unsent: deque[int] = deque(range(self.count))
         self.outstanding: dict[int, float] = {}
         self.acked = bytearray(self.count)
-        self.nacked = 0
+        self.acked_count = 0
         self.epoch: int | None = None
         self.quiet = born
         self.probes = 0
@@ -196,7 +196,7 @@ class Flights:
             return None
         starts = [start for start, _ in ranges]
         if ack.epoch != flight.epoch:
-            if flight.nacked:
+            if flight.acked_count:
                 self._replace(dest, flight, ranges, starts)
             flight.epoch = ack.epoch
         newest: tuple[float, int] | None = None  # (sent, transmissions) of the newest acked
@@ -204,17 +204,17 @@ class Flights:
         for num in flight.unsent:  # queued again, yet held after all: do not send
             if not acked[num] and _covered(ranges, starts, num):
                 acked[num] = 1
-                flight.nacked += 1
+                flight.acked_count += 1
         for num in [n for n in outstanding if _covered(ranges, starts, n)]:
             sent = outstanding.pop(num)
             if newest is None or sent >= newest[0]:
                 newest = (sent, flight.tx[num])
             acked[num] = 1
-            flight.nacked += 1
+            flight.acked_count += 1
             dest.inflight -= 1
         if newest is not None and now is not None:
             dest.est.acked(newest[0], now, retransmitted=newest[1] > 1)
-            if flight.nacked >= count:
+            if flight.acked_count >= count:
                 flight.quiet = now  # all held, not yet delivered: probe if nothing follows
         self._redue(flight)
         if now is not None:
@@ -230,7 +230,7 @@ class Flights:
         ]
         for num in lost:
             flight.acked[num] = 0
-            flight.nacked -= 1
+            flight.acked_count -= 1
             flight.unsent.append(num)
         self.reneged += len(lost)
         if lost:
@@ -259,7 +259,7 @@ class Flights:
 
     def _timeout(self, flight: Flight, now: float) -> None:
         if not flight.outstanding:
-            if flight.nacked >= flight.count:
+            if flight.acked_count >= flight.count:
                 self._probe(flight, now)
             else:
                 self._redue(flight)
@@ -295,7 +295,7 @@ class Flights:
             return
         flight.probes += 1
         flight.acked[0] = 0
-        flight.nacked -= 1
+        flight.acked_count -= 1
         flight.outstanding[0] = now
         flight.tx[0] += 1
         dest.inflight += 1
@@ -339,7 +339,7 @@ class Flights:
                 sent + est.backed_off(tx[n] - 1) for n, sent in flight.outstanding.items()
             )
             self.active[flight.mid] = flight
-        elif flight.nacked >= flight.count:  # all held, delivery not confirmed: probe
+        elif flight.acked_count >= flight.count:  # all held, delivery not confirmed: probe
             flight.due = flight.quiet + self.dests[flight.dst].est.backed_off(flight.probes)
             self.active[flight.mid] = flight
         else:

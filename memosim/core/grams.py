@@ -246,13 +246,12 @@ class Sizing:
 
 def sizing(code: str, curt: bool, size: int) -> Sizing:
     """Body capacities for grams of `size` bytes; uses the true binary overhead."""
-    zoz = overhead(code, curt)
-    noz = overhead(Pairs[code], curt)
-    zbz = size - zoz
-    nbz = size - noz
-    if zbz < 1:
+    zeroth_body = size - overhead(code, curt)
+    later_body = size - overhead(Pairs[code], curt)
+    if zeroth_body < 1:
         raise ValueError(f"gram size {size} leaves no body room for code {code}")
-    return Sizing(zbz, nbz, min(MaxMemoSize, nbz * (MaxGramCount - 1) + zbz))
+    return Sizing(zeroth_body, later_body,
+                  min(MaxMemoSize, later_body * (MaxGramCount - 1) + zeroth_body))
 
 
 _TEXT_NECKS = [b64.encode(i.to_bytes(3, "big")) for i in range(4096)]  # common counts
@@ -315,26 +314,26 @@ def split(
     if signed and sign is None:
         raise ValueError(f"code {code} needs a signer")
     mlen = len(memo)
-    zbz = lay.zeroth_body
-    nbz = lay.later_body
-    count = 1 if mlen <= zbz else lay.count(mlen)
+    zeroth_body = lay.zeroth_body
+    later_body = lay.later_body
+    count = 1 if mlen <= zeroth_body else lay.count(mlen)
     head = zcode_b + (_NECK_ONE[curt] if count == 1 else neck_bytes(count, curt)) + mid_b + vid_b
-    if mlen <= zbz and not signed:
+    if mlen <= zeroth_body and not signed:
         return [head + memo]
     view = memoryview(memo)
-    gram = head + view[:zbz]
+    gram = head + view[:zeroth_body]
     if signed:
         gram += sig_bytes(sign(gram), curt)  # type: ignore[misc]
     grams = [gram]
-    start = zbz
+    start = zeroth_body
     num = 1
     while start < mlen:
         neck = _TEXT_NECKS[num] if num < 4096 and not curt else neck_bytes(num, curt)
-        gram = b"".join((ncode_b, neck, mid_b, view[start : start + nbz]))
+        gram = b"".join((ncode_b, neck, mid_b, view[start : start + later_body]))
         if signed:
             gram += sig_bytes(sign(gram), curt)  # type: ignore[misc]
         grams.append(gram)
-        start += nbz
+        start += later_body
         num += 1
     return grams
 

@@ -28,7 +28,7 @@ class Keyage(NamedTuple):
     qss: str
 
 
-class KeyError_(ValueError):
+class KeyMaterialError(ValueError):
     """A vid, key or seed that cannot be used."""
 
 
@@ -39,9 +39,9 @@ def make_keyage(seed: bytes, code: str = "B") -> tuple[str, Keyage]:
     here any 32 bytes serve as the id, so we use the verifying key's bytes.
     """
     if len(seed) != 32:
-        raise KeyError_(f"Ed25519 seed must be 32 bytes, got {len(seed)}")
+        raise KeyMaterialError(f"Ed25519 seed must be 32 bytes, got {len(seed)}")
     if code not in b64.VID_CODES:
-        raise KeyError_(f"vid code must be one of {b64.VID_CODES}, got {code!r}")
+        raise KeyMaterialError(f"vid code must be one of {b64.VID_CODES}, got {code!r}")
     verkey, _ = _sodium.crypto_sign_seed_keypair(seed)
     qvk = b64.qualify(verkey, b64.VERKEY_CODE)
     qss = b64.qualify(seed, b64.SEED_CODE)
@@ -81,7 +81,7 @@ def _message(ser: bytes | bytearray | memoryview) -> bytes:
 def _sign_direct(ser: bytes, secret: bytes) -> bytes:
     """Raw 64-byte Ed25519 signature of ser with a 64-byte libsodium secret key."""
     if len(secret) != 64:  # libsodium reads 64 bytes whatever it is given
-        raise KeyError_("Ed25519 secret key must be 64 bytes")
+        raise KeyMaterialError("Ed25519 secret key must be 64 bytes")
     if type(ser) is not bytes:
         ser = _message(ser)
     out = _new_buf("unsigned char[]", len(ser) + SIG_BYTES)  # libsodium writes sig + ser
@@ -101,7 +101,7 @@ def _verify_direct(sig: bytes, ser: bytes, verkey: bytes) -> bool:
 def _sign_bindings(ser: bytes, secret: bytes) -> bytes:
     """_sign_direct through PyNaCl's public bindings."""
     if len(secret) != 64:
-        raise KeyError_("Ed25519 secret key must be 64 bytes")
+        raise KeyMaterialError("Ed25519 secret key must be 64 bytes")
     return _sodium.crypto_sign(_message(ser), secret)[:SIG_BYTES]
 
 
@@ -129,15 +129,15 @@ class Signer:
     def secret(self, keep: Mapping[str, Keyage], vid: str) -> bytes:
         keyage = keep.get(vid)
         if keyage is None:
-            raise KeyError_(f"no keep entry to sign for vid {vid!r}")
+            raise KeyMaterialError(f"no keep entry to sign for vid {vid!r}")
         cached = self._secrets.get(keyage.qss)
         if cached is None:
             try:
                 seed, _ = b64.unqualify(keyage.qss, (b64.SEED_CODE,))
             except b64.B64Error as ex:
-                raise KeyError_(f"bad signing seed for vid {vid!r}: {ex}") from ex
+                raise KeyMaterialError(f"bad signing seed for vid {vid!r}: {ex}") from ex
             if len(seed) != 32:
-                raise KeyError_(f"bad signing seed size for vid {vid!r}")
+                raise KeyMaterialError(f"bad signing seed size for vid {vid!r}")
             _, cached = _sodium.crypto_sign_seed_keypair(seed)
             if len(self._secrets) >= _CACHE_LIMIT:
                 self._secrets.clear()
@@ -156,13 +156,13 @@ class Verifier:
         self._keys: dict[tuple[str, str | None], bytes] = {}
 
     def verkey(self, keep: Mapping[str, Keyage], vid: str) -> bytes:
-        """Raw verifying key for vid, or KeyError_ when it cannot be resolved."""
+        """Raw verifying key for vid, or KeyMaterialError when it cannot be resolved."""
         code = vid[:1]
         qvk = None
         if code != "B":
             keyage = keep.get(vid)
             if keyage is None:
-                raise KeyError_(f"vid {vid[:12]}... is not in keep")
+                raise KeyMaterialError(f"vid {vid[:12]}... is not in keep")
             qvk = keyage.qvk
         cache_key = (vid, qvk)
         raw = self._keys.get(cache_key)
@@ -170,9 +170,9 @@ class Verifier:
             try:
                 raw, _ = b64.unqualify(qvk if qvk is not None else vid, b64.VID_CODES)
             except b64.B64Error as ex:
-                raise KeyError_(f"undecodable verifying key for vid: {ex}") from ex
+                raise KeyMaterialError(f"undecodable verifying key for vid: {ex}") from ex
             if len(raw) != 32:
-                raise KeyError_("verifying key is not 32 bytes")
+                raise KeyMaterialError("verifying key is not 32 bytes")
             if len(self._keys) >= _CACHE_LIMIT:
                 self._keys.clear()
             self._keys[cache_key] = raw
@@ -185,7 +185,7 @@ class Verifier:
         if verkey is None:
             try:
                 verkey = self.verkey(keep, vid)
-            except KeyError_:
+            except KeyMaterialError:
                 return "unknown-vid"
         return None if verify_detached(sig, ser, verkey) else "signature"
 
@@ -193,6 +193,6 @@ class Verifier:
         """True when sig (raw 64 bytes) is vid's signature of ser."""
         try:
             verkey = self.verkey(keep, vid)
-        except KeyError_:
+        except KeyMaterialError:
             return False
         return verify_detached(sig, ser, verkey)

@@ -43,6 +43,7 @@ from .codes import AUTH_CODES, ZERO_CODES, Pairs
 from .delivered import Delivered
 from .grams import Gram
 from .stats import Stats
+from .views import HeldView, Whole, new_whole
 
 logger = logging.getLogger("memosim.reassembly")
 Dropped = Callable[[str, object, str], None]  # (reason, src, detail): count and log a gram
@@ -109,62 +110,6 @@ class _Ledger:
         self.nbytes = 0
 
 
-# A one-gram memo accepted and waiting to be fused: (src, vid, code, body).
-# A plain tuple: one is built per memo on the hot path.
-_Whole = tuple[object, "str | None", str, bytes]
-
-# how each view reads a one-gram memo, by the _Partial field it shows
-_WHOLE_FIELDS: dict[str, Callable[[_Whole], object]] = {
-    "grams": lambda whole: {0: whole[3]},
-    "src": lambda whole: whole[0],
-    "count": lambda whole: 1,
-    "vid": lambda whole: whole[1],
-}
-
-
-class _View(Mapping):
-    """Read-only dict view of one field of the memos held (hio's dicts)."""
-
-    def __init__(self, partials: dict[str, _Partial], wholes: dict[str, _Whole], field: str,
-                 counted: bool) -> None:
-        self._partials = partials
-        self._wholes = wholes
-        self._field = field
-        self._whole_field = _WHOLE_FIELDS[field]
-        self._counted = counted  # only memos whose zeroth gram has arrived
-
-    def __getitem__(self, mid: str):
-        partial = self._partials.get(mid)
-        if partial is None:
-            return self._whole_field(self._wholes[mid])
-        if self._counted and partial.count is None:
-            raise KeyError(mid)
-        return getattr(partial, self._field)
-
-    def __iter__(self):
-        if not self._counted:
-            yield from self._partials
-        else:
-            yield from (mid for mid, p in self._partials.items() if p.count is not None)
-        yield from self._wholes
-
-    def __len__(self) -> int:
-        if not self._counted:
-            held = len(self._partials)
-        else:
-            held = sum(1 for p in self._partials.values() if p.count is not None)
-        return held + len(self._wholes)
-
-    def __contains__(self, mid) -> bool:
-        partial = self._partials.get(mid)
-        if partial is None:
-            return mid in self._wholes
-        return not self._counted or partial.count is not None
-
-    def __repr__(self) -> str:
-        return repr(dict(self))
-
-
 class Reassembly:
     """Partial memos keyed by mid, with hio's rxgs/sources/counts/vids as views."""
 
@@ -177,13 +122,13 @@ class Reassembly:
         # FIFO tables: OrderedDict finds its oldest entry in O(1); a dict must
         # skip every slot freed at its front, which a long run makes slow
         self._partials: OrderedDict[str, _Partial] = OrderedDict()
-        self._wholes: dict[str, _Whole] = {}
+        self._wholes: dict[str, Whole] = {}
         self._ledgers: dict = {}
         parts, wholes = self._partials, self._wholes
-        self.rxgs: Mapping[str, dict[int, bytes]] = _View(parts, wholes, "grams", True)
-        self.sources: Mapping = _View(parts, wholes, "src", False)
-        self.counts: Mapping[str, int] = _View(parts, wholes, "count", True)
-        self.vids: Mapping[str, str | None] = _View(parts, wholes, "vid", True)
+        self.rxgs: Mapping[str, dict[int, bytes]] = HeldView(parts, wholes, "grams", True)
+        self.sources: Mapping = HeldView(parts, wholes, "src", False)
+        self.counts: Mapping[str, int] = HeldView(parts, wholes, "count", True)
+        self.vids: Mapping[str, str | None] = HeldView(parts, wholes, "vid", True)
         self.ready: dict[str, None] = {}
         # delivered mids -> tyme; _done_order lists them oldest first, so the
         # window drops its oldest without iterating the dict
@@ -212,7 +157,7 @@ class Reassembly:
         partial = self._partials.get(mid)
         if partial is None:
             whole = self._wholes.get(mid)
-            return None if whole is None else whole[2]
+            return None if whole is None else whole.code
         return partial.code
 
     def oldest_born(self) -> float | None:
@@ -259,7 +204,7 @@ class Reassembly:
         if partial is None or partial.count is None:
             whole = self._wholes.get(mid) if partial is None else None
             if whole is not None:  # a later gram of a one-gram memo
-                return "mismatch" if code != Pairs[whole[2]] else "number"
+                return "mismatch" if code != Pairs[whole.code] else "number"
             return self._add_early(partial, gram, src, now)
         # _admit and _keep, inline: this is the path of most grams
         if code != partial.pair:
@@ -295,7 +240,7 @@ class Reassembly:
         if partial is None:
             whole = self._wholes.get(mid)
             if whole is not None:
-                held_code = whole[2]
+                held_code = whole.code
         elif partial.count is not None:
             held_code = partial.code
         if held_code is not None and not (authed and held_code not in _AUTH):
@@ -353,13 +298,13 @@ class Reassembly:
                 logger.info("evicted memo %s from %s: bounds reached", oldest, wholes[oldest][0])
                 self._drop_whole(oldest)
         mid = gram.mid
-        wholes[mid] = (src, gram.vid, gram.code, body)  # a _Whole's fields, built cheaply
+        wholes[mid] = new_whole(Whole, (src, gram.vid, gram.code, body))
         self.whole_bytes += size
         self.ready[mid] = None
 
     def _drop_whole(self, mid: str) -> None:
         whole = self._wholes.pop(mid)
-        self.whole_bytes -= len(whole[3])
+        self.whole_bytes -= len(whole.body)
         self.ready.pop(mid, None)
 
     def _add_early(self, partial: _Partial | None, gram: Gram, src, now) -> str | None:
@@ -496,14 +441,14 @@ class Reassembly:
             self._done(mid, now)
         return partial.grams, partial.count, partial.src, partial.vid  # type: ignore[return-value]
 
-    def take_whole(self, mid: str, now: float | None, remember: bool = True) -> _Whole | None:
+    def take_whole(self, mid: str, now: float | None, remember: bool = True) -> Whole | None:
         """Remove mid when it is a one-gram memo and remember it as done, else None.
 
         Called for mids from pop_ready, which leaves them out of ready."""
         whole = self._wholes.pop(mid, None)
         if whole is None:
             return None
-        self.whole_bytes -= len(whole[3])
+        self.whole_bytes -= len(whole.body)
         if remember:
             self._done(mid, now)
         return whole

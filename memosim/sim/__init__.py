@@ -13,9 +13,10 @@
 docs/network.md is the user's reference.
 """
 
+from .counters import AddressInUse, Counters, EndpointCounters
 from .endpoint import Endpoint, SimPeer
 from .impairments import LinkConfig, SpecError, build_link_impairments
-from .network import AddressInUse, Counters, EndpointCounters, Link, Network
+from .network import Link, Network
 from .pcap import PcapWriter, capture
 from .rng import Streams
 from .trace import Trace, TraceEvent

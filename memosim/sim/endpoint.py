@@ -18,14 +18,26 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .network import AddressInUse
+from .counters import AddressInUse, EndpointCounters
 
 if TYPE_CHECKING:
     import simpy
 
-    from .network import EndpointCounters, Network
+
+class Network(Protocol):
+    """What an endpoint needs of the network it is bound on (network.py)."""
+
+    env: simpy.Environment
+
+    def send(self, src: tuple, dst: tuple, data: bytes, counters: EndpointCounters) -> int: ...
+
+    def counters_of(self, ha: tuple) -> EndpointCounters: ...
+
+    def endpoint(self, ha: tuple[str, int], *, rcvbuf: int | None = None) -> Endpoint: ...
+
+    def unbind(self, ep: Endpoint) -> None: ...
 
 __all__ = ["Endpoint", "SimPeer"]
 
@@ -121,7 +133,7 @@ class Endpoint:
         as unreachable."""
         if self.opened:
             self.opened = False
-            self.network._unbind(self)
+            self.network.unbind(self)
             self.inbox.clear()
             self.inbytes = 0
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import simpy
 from simpy.events import Timeout
 
+from .counters import AddressInUse, Counters, EndpointCounters
 from .impairments import IP_UDP_OVERHEAD, LinkConfig, build_link_impairments
 from .rng import Streams
 from .trace import Trace
@@ -51,67 +52,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Counters", "EndpointCounters", "Link", "Network", "AddressInUse"]
 
-#: Drop reasons, in the order docs/network.md lists them.
-REASONS = ("down", "partition", "mtu", "loss", "queue", "corrupt", "unreachable", "rcvbuf")
-
 #: First port handed out for port 0 (the IANA dynamic range).
 EPHEMERAL_LO, EPHEMERAL_HI = 49152, 65535
-
-
-class AddressInUse(OSError):
-    """An endpoint is already bound at this address (like EADDRINUSE)."""
-
-
-class Counters:
-    """Datagram counters of a link, as attributes; :meth:`as_dict` gives
-    plain data. ``dropped`` maps a reason to a count."""
-
-    __slots__ = (
-        "sent",
-        "delivered",
-        "dropped",
-        "duplicated",
-        "reordered",
-        "corrupted",
-        "bytes_sent",
-        "bytes_delivered",
-    )
-
-    def __init__(self) -> None:
-        self.sent = self.delivered = self.duplicated = self.reordered = self.corrupted = 0
-        self.bytes_sent = self.bytes_delivered = 0
-        self.dropped: dict[str, int] = {}
-
-    def drop(self, reason: str) -> None:
-        d = self.dropped
-        d[reason] = d.get(reason, 0) + 1
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name in self.__class__._fields():
-            v = getattr(self, name)
-            out[name] = dict(sorted(v.items())) if name == "dropped" else v
-        return out
-
-    @classmethod
-    def _fields(cls) -> list[str]:
-        names: list[str] = []
-        for klass in reversed(cls.__mro__):
-            names.extend(getattr(klass, "__slots__", ()))
-        return names
-
-
-class EndpointCounters(Counters):
-    """Counters of one address. sent, delivered, dropped, duplicated,
-    reordered, corrupted and bytes_* count datagrams this address *sent*
-    (delivered = how many of them reached an inbox); received and
-    bytes_received count datagrams that landed in its inbox."""
-
-    __slots__ = ("received", "bytes_received")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.received = self.bytes_received = 0
 
 
 class Link:
@@ -320,7 +262,8 @@ class Network:
                 return port
         raise AddressInUse(f"no free port left on host {host!r}")
 
-    def _unbind(self, ep: Endpoint) -> None:
+    def unbind(self, ep: Endpoint) -> None:
+        """Free ep's address (its endpoint closed)."""
         if self.endpoints.get(ep.ha) is ep:
             del self.endpoints[ep.ha]
 

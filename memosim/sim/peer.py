@@ -8,8 +8,8 @@ instead of the OS RNG), so simulated runs repeat exactly.
 
 from __future__ import annotations
 
+from ..core.codes import UdpMaxGramSize
 from ..memoing import Memoer
-from ..udp import UDP_IPV6_MAX_SAFE_PAYLOAD
 from .endpoint import SimPeer
 
 
@@ -20,7 +20,7 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
     'peer:<name>:mids' stream.
     """
 
-    MaxGramSize = UDP_IPV6_MAX_SAFE_PAYLOAD
+    MaxGramSize = UdpMaxGramSize
 
     def __init__(self, *, network, streams, name: str = "main", bc: int | None = 1024,
                  **kwa) -> None:

@@ -1,0 +1,72 @@
+"""Datagram counters of the virtual network, and its address-in-use error.
+
+Links and addresses count what they carry the same way; both the network
+(network.py) and its endpoints (endpoint.py) use these, so they live apart
+from either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["REASONS", "AddressInUse", "Counters", "EndpointCounters"]
+
+#: Why the network drops a datagram (Counters.dropped keys, trace drop events),
+#: in the order docs/network.md lists them.
+REASONS = ("down", "partition", "mtu", "loss", "queue", "corrupt", "unreachable", "rcvbuf")
+
+
+class AddressInUse(OSError):
+    """An endpoint is already bound at this address (like EADDRINUSE)."""
+
+
+class Counters:
+    """Datagram counters of a link, as attributes; :meth:`as_dict` gives
+    plain data. ``dropped`` maps a reason to a count."""
+
+    __slots__ = (
+        "sent",
+        "delivered",
+        "dropped",
+        "duplicated",
+        "reordered",
+        "corrupted",
+        "bytes_sent",
+        "bytes_delivered",
+    )
+
+    def __init__(self) -> None:
+        self.sent = self.delivered = self.duplicated = self.reordered = self.corrupted = 0
+        self.bytes_sent = self.bytes_delivered = 0
+        self.dropped: dict[str, int] = {}
+
+    def drop(self, reason: str) -> None:
+        d = self.dropped
+        d[reason] = d.get(reason, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name in self.__class__._fields():
+            v = getattr(self, name)
+            out[name] = dict(sorted(v.items())) if name == "dropped" else v
+        return out
+
+    @classmethod
+    def _fields(cls) -> list[str]:
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            names.extend(getattr(klass, "__slots__", ()))
+        return names
+
+
+class EndpointCounters(Counters):
+    """Counters of one address. sent, delivered, dropped, duplicated,
+    reordered, corrupted and bytes_* count datagrams this address *sent*
+    (delivered = how many of them reached an inbox); received and
+    bytes_received count datagrams that landed in its inbox."""
+
+    __slots__ = ("received", "bytes_received")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.received = self.bytes_received = 0
