@@ -51,11 +51,13 @@ def normal(lines: list[str]) -> list[str]:
 def run_shown(command: str, tmp_path: Path) -> list[str]:
     argv = shlex.split(command)
     assert argv[0] == "memosim"
-    if "--out" in argv:
-        argv[argv.index("--out") + 1] = str(tmp_path / "out")
-    else:
-        argv += ["--out", str(tmp_path / "out")]
-    done = subprocess.run([str(MEMOSIM), *argv[1:], "--no-plots"], cwd=REPO, capture_output=True,
+    if argv[1] in ("run", "sweep"):  # results into tmp_path, no PNGs
+        if "--out" in argv:
+            argv[argv.index("--out") + 1] = str(tmp_path / "out")
+        else:
+            argv += ["--out", str(tmp_path / "out")]
+        argv.append("--no-plots")
+    done = subprocess.run([str(MEMOSIM), *argv[1:]], cwd=REPO, capture_output=True,
                           text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
@@ -69,7 +71,7 @@ PROGRESS = re.compile(r"^sweep \d+/\d+ ")  # drawn on a terminal only
 
 
 def test_docs_show_examples() -> None:
-    assert len(CLI_EXAMPLES) >= 2  # run and sweep
+    assert len(CLI_EXAMPLES) >= 4  # run, sweep, list, validate
 
 
 @pytest.mark.parametrize("block", CLI_EXAMPLES, ids=lambda b: b[0][2:40])
