@@ -103,8 +103,13 @@ def latency_cdf(result: Any, *, title: str | None = None) -> Figure:
         if p99 is not None:
             label += f", p99 {p99 * 1000:.0f} ms"
         if xs:
+            # Fire and forget shares its first steps with acked delivery: dashed
+            # and on top, so neither curve hides the other.
+            plain = run.doer == "PeerMemoerDoer"
             ax.step([xs[0], *xs, top_ms], [0.0, *ys, ys[-1]], where="post",
-                    color=_color(run.doer, doers), label=label, linewidth=1.6)
+                    color=_color(run.doer, doers), label=label,
+                    linewidth=2.2 if plain else 1.6, linestyle="--" if plain else "-",
+                    zorder=3 if plain else 2)
         else:
             ax.plot([], [], color=_color(run.doer, doers), label=label)
     positive = [x for x in everything if x > 0]
