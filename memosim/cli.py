@@ -431,18 +431,32 @@ def _scenario_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("*.toml"))
 
 
-def cmd_list(args: argparse.Namespace) -> int:
-    from .testbed.scenario import load_scenario
+class _Loader:
+    """Yields (file, Scenario) for each file that loads; prints the one-line
+    error of each that does not, on stderr, and counts them in ``bad``."""
 
-    rows, bad = [("name", "file", "description")], 0
-    for path in _scenario_files(args.dir):
-        try:
-            s = load_scenario(path)
-        except ScenarioError as ex:
-            print(str(ex), file=sys.stderr)
-            bad += 1
-            continue
+    def __init__(self) -> None:
+        self.bad = 0
+
+    def __call__(self, files: Sequence[Any]) -> Any:
+        from .testbed.scenario import load_scenario
+
+        for file in files:
+            try:
+                scenario = load_scenario(file)
+            except ScenarioError as ex:
+                print(str(ex), file=sys.stderr)
+                self.bad += 1
+                continue
+            yield file, scenario
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = [("name", "file", "description")]
+    loaded = _Loader()
+    for path, s in loaded(_scenario_files(args.dir)):
         rows.append((s.name, str(path), s.description))
+    bad = loaded.bad
     if len(rows) == 1 and not bad:
         raise UsageError(f"argument DIR: no *.toml files in {str(args.dir)!r}")
     if len(rows) > 1:
@@ -454,19 +468,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .testbed.scenario import load_scenario
-
-    bad = 0
-    for file in args.files:
-        try:
-            s = load_scenario(file)
-        except ScenarioError as ex:
-            print(str(ex), file=sys.stderr)
-            bad += 1
-            continue
+    loaded = _Loader()
+    for file, s in loaded(args.files):
         print(f"{file}: ok ({s.name}: {len(s.peers)} peers, {s.memo_count:,} memos per run, "
               f"{s.duration_s:g} s, Doers {', '.join(s.doers)})")
-    return 2 if bad else 0
+    return 2 if loaded.bad else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

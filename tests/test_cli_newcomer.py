@@ -15,45 +15,19 @@ import struct
 import subprocess
 import sys
 import termios
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from test_cli import TINY as TINY_3S
 
 REPO = Path(__file__).resolve().parents[1]
 MEMOSIM = str(Path(sys.executable).with_name("memosim"))
 ENV = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
 
-TINY = textwrap.dedent("""\
-    [scenario]
-    name = "tiny"
-    description = "two peers, 10% loss each way"
-    duration_s = {duration}
-    seed = 3
-
-    [[peers]]
-    name = "alice"
-    port = 47951
-
-    [[peers]]
-    name = "bob"
-    port = 47952
-
-    [[links]]
-    src = "alice"
-    dst = "bob"
-    both = true
-    loss = {{ rate = 0.1 }}
-    delay = {{ base_s = 0.005, jitter_s = 0.001 }}
-
-    [[workload]]
-    src = "alice"
-    dst = "bob"
-    count = 20
-    interval_s = 0.05
-    memo_size = {{ dist = "fixed", bytes = 3000 }}
-    """)
+# test_cli's two-peer scenario, with its duration settable
+TINY = TINY_3S.replace("{", "{{").replace("}", "}}").replace("duration_s = 3.0",
+                                                             "duration_s = {duration}")
 
 
 def tiny(folder: Path, duration: float = 3.0, name: str = "tiny.toml") -> Path:
