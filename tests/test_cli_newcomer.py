@@ -384,3 +384,48 @@ def test_python_dash_m_memosim_is_the_command(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "memosim", "validate", str(tiny(tmp_path))],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0 and ": ok (tiny:" in done.stdout
+
+
+# ------------------------------------------------------- clearer outputs
+
+
+def test_sweep_table_never_shows_a_negative_interval() -> None:
+    from types import SimpleNamespace
+
+    from memosim.cli import sweep_table
+
+    row = {"links.0.loss.rate": 0.05, "doer": "SafePeerMemoerDoer", "n": 4,
+           "delivery_ratio_mean": 0.99, "delivery_ratio_ci95": 0.02,
+           "latency_p99_s_mean": 0.35, "latency_p99_s_ci95": 0.5594,
+           "retransmissions_per_memo_mean": 0.5, "retransmissions_per_memo_ci95": 0.1,
+           "overhead_ratio_mean": None, "overhead_ratio_ci95": None}
+    text = sweep_table(SimpleNamespace(paths=["links.0.loss.rate"], rows=[row]))
+    cells = text.splitlines()[-1]
+    assert "350.0 [0.0, 909.4]" in cells          # clipped at 0, not 350.0 +- 559.4
+    assert "0.9900 [0.9700, 1.0000]" in cells      # clipped at 1
+    assert "0.500 +- 0.100" in cells               # inside the range: as before
+
+
+def test_plots_speak_plainly(tmp_path: Path) -> None:
+    from memosim.testbed import plots
+    from memosim.testbed.runner import run_scenario
+    from memosim.testbed.scenario import load_scenario
+
+    r = run_scenario(load_scenario(REPO / "scenarios" / "default.toml"))
+    ax = plots.delivery_over_time(r).axes[0]
+    assert ax.get_xlabel() == "time (s)"
+    last = max(max(float(row["sent_s"]) for row in run.rows) for run in r.runs)
+    assert last < ax.get_xlim()[1] < 0.75 * 20.0  # ends after the traffic, not at duration_s
+    lines = plots.latency_cdf(r).axes[0].get_lines()
+    plain = [ln for ln in lines if ln.get_label().startswith("PeerMemoerDoer")]
+    safe = [ln for ln in lines if ln.get_label().startswith("SafePeerMemoerDoer")]
+    assert plain[0].get_zorder() > safe[0].get_zorder() and plain[0].get_linestyle() == "--"
+    rows = [{"links.0.delay.base_s": 0.01, "doer": "PeerMemoerDoer", "n": 2,
+             "latency_p99_s_mean": 0.02, "latency_p99_s_ci95": 0.05}]
+    sweep_ax = plots.sweep_metric(rows, ["links.0.delay.base_s"], "latency_p99_s",
+                                  scale=1000.0).axes[0]
+    assert sweep_ax.get_xlabel() == "links[0] delay base (s)"
+    assert plots.param_label("links.0.loss.rate") == "links[0] loss rate (fraction)"
+    bars = [c for c in sweep_ax.collections if c.get_segments()]
+    (low, _high), = [seg[:, 1] for seg in bars[0].get_segments()]
+    assert low == 0.0  # the bar stops at 0 ms, not at -30 ms
