@@ -1,29 +1,38 @@
 # Two commands do all set-up on a fresh machine: `make demo` and `make test`.
-# Each creates .venv when it is missing.
+# Each checks the interpreter (Python >= 3.11; choose one with PYTHON=python3.12)
+# and creates .venv when it is missing, or rebuilds it when PYTHON names another
+# interpreter than the one in it (tools/venv.sh).
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+# "explicit" when PYTHON came from the command line or the environment
+EXPLICIT := $(if $(filter command line environment,$(origin PYTHON)),explicit)
 
-.PHONY: demo test lint bench clean
+.PHONY: venv demo test lint bench notebooks clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e '.[test]'
-	touch $(STAMP)
+venv:
+	@sh tools/venv.sh '$(PYTHON)' '$(VENV)' '$(EXPLICIT)'
 
-demo: $(STAMP)
-	$(VENV)/bin/memosim run scenarios/default.toml --out results/demo
+# results/demo is the demo's own directory: running it again replaces the same run
+# (memosim run accepts an --out that holds the same scenario, backend, seed and Doers).
+DEMO_OUT ?= results/demo
+demo: venv
+	$(VENV)/bin/memosim run scenarios/default.toml --out $(DEMO_OUT)
 
-lint: $(STAMP)
+lint: venv
 	$(VENV)/bin/ruff check memosim tests benchmarks
 	$(VENV)/bin/mypy
 
 test: lint
 	$(PY) -m pytest -q
 
-bench: $(STAMP)
+bench: venv
 	$(PY) benchmarks/bench_codec.py
+
+# JupyterLab on the notebooks (installs the notebooks extra on first use).
+notebooks: venv
+	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install -q -e '.[test,notebooks]'
+	$(VENV)/bin/jupyter lab notebooks/
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

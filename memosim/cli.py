@@ -1,29 +1,38 @@
-"""The ``memosim`` command: run a scenario, or sweep its parameters.
+"""The ``memosim`` command: run a scenario, sweep its parameters, list or check files.
 
-    memosim run FILE [--backend sim|udp] [--seed N] [--out DIR]
+    memosim run FILE [--backend sim|udp] [--seed N] [--doer NAME] [--out DIR [--force]]
+                [--no-plots] [--json] [--quiet]
     memosim sweep FILE --param PATH=V1,V2,... [--param ...] [--seeds K] [--jobs J]
-                  [--seed N] [--backend sim] [--out DIR]
+                  [--seed N] [--backend sim] [--out DIR [--force]] [--no-plots] [--quiet]
+    memosim list [DIR]
+    memosim validate FILE...
 
 docs/cli.md describes the options, the outputs and how to read the plots.
 
 Anything wrong with what the user gave (the scenario file, an option, an
 override) ends the command with one line on stderr and exit status 2, never
 a traceback. A backend that cannot run (the udp backend missing or unable to
-bind its ports) gives one line and exit status 1; Ctrl-C gives 130.
+bind its ports) gives one line and exit status 1. SIGINT (Ctrl-C) and SIGTERM
+stop the whole command with 130 and 143; a run cut short writes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
 from .errors import ScenarioError, show
+
+DOERS = ("PeerMemoerDoer", "SafePeerMemoerDoer")  # testbed.scenario.DOERS, without importing it
 
 __all__ = ["main"]
 
@@ -36,6 +45,62 @@ class UsageError(Exception):
 
 class BackendError(Exception):
     """A backend that cannot run here (one line, exit status 1)."""
+
+
+class Interrupted(BaseException):
+    """SIGINT or SIGTERM arrived: stop everything (exit status 128 + signum).
+
+    Not a KeyboardInterrupt, which the Doist takes as "end this run quietly"
+    and which would let a cut-short run pass for a whole one."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Signals:
+    """SIGINT and SIGTERM raise Interrupted, except inside ``hold()``, where
+    they are kept until the block ends (results are written whole or not)."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.pending: int | None = None
+        self.old: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.old[sig] = signal.signal(sig, self._raise)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        for sig, handler in self.old.items():
+            signal.signal(sig, handler)
+
+    def _raise(self, signum: int, _frame: Any) -> None:
+        if self.held:
+            self.pending = signum
+            return
+        raise Interrupted(signum)
+
+    def hold(self) -> _Hold:
+        return _Hold(self)
+
+
+class _Hold:
+    def __init__(self, signals: _Signals) -> None:
+        self.signals = signals
+
+    def __enter__(self) -> None:
+        self.signals.held = True
+
+    def __exit__(self, *exc: Any) -> None:
+        self.signals.held = False
+        if self.signals.pending is not None and exc[0] is None:
+            raise Interrupted(self.signals.pending)
+
+
+_SIGNALS = _Signals()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,9 +161,17 @@ def build_parser() -> argparse.ArgumentParser:
                      "udp: real sockets on loopback, in real time")
     run.add_argument("--seed", type=_integer("an integer"), metavar="N",
                      help="seed of every random draw (default: the file's scenario.seed)")
+    run.add_argument("--doer", choices=DOERS, metavar="NAME",
+                     help=f"run this Doer only ({' or '.join(DOERS)})")
     run.add_argument("--out", metavar="DIR", type=Path,
-                     help="results directory (default: results/<scenario name>)")
+                     help="results directory (default: a new results/<scenario>/"
+                     "<backend>-seed<N>[-n])")
+    run.add_argument("--force", action="store_true",
+                     help="write into --out even when it holds another run's results")
     run.add_argument("--no-plots", action="store_true", help="write no PNG files")
+    run.add_argument("--json", action="store_true",
+                     help="print summary.json on stdout instead of the table")
+    run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
 
     sweep = sub.add_parser(
@@ -121,58 +194,180 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--backend", type=_sweep_backend, default="sim", metavar="sim",
                        help="only sim (the default)")
     sweep.add_argument("--out", metavar="DIR", type=Path,
-                       help="results directory (default: results/<scenario name>-sweep)")
+                       help="results directory (default: a new results/<scenario>-sweep[-n])")
+    sweep.add_argument("--force", action="store_true",
+                       help="write into --out even when it is not empty")
     sweep.add_argument("--no-plots", action="store_true", help="write no PNG files")
+    sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sweep.set_defaults(func=cmd_sweep)
+
+    lst = sub.add_parser("list", help="list the scenario files of a directory",
+                         description="Print the name and description of every *.toml "
+                         "scenario file in DIR.")
+    lst.add_argument("dir", metavar="DIR", nargs="?", type=Path, default=Path("scenarios"),
+                     help="directory of scenario files (default: scenarios)")
+    lst.set_defaults(func=cmd_list)
+
+    val = sub.add_parser("validate", help="check scenario files without running them",
+                         description="Load and validate each FILE as memosim run would; "
+                         "print one line per file, errors on stderr.")
+    val.add_argument("files", metavar="FILE", nargs="+", help="scenario file (TOML)")
+    val.set_defaults(func=cmd_validate)
     return parser
 
 
-def _outdir(out: Path | None, default: str) -> Path:
-    path = Path("results") / default if out is None else out
+def _has_files(path: Path) -> bool:
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        return any(path.iterdir())
+    except FileNotFoundError:
+        return False
+    except NotADirectoryError:
+        raise UsageError(f"argument --out: {str(path)!r} is a file, not a directory") from None
     except OSError as ex:
-        raise UsageError(f"argument --out: cannot create directory {str(path)!r} "
+        raise UsageError(f"argument --out: cannot read directory {str(path)!r} "
                          f"({(ex.strerror or type(ex).__name__).lower()})") from None
+
+
+def _fresh(base: Path) -> Path:
+    """base when it is missing or empty, else the first empty base-2, base-3, ..."""
+    path, n = base, 2
+    while _has_files(path):
+        path = base.with_name(f"{base.name}-{n}")
+        n += 1
     return path
+
+
+def _run_identity(path: Path) -> dict | None:
+    """What run a results directory holds (from its summary.json), or None."""
+    try:
+        doc = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        return {"scenario": doc["scenario"], "backend": doc["backend"], "seed": doc["seed"],
+                "doers": [r["doer"] for r in doc["runs"]]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _describe(ident: dict) -> str:
+    return (f"scenario {ident['scenario']}, backend {ident['backend']}, seed {ident['seed']}, "
+            f"{' and '.join(ident['doers'])}")
+
+
+class _OutDir:
+    """The results directory of a command: created (with any missing parents)
+    before the command runs, removed again when the command fails or is
+    interrupted before writing into it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.made: list[Path] = []
+        missing = []
+        p = path
+        while not p.exists() and p != p.parent:
+            missing.append(p)
+            p = p.parent
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as ex:
+            raise UsageError(f"argument --out: cannot create directory {str(path)!r} "
+                             f"({(ex.strerror or type(ex).__name__).lower()})") from None
+        self.made = missing  # deepest first
+
+    def discard(self) -> None:
+        for p in self.made:
+            try:
+                p.rmdir()
+            except OSError:
+                break
+
+
+def _run_outdir(args: argparse.Namespace, ident: dict) -> _OutDir:
+    if args.out is None:
+        return _OutDir(_fresh(Path("results") / ident["scenario"]
+                              / f"{ident['backend']}-seed{ident['seed']}"))
+    if _has_files(args.out) and not args.force:
+        held = _run_identity(args.out)
+        if held is None:
+            raise UsageError(f"argument --out: {str(args.out)!r} is not empty and holds no "
+                             "memosim run; choose another directory, or --force to write "
+                             "into it")
+        if held != ident:
+            raise UsageError(f"argument --out: {str(args.out)!r} holds another run "
+                             f"({_describe(held)}); choose another directory, or --force "
+                             "to overwrite it")
+    return _OutDir(args.out)
 
 
 def _listing(out: Path, paths: Sequence[Path]) -> str:
     return f"wrote {out}{'' if str(out).endswith('/') else '/'}: " + ", ".join(p.name for p in paths)
 
 
+def _progress(args: argparse.Namespace, make: Any) -> Any:
+    from .testbed.progress import on_terminal
+
+    if args.quiet or getattr(args, "json", False) or not on_terminal(sys.stderr):
+        return None
+    return make()
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from .testbed.report import format_table, write_results
+    from .testbed.progress import RunProgress
+    from .testbed.report import OUTPUT_FILES, format_table, write_results
     from .testbed.runner import run_scenario
     from .testbed.scenario import load_scenario
 
     scenario = load_scenario(args.file)
-    out = _outdir(args.out, scenario.name)
+    doers = (args.doer,) if args.doer else scenario.doers
+    seed = scenario.seed if args.seed is None else args.seed
+    ident = {"scenario": scenario.name, "backend": args.backend, "seed": seed,
+             "doers": list(doers)}
+    out = _run_outdir(args, ident)
     try:
-        result = run_scenario(scenario, backend=args.backend, seed=args.seed)
+        result = run_scenario(scenario, backend=args.backend, seed=seed, doers=doers,
+                              progress=_progress(args, RunProgress))
     except ModuleNotFoundError as ex:
+        out.discard()
         if args.backend == "udp" and ex.name == "memosim.testbed.udprun":
             raise BackendError("the udp backend is not available in this installation "
                                "(memosim.testbed.udprun is missing)") from None
         raise
     except OSError as ex:
+        out.discard()
         if args.backend != "udp":
             raise
         raise BackendError(f"udp backend: {ex}") from None
-    written = write_results(result, out, title=scenario.description or None,
-                            plots=not args.no_plots)
-    print(format_table(result, description=scenario.description or None))
-    print(_listing(out, written))
+    except BaseException:
+        out.discard()
+        raise
+    with _SIGNALS.hold():  # a signal now waits until every file is written
+        written = write_results(result, out.path, title=scenario.description or None,
+                                plots=not args.no_plots)
+        for name in OUTPUT_FILES:  # a re-run of the same run: no stale plots left
+            if out.path / name not in written:
+                (out.path / name).unlink(missing_ok=True)
+    if args.json:
+        print(json.dumps(result.summary(), indent=2))
+        print(_listing(out.path, written), file=sys.stderr)
+    else:
+        print(format_table(result, description=scenario.description or None))
+        print(_listing(out.path, written))
     return 0
 
 
-def _pm(digits: int, scale: float = 1.0):
+def _pm(digits: int, scale: float = 1.0, top: float | None = None):
+    """mean +- half-width; an interval reaching below 0 (or above top) is shown
+    clipped, as [low, high], so no cell suggests a negative latency."""
     def fmt(row: dict, stem: str) -> str:
         mean, half = row.get(f"{stem}_mean"), row.get(f"{stem}_ci95")
         if mean is None:
             return "-"
         text = f"{mean * scale:.{digits}f}"
-        return text if half is None else f"{text} +- {half * scale:.{digits}f}"
+        if half is None:
+            return text
+        lo, hi = mean - half, mean + half
+        if lo < 0 or (top is not None and hi > top):
+            lo, hi = max(lo, 0.0), hi if top is None else min(hi, top)
+            return f"{text} [{lo * scale:.{digits}f}, {hi * scale:.{digits}f}]"
+        return f"{text} +- {half * scale:.{digits}f}"
     return fmt
 
 
@@ -183,7 +378,7 @@ def sweep_table(result: Any) -> str:
     def value(v: Any) -> str:
         return v if isinstance(v, str) else show(v)
 
-    stats = (("delivery ratio", "delivery_ratio", _pm(4)),
+    stats = (("delivery ratio", "delivery_ratio", _pm(4, top=1.0)),
              ("p99 latency (ms)", "latency_p99_s", _pm(1, 1000.0)),
              ("retx per memo", "retransmissions_per_memo", _pm(3)),
              ("overhead ratio", "overhead_ratio", _pm(3)))
@@ -206,15 +401,78 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         seen[key] = param.path
     scenario = load_scenario(args.file)
     grid(scenario, args.params)  # every combination valid before anything is created
-    out = _outdir(args.out, f"{scenario.name}-sweep")
-    result = run_sweep(scenario, args.params, seeds=args.seeds, jobs=args.jobs, seed=args.seed,
-                       progress=True)
+    if args.out is None:
+        out = _OutDir(_fresh(Path("results") / f"{scenario.name}-sweep"))
+    elif _has_files(args.out) and not args.force:
+        raise UsageError(f"argument --out: {str(args.out)!r} is not empty; choose another "
+                         "directory, or --force to write into it")
+    else:
+        out = _OutDir(args.out)
+    try:
+        result = run_sweep(scenario, args.params, seeds=args.seeds, jobs=args.jobs,
+                           seed=args.seed, progress=not args.quiet)
+    except BaseException:
+        out.discard()
+        raise
     title = f"base scenario {scenario.name}" + (f": {scenario.description}"
                                                  if scenario.description else "")
-    written = write_outputs(result, out, title=title, plots=not args.no_plots)
+    with _SIGNALS.hold():
+        written = write_outputs(result, out.path, title=title, plots=not args.no_plots)
     print(sweep_table(result))
-    print(_listing(out, written))
+    print(_listing(out.path, written))
     return 0
+
+
+def _scenario_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        raise UsageError(f"argument DIR: expected a directory of scenario files, found "
+                         f"{'a file' if directory.exists() else 'no such directory'} "
+                         f"{str(directory)!r}")
+    return sorted(directory.glob("*.toml"))
+
+
+class _Loader:
+    """Yields (file, Scenario) for each file that loads; prints the one-line
+    error of each that does not, on stderr, and counts them in ``bad``."""
+
+    def __init__(self) -> None:
+        self.bad = 0
+
+    def __call__(self, files: Sequence[Any]) -> Any:
+        from .testbed.scenario import load_scenario
+
+        for file in files:
+            try:
+                scenario = load_scenario(file)
+            except ScenarioError as ex:
+                print(str(ex), file=sys.stderr)
+                self.bad += 1
+                continue
+            yield file, scenario
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = [("name", "file", "description")]
+    loaded = _Loader()
+    for path, s in loaded(_scenario_files(args.dir)):
+        rows.append((s.name, str(path), s.description))
+    bad = loaded.bad
+    if len(rows) == 1 and not bad:
+        raise UsageError(f"argument DIR: no *.toml files in {str(args.dir)!r}")
+    if len(rows) > 1:
+        w0, w1 = (max(len(r[i]) for r in rows) for i in (0, 1))
+        lines = [f"{a:<{w0}}  {b:<{w1}}  {c}".rstrip() for a, b, c in rows]
+        lines.insert(1, "-" * max(len(line) for line in lines))
+        print("\n".join(lines))
+    return 2 if bad else 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    loaded = _Loader()
+    for file, s in loaded(args.files):
+        print(f"{file}: ok ({s.name}: {len(s.peers)} peers, {s.memo_count:,} memos per run, "
+              f"{s.duration_s:g} s, Doers {', '.join(s.doers)})")
+    return 2 if loaded.bad else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -226,7 +484,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ex.code if isinstance(ex.code, int) else 2
     prog = f"{PROG} {args.command}"
     try:
-        return args.func(args)
+        with _SIGNALS:
+            return args.func(args)
+    except Interrupted as ex:
+        name = signal.Signals(ex.signum).name
+        print(f"{prog}: interrupted by {name}; no results written for the run cut short",
+              file=sys.stderr)
+        return 128 + ex.signum
     except ScenarioError as ex:
         print(str(ex), file=sys.stderr)
         return 2

@@ -126,10 +126,12 @@ def test_run_prints_table_and_writes_results(tiny: Path, tmp_path: Path, capsys)
 def test_run_seed_and_default_out(tiny: Path, tmp_path: Path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
     assert main(["run", str(tiny), "--seed", "-7", "--no-plots"]) == 0
-    out = tmp_path / "results" / "tiny"
+    out = tmp_path / "results" / "tiny" / "sim-seed-7"
     assert json.loads((out / "summary.json").read_text())["seed"] == -7
     assert sorted(p.name for p in out.iterdir()) == ["memos.csv", "summary.json"]
-    assert "scenario tiny  seed -7  backend sim" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "scenario tiny  seed -7  backend sim" in printed
+    assert printed.splitlines()[-1] == "wrote results/tiny/sim-seed-7/: summary.json, memos.csv"
 
 
 def test_run_is_deterministic(tiny: Path, tmp_path: Path) -> None:
@@ -169,7 +171,7 @@ UNKNOWN_KEY = TINY.replace("loss = {", "los = {")
     (["run", "{file}", "--backend", "tcp"], TINY, "argument --backend: invalid choice: 'tcp'"),
     (["run", "{file}", "--seed", "one"], TINY, "argument --seed: expected an integer, found 'one'"),
     (["run", "{file}", "--seed", "1.5"], TINY, "argument --seed: expected an integer, found '1.5'"),
-    (["run", "{file}", "--out", "{file}"], TINY, "argument --out: cannot create directory"),
+    (["run", "{file}", "--out", "{file}"], TINY, "is a file, not a directory"),
     (["run"], None, "the following arguments are required: FILE"),
     ([], None, "memosim: error: the following arguments are required: COMMAND"),
     (["walk"], None, "invalid choice: 'walk'"),
@@ -178,7 +180,7 @@ UNKNOWN_KEY = TINY.replace("loss = {", "los = {")
     (["sweep", "{file}", "--param", "links.0.loss.rate="], TINY, "expected a comma-separated list of values"),
     (["sweep", "{file}", "--param", "links.0.loss.rate=0.1,0.1"], TINY, "expected each value once"),
     (["sweep", "{file}", "--param", "links.0.loss.rate=0.1,2"], TINY,
-     "bad.toml with links.0.loss.rate = 2: links[0].loss.rate: expected a number in [0, 1], found 2"),
+     "bad.toml with links.0.loss.rate = 2: links[0].loss.rate: expected a number in [0, 1] (a fraction: 0.02 for 2%), found 2"),
     (["sweep", "{file}", "--param", "links.3.loss.rate=0.1"], TINY, "links: expected an index below 1, found 3"),
     (["sweep", "{file}", "--param", "a=1", "--param", "a=2"], TINY, "a is swept twice"),
     (["sweep", "{file}", "--param", "links.0.loss.rate=0.1", "--seeds", "0"], TINY,

@@ -51,11 +51,13 @@ def normal(lines: list[str]) -> list[str]:
 def run_shown(command: str, tmp_path: Path) -> list[str]:
     argv = shlex.split(command)
     assert argv[0] == "memosim"
-    if "--out" in argv:
-        argv[argv.index("--out") + 1] = str(tmp_path / "out")
-    else:
-        argv += ["--out", str(tmp_path / "out")]
-    done = subprocess.run([str(MEMOSIM), *argv[1:], "--no-plots"], cwd=REPO, capture_output=True,
+    if argv[1] in ("run", "sweep"):  # results into tmp_path, no PNGs
+        if "--out" in argv:
+            argv[argv.index("--out") + 1] = str(tmp_path / "out")
+        else:
+            argv += ["--out", str(tmp_path / "out")]
+        argv.append("--no-plots")
+    done = subprocess.run([str(MEMOSIM), *argv[1:]], cwd=REPO, capture_output=True,
                           text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
@@ -69,7 +71,7 @@ PROGRESS = re.compile(r"^sweep \d+/\d+ ")  # drawn on a terminal only
 
 
 def test_docs_show_examples() -> None:
-    assert len(CLI_EXAMPLES) >= 2  # run and sweep
+    assert len(CLI_EXAMPLES) >= 4  # run, sweep, list, validate
 
 
 @pytest.mark.parametrize("block", CLI_EXAMPLES, ids=lambda b: b[0][2:40])
@@ -88,3 +90,32 @@ def test_readme_demo_table_is_what_make_demo_prints(tmp_path: Path) -> None:
     printed = [line.rstrip() for line in run_shown(command, tmp_path)]
     for row in table:
         assert row.rstrip() in printed, f"README row not printed: {row!r}"
+
+
+def test_readme_testbed_commands_run_as_shown(tmp_path: Path) -> None:
+    """The README's testbed block, from a folder holding the scenarios (the udp
+    command takes 40 wall seconds and is run by tests/test_cli_newcomer.py's
+    udp tests in short form); the run writes where the README says."""
+    text = (REPO / "README.md").read_text()
+    section = text[text.index("## The testbed"):]
+    block = next(b for b in blocks(REPO / "README.md") if b and b[0] in section)
+    commands = [shlex.split(line.split("#")[0]) for line in block]
+    assert [c[:2] for c in commands] == [[".venv/bin/memosim", "list"],
+                                         [".venv/bin/memosim", "run"],
+                                         [".venv/bin/memosim", "run"],
+                                         [".venv/bin/memosim", "sweep"]]
+    assert commands[2][-2:] == ["--backend", "udp"]
+    (tmp_path / "scenarios").symlink_to(REPO / "scenarios")
+    env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
+    printed = {}
+    for argv in (commands[0], commands[1], commands[3]):
+        done = subprocess.run([str(MEMOSIM), *argv[1:]], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300, env=env)
+        assert done.returncode == 0, done.stderr
+        printed[argv[1]] = done.stdout.splitlines()
+    assert printed["list"][0].split() == ["name", "file", "description"]
+    last = printed["run"][-1]
+    assert last == ("wrote results/loss-20/sim-seed1/: summary.json, memos.csv, latency.png, "
+                    "delivery.png")
+    assert "`wrote results/loss-20/sim-seed1/: ...`" in " ".join(section.split())
+    assert printed["sweep"][-1].startswith("wrote results/loss-5-sweep/: sweep.csv")

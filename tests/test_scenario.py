@@ -295,22 +295,22 @@ PEER1 = 'name = "bob"\nport = 5002'
 BAD = [
     # (text to replace in BASE, replacement, message after "<file>: ")
     ("duration_s = 10.0", "duration_s = 0",
-     "scenario.duration_s: expected a number > 0, found 0"),
+     "scenario.duration_s: expected a number in (0, 86400], found 0"),
     ("duration_s = 10.0", 'duration_s = "10"',
-     'scenario.duration_s: expected a number > 0, found "10"'),
+     'scenario.duration_s: expected a number in (0, 86400], found "10"'),
     ("duration_s = 10.0", "duration_s = inf",
-     "scenario.duration_s: expected a number > 0, found inf"),
+     "scenario.duration_s: expected a number in (0, 86400], found inf"),
     ("duration_s = 10.0", "description = 'x'",
-     "scenario.duration_s: expected a number > 0, found nothing"),
+     "scenario.duration_s: expected a number in (0, 86400], found nothing"),
     ("duration_s = 10.0", "duration = 10.0",
      'scenario.duration: expected one of the keys name, description, duration_s, seed, tock_s,'
      ' doers, found an unknown key (did you mean "duration_s"?)'),
     ("duration_s = 10.0", "duration_s = 10.0\nseed = 1.5",
      "scenario.seed: expected an integer, found 1.5"),
     ("duration_s = 10.0", "duration_s = 10.0\ntock_s = 11",
-     "scenario.tock_s: expected a number in (0, duration_s = 10], found 11"),
+     "scenario.tock_s: expected a number in [0.0001, duration_s = 10], found 11"),
     ("duration_s = 10.0", 'duration_s = 10.0\nname = "a/b"',
-     'scenario.name: expected a non-empty name without slashes or control characters, found "a/b"'),
+     'scenario.name: expected a name of letters, digits, _ . - starting with a letter or digit (at most 64; it names the results directory), found "a/b"'),
     ("duration_s = 10.0", 'duration_s = 10.0\ndoers = ["SafePeerMemoDoer"]',
      'scenario.doers[0]: expected "PeerMemoerDoer" or "SafePeerMemoerDoer", found'
      ' "SafePeerMemoDoer" (did you mean "SafePeerMemoerDoer"?)'),
@@ -380,7 +380,7 @@ BAD = [
     ("loss = { rate = 0.05 }", "loss = 0.05",
      "links[0].loss: expected a table with keys model, rate, correlation, found 0.05"),
     ("loss = { rate = 0.05 }", 'loss = { model = "gilbert_elliott", p = 2 }',
-     "links[0].loss.p: expected a number in [0, 1], found 2"),
+     "links[0].loss.p: expected a number in [0, 1] (a fraction: 0.02 for 2%), found 2"),
     ("delay = { base_s = 0.01 }", 'delay = { base_s = 0.01, distribution = "gauss" }',
      'links[0].delay.distribution: expected "uniform" or "normal" or "pareto" or "lognormal",'
      ' found "gauss"'),
@@ -421,9 +421,9 @@ BAD = [
      "partitions[0].start_s: expected a number in [0, duration_s = 10), found 10"),
     # workload
     ("count = 10", "count = -1",
-     "workload[0].count: expected an integer >= 0, found -1"),
+     "workload[0].count: expected an integer in [0, 100000] (memos per pair; at most 100,000 per run), found -1"),
     ("count = 10", "count = 10.0",
-     "workload[0].count: expected an integer >= 0, found 10.0"),
+     "workload[0].count: expected an integer in [0, 100000] (memos per pair; at most 100,000 per run), found 10.0"),
     ("count = 10", "count = 101",
      "workload[0].count: expected a count whose last memo is due before duration_s = 10"
      " (start_s + (count - 1) * interval), found 101, the last due at 10"),

@@ -94,6 +94,9 @@ def _is_num(x: Any) -> bool:
 def _prob(d: Mapping, key: str, path: str, default: Any = MISSING) -> float:
     x = d.get(key, default)
     if not _is_num(x) or not 0.0 <= x <= 1.0:
+        if _is_num(x) and 2.0 <= x <= 100.0:  # a percentage: say how to write it
+            raise SpecError(_join(path, key), "a number in [0, 1] (a fraction: "
+                            f"{x / 100:g} for {x:g}%)", x)
         raise SpecError(_join(path, key), "a number in [0, 1]", x)
     return float(x)
 

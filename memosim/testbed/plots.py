@@ -17,6 +17,7 @@ notebooks whatever backend they use.
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
     "SWEEP_PLOTS",
     "delivery_over_time",
     "latency_cdf",
+    "param_label",
     "save",
     "sweep_metric",
 ]
@@ -101,8 +103,13 @@ def latency_cdf(result: Any, *, title: str | None = None) -> Figure:
         if p99 is not None:
             label += f", p99 {p99 * 1000:.0f} ms"
         if xs:
+            # Fire and forget shares its first steps with acked delivery: dashed
+            # and on top, so neither curve hides the other.
+            plain = run.doer == "PeerMemoerDoer"
             ax.step([xs[0], *xs, top_ms], [0.0, *ys, ys[-1]], where="post",
-                    color=_color(run.doer, doers), label=label, linewidth=1.6)
+                    color=_color(run.doer, doers), label=label,
+                    linewidth=2.2 if plain else 1.6, linestyle="--" if plain else "-",
+                    zorder=3 if plain else 2)
         else:
             ax.plot([], [], color=_color(run.doer, doers), label=label)
     positive = [x for x in everything if x > 0]
@@ -149,9 +156,13 @@ def delivery_over_time(result: Any, *, title: str | None = None) -> Figure:
         xs, ys = _cumulative(run.deliveries, end)
         ax.step(xs, ys, where="post", color=_color(run.doer, doers), linewidth=1.6,
                 label=f"delivered ({run.doer}): {len(run.deliveries)}")
-    ax.set_xlim(0, end or None)
+    # Show the traffic, not the quiet tail of duration_s after the last event.
+    last = max([t for sent in sents for t in sent[-1:]]
+               + [t for run in result.runs for t in run.deliveries[-1:]] + [0.0])
+    right = min(end, last * 1.08 + 0.02 * end) if last > 0 else end
+    ax.set_xlim(0, right or None)
     ax.set_ylim(bottom=0)
-    ax.set_xlabel("tyme (s)")
+    ax.set_xlabel("time (s)")
     ax.set_ylabel("memos (cumulative)")
     ax.legend(loc="lower right", fontsize=8)
     _title(ax, f"Memos delivered over time ({_head(result)})", title)
@@ -184,7 +195,12 @@ def sweep_metric(rows: Sequence[dict], params: Sequence[str], metric: str, *,
             continue
         xs = [where[r[xparam]] for r in pts]
         ys = [r[f"{metric}_mean"] * scale for r in pts]
-        errs = [(r.get(f"{metric}_ci95") or 0.0) * scale for r in pts]
+        # The interval clipped to the metric's range (no negative latency, no
+        # delivery ratio above 1): asymmetric bars below and above the mean.
+        top = 1.0 * scale if metric == "delivery_ratio" else float("inf")
+        halves = [(r.get(f"{metric}_ci95") or 0.0) * scale for r in pts]
+        errs = [[min(h, y) for y, h in zip(ys, halves)],
+                [min(h, max(top - y, 0.0)) for y, h in zip(ys, halves)]]
         label = doer
         if others:
             label += ", " + ", ".join(f"{p}={_short(v)}" for p, v in zip(others, combo))
@@ -194,7 +210,7 @@ def sweep_metric(rows: Sequence[dict], params: Sequence[str], metric: str, *,
     if not numeric:
         ax.set_xticks(range(len(xvalues)), [_short(v) for v in xvalues])
         ax.set_xlim(-0.5, len(xvalues) - 0.5)
-    ax.set_xlabel(xparam)
+    ax.set_xlabel(param_label(xparam))
     ax.set_ylabel(ylabel or metric)
     if metric == "delivery_ratio":
         ax.set_ylim(min(0.0, ax.get_ylim()[0]), 1.05)
@@ -206,8 +222,40 @@ def sweep_metric(rows: Sequence[dict], params: Sequence[str], metric: str, *,
         ax.legend(fontsize=8)
     else:
         ax.text(0.5, 0.5, "no values (nothing delivered)", transform=ax.transAxes, ha="center")
-    _title(ax, f"{ylabel or metric} vs {xparam} (mean, 95% CI over {seeds})", title)
+    _title(ax, f"{ylabel or metric} vs {param_label(xparam)} (mean, 95% CI over {seeds})",
+           title)
     return fig
+
+
+#: Units of a swept key by its last part (a suffix _s is seconds).
+_UNITS = {"rate": "fraction", "correlation": "fraction", "p": "fraction", "r": "fraction",
+          "bad_loss": "fraction", "good_loss": "fraction", "gram_size": "bytes",
+          "bytes": "bytes", "min": "bytes", "max": "bytes", "median": "bytes", "mtu": "bytes",
+          "bps": "bit/s", "overhead": "bytes", "queue_limit": "bytes", "count": "memos per pair"}
+
+
+def param_label(path: str) -> str:
+    """An axis label for a swept key path, with its unit: "links.0.loss.rate" ->
+    "links[0] loss rate (fraction)", "links.0.delay.base_s" -> "links[0] delay
+    base (s)", "workload.0.rate_per_s" -> "workload[0] rate (per s)"."""
+    words: list[str] = []
+    for part in re.sub(r"\[(\d+)\]", r".\1", path).split("."):
+        if part.isdigit() and words:
+            words[-1] += f"[{part}]"
+        else:
+            words.append(part)
+    leaf, unit = words[-1], ""
+    if leaf.endswith("_per_s"):
+        leaf, unit = leaf[:-len("_per_s")], "per s"
+    elif leaf.endswith("_s"):
+        leaf, unit = leaf[:-len("_s")], "s"
+    elif len(words) > 1 and words[-2] == "rate" and leaf in ("bps", "overhead", "queue_limit"):
+        unit = _UNITS[leaf]
+    elif leaf in _UNITS and leaf not in ("bps", "overhead", "queue_limit"):
+        unit = _UNITS[leaf]
+    words[-1] = leaf
+    text = " ".join(w.replace("_", " ") for w in words)
+    return f"{text} ({unit})" if unit else text
 
 
 def _short(v: Any) -> str:

@@ -156,7 +156,7 @@ def format_table(result: Any, *, description: str | None = None,
     lines = [head]
     if description:
         lines.append(description)
-    labels = [label for label, _, _ in TABLE_ROWS]
+    labels = [row_label(label, doc.get("backend")) for label, _, _ in TABLE_ROWS]
     cells = [[fmt(_get(run, key)) for run in runs] for _, key, fmt in TABLE_ROWS]
     names = [str(run.get("doer", "?")) for run in runs]
     left = max(len(s) for s in labels)
@@ -171,6 +171,12 @@ def format_table(result: Any, *, description: str | None = None,
             line = f"{'BREACH':<{left}}  {name}: " + ", ".join(broken)
             lines.append(f"{_RED}{line}{_RESET}" if color else line)
     return "\n".join(lines)
+
+
+def row_label(label: str, backend: Any) -> str:
+    """A table row's label on a backend: the run's length is simulated tyme on
+    sim ("sim s") and real seconds on udp ("duration s")."""
+    return "duration s" if label == "sim s" and backend == "udp" else label
 
 
 def write_summary(result: Any, path: str | Path) -> Path:
@@ -201,14 +207,16 @@ def write_memos_csv(result: Any, path: str | Path) -> Path:
 def write_results(result: Any, out: str | Path, *, title: str | None = None,
                   plots: bool = True) -> list[Path]:
     """Write summary.json, memos.csv and (with plots) latency.png and delivery.png
-    into the directory out (created when missing); return the paths written."""
-    from . import plots as _plots
-
+    into the directory out (created when missing); return the paths written.
+    matplotlib is imported only when plots are drawn: it costs most of a short
+    run's start-up."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     written = [write_summary(result, out / "summary.json"),
                write_memos_csv(result, out / "memos.csv")]
     if plots:
+        from . import plots as _plots
+
         written.append(_plots.save(_plots.latency_cdf(result, title=title), out / "latency.png"))
         written.append(_plots.save(_plots.delivery_over_time(result, title=title),
                                    out / "delivery.png"))

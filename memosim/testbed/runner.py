@@ -119,13 +119,16 @@ def schedule(scenario: Scenario, seed: int) -> list[tuple[float, MemoKey, str]]:
 
 
 class Collector(Doer):
-    """Runs last in each pass: moves every peer's inbox into the recorder."""
+    """Runs last in each pass: moves every peer's inbox into the recorder, then
+    tells `progress` (a display; see memosim.testbed.progress) the tyme and the
+    memos delivered so far. Progress only reads, so it cannot change a run."""
 
-    def __init__(self, peers, recorder: Recorder, clock, **kwa) -> None:
+    def __init__(self, peers, recorder: Recorder, clock, progress=None, **kwa) -> None:
         super().__init__(**kwa)
         self.peers = peers
         self.recorder = recorder
         self.clock = clock
+        self.progress = progress
 
     def recur(self, tyme) -> bool:
         now = self.clock()
@@ -134,24 +137,38 @@ class Collector(Doer):
             while inbox:
                 memo, _src, _vid = inbox.popleft()
                 self.recorder.delivered(memo, now)
+        if self.progress is not None:
+            self.progress.update(now, len(self.recorder.deliveries))
         return False
 
 
 def run_scenario(scenario: Scenario, *, backend: str = "sim", seed: int | None = None,
-                 doers: tuple[str, ...] | None = None, trace_events: bool = False
-                 ) -> ScenarioResult:
-    """Run every Doer of the scenario (or `doers`) and return the results."""
+                 doers: tuple[str, ...] | None = None, trace_events: bool = False,
+                 progress: Any = None) -> ScenarioResult:
+    """Run every Doer of the scenario (or `doers`) and return the results.
+
+    progress: None, or an object with ``start(doer, duration_s, backend)``,
+    ``update(tyme, delivered)`` (each pass) and ``finish()``, such as
+    :class:`memosim.testbed.progress.RunProgress`. Display only.
+    """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     seed = scenario.seed if seed is None else int(seed)
     runs = []
-    for doer in doers or scenario.doers:
-        if backend == "sim":
-            runs.append(run_sim(scenario, doer, seed, trace_events=trace_events))
-        else:
-            from .udprun import run_udp
+    try:
+        for doer in doers or scenario.doers:
+            if progress is not None:
+                progress.start(doer, scenario.duration_s, backend)
+            if backend == "sim":
+                runs.append(run_sim(scenario, doer, seed, trace_events=trace_events,
+                                    progress=progress))
+            else:
+                from .udprun import run_udp
 
-            runs.append(run_udp(scenario, doer, seed))
+                runs.append(run_udp(scenario, doer, seed, progress=progress))
+    finally:
+        if progress is not None:
+            progress.finish()
     return ScenarioResult(scenario.name, seed, backend, runs)
 
 
@@ -188,7 +205,7 @@ def build_network(scenario: Scenario, env: simpy.Environment, seed: int,
 
 
 def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = False,
-            pcap=None) -> RunResult:
+            pcap=None, progress: Any = None) -> RunResult:
     """One Doer's run on the SimPy network; sim hosts are the peer names."""
     wall0 = time.perf_counter()
     env = simpy.Environment()
@@ -221,7 +238,7 @@ def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = Fa
     env.process(workload())
     doer_cls = DOER_CLASSES[doer]
     doers: list[Doer] = [doer_cls(peer=peer) for peer in peers.values()]
-    doers.append(Collector(list(peers.values()), recorder, lambda: env.now))
+    doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress))
     doist.do(doers=doers, limit=scenario.duration_s)
     recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
     stats = {name: peer.stats.as_dict() for name, peer in peers.items()}

@@ -45,6 +45,7 @@ __all__ = [
     "DOERS",
     "MAX_GRAM_SIZE",
     "MAX_MEMO_BYTES",
+    "LIMITS",
     "SIZE_DISTS",
     "LinkSpec",
     "PartitionSpec",
@@ -72,7 +73,36 @@ SIZE_DISTS = ("fixed", "uniform", "lognormal")
 #: Wildcard peer reference: every peer (in links and workloads).
 ALL = "*"
 
+#: Limits of one scenario, so that a typo or a hostile file is refused with one
+#: line instead of exhausting memory or CPU (docs/scenarios.md, "Limits").
+MAX_FILE_BYTES = 1 << 20
+"""Largest scenario file (1 MiB)."""
+MAX_DEPTH = 10
+"""Tables and arrays nested inside each other, the document itself included."""
+MAX_PEERS = 256
+"""``[[peers]]`` entries."""
+MAX_LINK_PAIRS = 65_536
+"""Directed (src, dst) pairs covered by all ``[[links]]`` entries together."""
+MAX_MEMOS = 100_000
+"""Memos sent in one run (every workload and pair)."""
+MAX_WORKLOAD_BYTES = 256 << 20
+"""Bytes of memos one run may queue (count x pairs x largest memo, summed)."""
+MAX_PASSES = 1_000_000
+"""Doist passes of one run: duration_s / tock_s."""
+MIN_TOCK_S = 1e-4
+"""Shortest tock: a udp run paces one pass per tock in real time."""
+MAX_DURATION_S = 86_400.0
+"""Longest run (a day of tyme)."""
+LIMITS = {
+    "file bytes": MAX_FILE_BYTES, "nesting depth": MAX_DEPTH, "peers": MAX_PEERS,
+    "link pairs": MAX_LINK_PAIRS, "memos per run": MAX_MEMOS,
+    "memo bytes per run": MAX_WORKLOAD_BYTES, "passes per run": MAX_PASSES,
+    "tock_s minimum": MIN_TOCK_S, "duration_s maximum": MAX_DURATION_S,
+}
+
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,31}")
+#: A scenario name: it names a results directory, so no path separators, no "..".
+_SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 _TOP_KEYS = ("scenario", "defaults", "peers", "links", "partitions", "workload")
@@ -450,10 +480,14 @@ def load_scenario(path: str | Path) -> Scenario:
     for the file's contents."""
     file = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as ex:
         reason = (ex.strerror or type(ex).__name__).lower()
         raise ScenarioError(file, "", "a readable scenario file", Text(reason)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(file, "", f"a scenario file of at most {MAX_FILE_BYTES:,} bytes",
+                            Text("a larger file"))
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as ex:
@@ -463,7 +497,35 @@ def load_scenario(path: str | Path) -> Scenario:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as ex:
         raise _syntax_error(file, str(ex)) from None
+    except RecursionError:
+        raise ScenarioError(file, "", f"tables and arrays nested at most {MAX_DEPTH} deep",
+                            Text("nesting too deep to read")) from None
     return parse_scenario(data, file)
+
+
+def _check_depth(data: Any) -> None:
+    """Raise _Bad at the first value nested deeper than MAX_DEPTH (no recursion)."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 1)]
+    while stack:
+        node, path, depth = stack.pop()
+        items: Iterable[tuple[str, Any]]
+        if isinstance(node, Mapping):
+            items = ((_at(path, str(k)), v) for k, v in node.items())
+        elif isinstance(node, (list, tuple)):
+            items = ((f"{path}[{i}]", v) for i, v in enumerate(node))
+        else:
+            continue
+        if depth > MAX_DEPTH:
+            raise _Bad(path, f"tables and arrays nested at most {MAX_DEPTH} deep",
+                       Text(f"{depth} levels"))
+        stack.extend((v, p, depth + 1) for p, v in items)
+
+
+def default_name(file: str) -> str:
+    """The name of a scenario that gives none: its file's stem, with every run of
+    characters a name cannot hold replaced by "-" ("my run (2).toml" -> "my-run-2")."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(file).stem).lstrip("._-").rstrip("-")
+    return stem[:64] or "scenario"
 
 
 def _syntax_error(file: str, message: str) -> ScenarioError:
@@ -496,7 +558,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ScenarioError("<override>", "", "key.path=value", text)
     try:
         return path, tomllib.loads(f"v = {value}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return path, value
 
 
@@ -600,22 +662,28 @@ def _string(d: Mapping, key: str, path: str, default: Any = MISSING) -> str:
 
 def _parse(data: Any, file: str) -> Scenario:
     doc = _table(data, "", "a TOML document (a table of tables)")
+    _check_depth(doc)
     _check_keys(doc, "", _TOP_KEYS)
 
     sc = _table(doc.get("scenario", MISSING), "scenario", "a table [scenario] with at least duration_s")
     _check_keys(sc, "scenario", _SCENARIO_KEYS)
-    name = _string(sc, "name", "scenario", Path(file).stem)
-    if not name or "/" in name or "\\" in name or any(ch < " " for ch in name):
-        raise _Bad("scenario.name", "a non-empty name without slashes or control characters", name)
+    name = _string(sc, "name", "scenario", default_name(file))
+    if not _SCENARIO_NAME.fullmatch(name):
+        raise _Bad("scenario.name", "a name of letters, digits, _ . - starting with a letter "
+                   "or digit (at most 64; it names the results directory)", name)
     description = _string(sc, "description", "scenario", "")
-    duration = _positive(sc, "duration_s", "scenario")
+    duration = _number(sc, "duration_s", "scenario", f"a number in (0, {MAX_DURATION_S:g}]",
+                       lambda v: 0 < v <= MAX_DURATION_S)
     seed = sc.get("seed", 1)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise _Bad("scenario.seed", "an integer", seed)
     tock = _number(
-        sc, "tock_s", "scenario", f"a number in (0, duration_s = {duration:g}]",
-        lambda v: 0 < v <= duration, 0.005,
+        sc, "tock_s", "scenario", f"a number in [{MIN_TOCK_S:g}, duration_s = {duration:g}]",
+        lambda v: MIN_TOCK_S <= v <= duration, 0.005,
     )
+    if duration / tock > MAX_PASSES:
+        raise _Bad("scenario.tock_s", f"a tock giving at most {MAX_PASSES:,} passes per run "
+                   f"(duration_s / tock_s; here at least {duration / MAX_PASSES:g})", tock)
     doers = _doers(sc.get("doers", list(DOERS)))
 
     dd = _table(doc.get("defaults", {}), "defaults", "a table [defaults]")
@@ -632,6 +700,18 @@ def _parse(data: Any, file: str) -> Scenario:
     if not work:
         raise _Bad("workload", "at least one [[workload]] entry", work)
     workload = tuple(_workload(w, f"workload[{i}]", names, duration) for i, w in enumerate(work))
+    memos = total = 0
+    for i, w in enumerate(workload):
+        memos += w.count * len(w.pairs)
+        total += w.count * len(w.pairs) * w.memo_size.largest
+        if memos > MAX_MEMOS:
+            raise _Bad(f"workload[{i}].count", f"at most {MAX_MEMOS:,} memos per run, every "
+                       "workload and pair together", Text(f"{w.count:,} x {len(w.pairs):,} pairs, "
+                                                          f"{memos:,} memos so far"))
+        if total > MAX_WORKLOAD_BYTES:
+            raise _Bad(f"workload[{i}].memo_size", f"at most {MAX_WORKLOAD_BYTES >> 20} MiB of "
+                       "memos per run (count x pairs x largest memo, summed)",
+                       Text(f"{total / (1 << 20):,.0f} MiB so far"))
     return Scenario(
         file=file, name=name, description=description, duration_s=duration, seed=seed,
         tock_s=tock, doers=doers, defaults=defaults, peers=peers, links=links,
@@ -677,6 +757,8 @@ def _peers(x: Any, defaults: PeerDefaults) -> tuple[PeerSpec, ...]:
     items = _tables(x, "peers", "an array of tables [[peers]] (at least two)")
     if len(items) < 2:
         raise _Bad("peers", "at least two [[peers]] entries", Text(f"{len(items)}"))
+    if len(items) > MAX_PEERS:
+        raise _Bad("peers", f"at most {MAX_PEERS} [[peers]] entries", Text(f"{len(items):,}"))
     out: list[PeerSpec] = []
     names: dict[str, int] = {}
     addrs: dict[tuple[str, int], int] = {}
@@ -774,6 +856,7 @@ def _links(x: Any, names: _Names) -> tuple[tuple[LinkSpec, ...], dict[tuple[str,
     links: list[LinkSpec] = []
     routes: dict[tuple[str, str], LinkSpec] = {}
     owner: dict[tuple[str, str], int] = {}
+    covered = 0
     for i, d in enumerate(items):
         path = f"links[{i}]"
         _check_keys(d, path, _LINK_KEYS, "links")
@@ -782,6 +865,10 @@ def _links(x: Any, names: _Names) -> tuple[tuple[LinkSpec, ...], dict[tuple[str,
         if src == dst and src != ALL:
             raise _Bad(_at(path, "dst"), "a peer other than src", d.get("dst"))
         both = _bool(d, "both", path, False)
+        covered += len(names.expand(src)) * len(names.expand(dst)) * (2 if both else 1)
+        if covered > MAX_LINK_PAIRS:
+            raise _Bad(path, f"links covering at most {MAX_LINK_PAIRS:,} directed pairs together",
+                       Text(f"{covered:,} pairs so far"))
         spec = {k: v for k, v in d.items() if k not in _LINK_ENDS}
         link = LinkSpec(src, dst, both, _freeze(spec), _build_impairments(spec, path))
         links.append(link)
@@ -839,7 +926,8 @@ def _workload(d: Mapping, path: str, names: _Names, duration: float) -> Workload
     pairs = tuple((a, b) for a in names.expand(src) for b in names.expand(dst) if a != b)
     if not pairs:
         raise _Bad(_at(path, "dst"), "a peer other than the sender", d.get("dst"))
-    count = _integer(d, "count", path, 0)
+    count = _integer(d, "count", path, 0, MAX_MEMOS, why=" (memos per pair; at most "
+                     f"{MAX_MEMOS:,} per run)")
     interval = rate = None
     if "interval_s" in d and "rate_per_s" in d:
         raise _Bad(_at(path, "rate_per_s"), "either interval_s or rate_per_s, not both", d["rate_per_s"])

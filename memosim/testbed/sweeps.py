@@ -35,14 +35,13 @@ import math
 import os
 import re
 import signal
-import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from ..errors import ScenarioError, Text
+from .progress import Progress
 from .scenario import Scenario, check_path, parse_override, parse_scenario
 
 __all__ = [
@@ -219,47 +218,6 @@ def grid(scenario: Scenario, params: Sequence[Param]) -> list[tuple[dict[str, An
         overrides = [(p.path, v) for p, v in zip(params, combo)]
         out.append(({p.path: v for p, v in zip(params, combo)}, apply(scenario, overrides)))
     return out
-
-
-class Progress:
-    """"sweep 12/40 [######..............] 30%" on a stream (stderr).
-
-    Redrawn in place on a terminal; elsewhere (pipes, files, notebooks) only
-    the final line is written, by close().
-    """
-
-    def __init__(self, total: int, *, label: str = "sweep", stream: TextIO | None = None,
-                 width: int = 20, live: bool | None = None) -> None:
-        self.total, self.label, self.width = total, label, width
-        self.stream = sys.stderr if stream is None else stream
-        if live is None:
-            isatty = getattr(self.stream, "isatty", None)
-            live = bool(isatty and isatty())
-        self.live = live
-        self.done = 0
-        self.start = time.monotonic()
-        self._last = ""
-
-    def line(self) -> str:
-        frac = self.done / self.total if self.total else 1.0
-        bar = "#" * int(frac * self.width)
-        return (f"{self.label} {self.done}/{self.total} "
-                f"[{bar}{'.' * (self.width - len(bar))}] {int(frac * 100)}%")
-
-    def update(self, done: int | None = None) -> None:
-        self.done = self.done + 1 if done is None else done
-        if self.live:
-            text = self.line()
-            pad = " " * max(0, len(self._last) - len(text))
-            self.stream.write(f"\r{text}{pad}")
-            self.stream.flush()
-            self._last = text
-
-    def close(self) -> None:
-        text = f"{self.line()} in {time.monotonic() - self.start:.1f} s"
-        pad = " " * max(0, len(self._last) - len(text))
-        self.stream.write(f"\r{text}{pad}\n" if self.live else f"{text}\n")
-        self.stream.flush()
 
 
 @dataclass

@@ -82,11 +82,12 @@ class Workload(Doer):
         return self.next >= len(plan)
 
 
-def run_udp(scenario: Scenario, doer: str, seed: int) -> RunResult:
+def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -> RunResult:
     """One Doer's run of the scenario on loopback UDP through the relay.
 
     Takes about ``scenario.duration_s`` wall seconds. Every socket is closed
-    on the way out, error or not.
+    on the way out, error or not. Ctrl-C raises KeyboardInterrupt (the Doist
+    stops on it quietly; a run cut short is not a result).
     """
     if doer not in DOER_CLASSES:
         raise ValueError(f"doer must be one of {tuple(DOER_CLASSES)}, got {doer!r}")
@@ -113,8 +114,12 @@ def run_udp(scenario: Scenario, doer: str, seed: int) -> RunResult:
                                      peer_vids(scenario, seed)),
                             RelayDoer(relay)]
         doers += [doer_cls(peer=peer) for peer in peers.values()]
-        doers += [RelayDoer(relay), Collector(list(peers.values()), recorder, doist.tymen())]
+        doers += [RelayDoer(relay), Collector(list(peers.values()), recorder, doist.tymen(),
+                                              progress)]
         doist.do(doers=doers)
+        if not doist.done and doist.tyme < scenario.duration_s - _EPS:
+            # The Doist ends a pass loop on KeyboardInterrupt without raising it.
+            raise KeyboardInterrupt(f"udp run of {doer} interrupted at tyme {doist.tyme:g}")
         recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
     finally:
         for peer in peers.values():
