@@ -24,13 +24,13 @@ import os
 import re
 import signal
 import sys
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
 from .errors import ScenarioError, show
+from .stopping import Interrupted, Signals
 
 DOERS = ("PeerMemoerDoer", "SafePeerMemoerDoer")  # testbed.scenario.DOERS, without importing it
 
@@ -47,60 +47,7 @@ class BackendError(Exception):
     """A backend that cannot run here (one line, exit status 1)."""
 
 
-class Interrupted(BaseException):
-    """SIGINT or SIGTERM arrived: stop everything (exit status 128 + signum).
-
-    Not a KeyboardInterrupt, which the Doist takes as "end this run quietly"
-    and which would let a cut-short run pass for a whole one."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-class _Signals:
-    """SIGINT and SIGTERM raise Interrupted, except inside ``hold()``, where
-    they are kept until the block ends (results are written whole or not)."""
-
-    def __init__(self) -> None:
-        self.held = False
-        self.pending: int | None = None
-        self.old: dict[int, Any] = {}
-
-    def __enter__(self) -> _Signals:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.old[sig] = signal.signal(sig, self._raise)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        for sig, handler in self.old.items():
-            signal.signal(sig, handler)
-
-    def _raise(self, signum: int, _frame: Any) -> None:
-        if self.held:
-            self.pending = signum
-            return
-        raise Interrupted(signum)
-
-    def hold(self) -> _Hold:
-        return _Hold(self)
-
-
-class _Hold:
-    def __init__(self, signals: _Signals) -> None:
-        self.signals = signals
-
-    def __enter__(self) -> None:
-        self.signals.held = True
-
-    def __exit__(self, *exc: Any) -> None:
-        self.signals.held = False
-        if self.signals.pending is not None and exc[0] is None:
-            raise Interrupted(self.signals.pending)
-
-
-_SIGNALS = _Signals()
+_SIGNALS = Signals()
 
 
 class _Parser(argparse.ArgumentParser):
