@@ -5,13 +5,23 @@ from .core.codes import MemoDex, Sizage, Versionage
 from .core.keys import Keyage, make_keyage
 from .core.reassembly import Limits
 from .doing import Doer, Doist
-from .memoing import Memoer, MemoerError, MemoerVerifyError
+from .memoing import (
+    AuthMemoer,
+    AuthMemoerDoer,
+    Memoer,
+    MemoerDoer,
+    MemoerError,
+    MemoerVerifyError,
+    openAM,
+    openMemoer,
+)
 from .peermemoing import PeerMemoer, PeerMemoerDoer, SafePeerMemoerDoer, openPM
 from .tyming import Tymee, Tymer, Tymist
 
 __all__ = [
-    "Doer", "Doist", "Keyage", "Limits", "MemoDex", "Memoer", "MemoerError", "MemoerVerifyError",
-    "PeerMemoer", "PeerMemoerDoer", "SafePeerMemoerDoer", "Sizage", "Tymee", "Tymer",
-    "Tymist", "Versionage", "make_keyage", "openPM",
+    "AuthMemoer", "AuthMemoerDoer", "Doer", "Doist", "Keyage", "Limits", "MemoDex", "Memoer",
+    "MemoerDoer", "MemoerError", "MemoerVerifyError", "PeerMemoer", "PeerMemoerDoer",
+    "SafePeerMemoerDoer", "Sizage", "Tymee", "Tymer", "Tymist", "Versionage", "make_keyage",
+    "openAM", "openMemoer", "openPM",
 ]
 __version__ = "0.1.0"

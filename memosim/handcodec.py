@@ -10,13 +10,46 @@ calls them. Memoer (memosim/memoing.py) mixes HandCodec in.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from .core import b64, grams
 from .core.engine import Engine, Memo, MemoerError, MemoerVerifyError
 from .core.keys import KeyMaterialError
+from .mids import os_midder
 
 __all__ = ["HandCodec"]
+
+_class_midder: list[Callable[[], bytes]] = []  # made on the first class-level makeMID
+
+
+def _mid_on_class(code: str = b64.MID_CODE) -> str:
+    """A memo id from OS randomness, for makeMID called on the class."""
+    if not _class_midder:
+        _class_midder.append(os_midder())
+    return _qualified_mid(_class_midder[0](), code)
+
+
+def _qualified_mid(raw: bytes, code: str) -> str:
+    try:
+        return b64.qualify(raw, code)
+    except b64.B64Error as ex:  # hio raises ValueError for a code of the wrong size
+        raise ValueError(f"memo id code {code!r} does not fit {len(raw)} raw bytes") from ex
+
+
+class _MakeMID:
+    """makeMID(code="0A"): a new 24-char memo id, callable on the class or an instance.
+
+    hio's makeMID is a classmethod drawing from uuid1. Here, called on an
+    instance it draws from that Memoer's .midder (a seeded stream in
+    simulation, so runs stay repeatable); called on the class, where there is
+    no midder, it draws from the OS RNG (memosim/mids.py), never uuid1.
+    """
+
+    def __get__(self, obj, owner=None) -> Callable[..., str]:
+        if obj is None:
+            return _mid_on_class
+        midder = obj.engine.midder
+        return lambda code=b64.MID_CODE: _qualified_mid(midder(), code)
 
 
 class HandCodec:
@@ -111,9 +144,7 @@ class HandCodec:
             raise MemoerError(str(ex)) from ex
         return grams.sig_bytes(raw, engine.curt)
 
-    def makeMID(self) -> str:
-        """A new memo id from .midder (seeded in simulation, never uuid1)."""
-        return self.engine.new_mid()[0].decode()
+    makeMID = _MakeMID()
 
     def rend(self, memo: Memo, vid: str | None = None) -> list[bytes]:
         """Split memo into grams with headers (signed when the code says so)."""

@@ -22,25 +22,32 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 from .core import codes
-from .core.codes import MemoDex, Versionage
+from .core.codes import AckDex, AuthDex, GramDex, MemoDex, Sizage, SureDex, Versionage, ZeroDex
 from .core.engine import ACK_DELAY, Engine, Memo, MemoerError, MemoerVerifyError
 from .core.flights import MAX_TRIES, MAX_TYME, WINDOW
 from .core.keys import Keyage
 from .core.reassembly import Limits
 from .core.rto import K_MAX_RTO, K_MIN_RTO
+from .doing import Doer
 from .handcodec import HandCodec
+from .keytext import KeyText
 from .mids import os_midder
 from .servicing import FAR_ERRNOS, RX_BURST, ServiceLoop
 from .tyming import Tymee
 
-__all__ = ["FAR_ERRNOS", "RX_BURST", "Memo", "Memoer", "MemoerError", "MemoerVerifyError"]
+__all__ = [
+    "FAR_ERRNOS", "RX_BURST", "AckDex", "AuthDex", "AuthMemoer", "AuthMemoerDoer", "GramDex",
+    "Keyage", "Memo", "MemoDex", "Memoer", "MemoerDoer", "MemoerError", "MemoerVerifyError",
+    "Sizage", "SureDex", "Versionage", "ZeroDex", "openAM", "openMemoer",
+]
 
 logger = logging.getLogger("memosim.memoer")
 
-class Memoer(ServiceLoop, HandCodec, Tymee):
+class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
     """Memogram transport with hio's attributes, queues and service loop.
 
     Beyond hio's parameters:
@@ -286,3 +293,71 @@ class Memoer(ServiceLoop, HandCodec, Tymee):
         return bool(
             self.txms or self.txgs or self.txbs[1] is not None or self.rxms or self.engine.rx.ready
         )
+
+
+@contextmanager
+def openMemoer(cls=None, name: str = "test", **kwa) -> Iterator[Memoer]:
+    """A Memoer (or cls) named name, opened; closed when the block ends (hio's openMemoer)."""
+    peer = None
+    try:
+        peer = (cls or Memoer)(name=name, **kwa)
+        peer.reopen()
+        yield peer
+    finally:
+        if peer is not None:
+            peer.close()
+
+
+class AuthMemoer(Memoer):
+    """A Memoer that signs what it sends and takes only signed grams (hio's AuthMemoer).
+
+    Its defaults are code="bAAC" (GramAuthZero) and authic=True; it needs a
+    keep holding its vid's keys to send.
+    """
+
+    def __init__(self, *, code: str = MemoDex.GramAuthZero, authic: bool = True, **kwa) -> None:
+        super().__init__(code=code, authic=authic, **kwa)
+
+
+@contextmanager
+def openAM(cls=None, name: str = "test", **kwa) -> Iterator[Memoer]:
+    """An AuthMemoer (or cls) named name, opened; closed when the block ends (hio's openAM)."""
+    with openMemoer(cls or AuthMemoer, name=name, **kwa) as peer:
+        yield peer
+
+
+class MemoerDoer(Doer):
+    """Services a Memoer on a Doist: reopens it on enter, runs service() each
+    run, closes it on exit (hio's MemoerDoer).
+
+    As in hio it winds the peer onto the Doist's tyme (WindsPeer), which is
+    what runs the retries of acked (Sure) memos; PeerMemoerDoer is the one
+    Doer that does not (memosim/peermemoing.py).
+    """
+
+    WindsPeer = True
+
+    def __init__(self, peer: Memoer, **kwa) -> None:
+        super().__init__(**kwa)
+        self.peer = peer
+
+    def wind(self, tymth) -> None:
+        super().wind(tymth)
+        if self.WindsPeer:
+            self.peer.wind(tymth)
+
+    def enter(self, *, temp=None) -> None:
+        if self.WindsPeer and self.tymth:
+            self.peer.wind(self.tymth)
+        self.peer.reopen(temp=temp)
+
+    def recur(self, tyme) -> bool:
+        self.peer.service()
+        return False
+
+    def exit(self) -> None:
+        self.peer.close()
+
+
+class AuthMemoerDoer(MemoerDoer):
+    """MemoerDoer for an AuthMemoer (hio's AuthMemoerDoer); the same service cycle."""

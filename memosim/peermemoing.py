@@ -12,8 +12,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 
-from .doing import Doer
-from .memoing import Memoer
+from .memoing import Memoer, MemoerDoer
 from .udp import UDP_IPV6_MAX_SAFE_PAYLOAD, Peer
 
 
@@ -42,32 +41,13 @@ def openPM(cls=None, name: str = "test", temp: bool = True, reopen: bool = True,
             peer.close()
 
 
-class PeerMemoerDoer(Doer):
+class PeerMemoerDoer(MemoerDoer):
     """Runs a peer's service loop on a Doist without winding the peer."""
 
-    def __init__(self, peer, **kwa) -> None:
-        super().__init__(**kwa)
-        self.peer = peer
-
-    def enter(self, *, temp=None) -> None:
-        self.peer.reopen(temp=temp)
-
-    def recur(self, tyme) -> bool:
-        self.peer.service()
-        return False
-
-    def exit(self) -> None:
-        self.peer.close()
+    WindsPeer = False
 
 
 class SafePeerMemoerDoer(PeerMemoerDoer):
     """Like PeerMemoerDoer, but winds the peer so its retry tymers run."""
 
-    def wind(self, tymth) -> None:
-        super().wind(tymth)
-        self.peer.wind(tymth)
-
-    def enter(self, *, temp=None) -> None:
-        if self.tymth:
-            self.peer.wind(self.tymth)
-        self.peer.reopen(temp=temp)
+    WindsPeer = True
