@@ -13,7 +13,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 
 from .core import b64, grams
-from .core.engine import Engine, Memo, MemoerError, MemoerVerifyError
+from .core.aliases import Memo
+from .core.engine import Engine, MemoerError, MemoerVerifyError
 from .core.keys import KeyMaterialError
 from .mids import os_midder
 
@@ -45,7 +46,7 @@ class _MakeMID:
     no midder, it draws from the OS RNG (memosim/mids.py), never uuid1.
     """
 
-    def __get__(self, obj, owner=None) -> Callable[..., str]:
+    def __get__(self, obj: HandCodec | None, owner: type | None = None) -> Callable[..., str]:
         if obj is None:
             return _mid_on_class
         midder = obj.engine.midder

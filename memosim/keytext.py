@@ -12,24 +12,27 @@ memosim's own Base64 (memosim/core/b64.py). Memoer mixes KeyText in.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .core import b64
 from .core.engine import MemoerError
 
 __all__ = ["KeyText"]
 
 
-def _codec(codes: tuple[str, ...], rawsize: int, what: str) -> tuple[classmethod, classmethod]:
+def _codec(codes: tuple[str, ...], rawsize: int, what: str
+           ) -> tuple[classmethod[Any, Any, Any], classmethod[Any, Any, Any]]:
     """hio's _encodeX and _decodeX classmethods for one kind of qualified material."""
     textsize = len(b64.qualify(bytes(rawsize), codes[0]))
 
-    def encode(cls, raw: bytes, code: str = codes[0]) -> str:
+    def encode(cls: type, raw: bytes, code: str = codes[0]) -> str:
         if code not in codes:
             raise MemoerError(f"Invalid {what} code={code!r}, expected one of {codes}")
         if len(raw) != rawsize:
             raise MemoerError(f"Invalid raw {what} size {len(raw)}, expected {rawsize}")
         return b64.qualify(bytes(raw), code)
 
-    def decode(cls, qb64: str | bytes) -> tuple[bytes, str]:
+    def decode(cls: type, qb64: str | bytes) -> tuple[bytes, str]:
         if len(qb64) != textsize:
             raise MemoerError(f"Invalid {what} text size {len(qb64)}, expected {textsize}")
         try:

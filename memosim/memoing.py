@@ -24,10 +24,12 @@ import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 from .core import codes
+from .core.aliases import Address, Deliveries, Failures, Memo, Outbox
 from .core.codes import AckDex, AuthDex, GramDex, MemoDex, Sizage, SureDex, Versionage, ZeroDex
-from .core.engine import ACK_DELAY, Engine, Memo, MemoerError, MemoerVerifyError
+from .core.engine import ACK_DELAY, Engine, MemoerError, MemoerVerifyError
 from .core.flights import MAX_TRIES, MAX_TYME, WINDOW
 from .core.keys import Keyage
 from .core.reassembly import Limits
@@ -37,7 +39,7 @@ from .handcodec import HandCodec
 from .keytext import KeyText
 from .mids import os_midder
 from .servicing import FAR_ERRNOS, RX_BURST, ServiceLoop
-from .tyming import Tymee
+from .tyming import Tymee, Tymer, Tymth
 
 __all__ = [
     "FAR_ERRNOS", "RX_BURST", "AckDex", "AuthDex", "AuthMemoer", "AuthMemoerDoer", "GramDex",
@@ -96,14 +98,14 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         bc: int | None = None,
         bs: int | None = None,
         version: Versionage | None = None,
-        rxgs: dict | None = None,
-        sources: dict | None = None,
-        counts: dict | None = None,
-        vids: dict | None = None,
-        rxms: deque | None = None,
-        txms: deque | None = None,
-        txgs: deque | None = None,
-        txbs: tuple | None = None,
+        rxgs: dict[str, object] | None = None,
+        sources: dict[str, object] | None = None,
+        counts: dict[str, object] | None = None,
+        vids: dict[str, object] | None = None,
+        rxms: Deliveries | None = None,
+        txms: deque[tuple[Memo, Address, str | None]] | None = None,
+        txgs: Outbox | None = None,
+        txbs: tuple[bytearray, Address | None] | None = None,
         code: str = MemoDex.GramZero,
         curt: bool = False,
         size: int | None = None,
@@ -121,10 +123,10 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         window: int = WINDOW,
         minRto: float = K_MIN_RTO,
         maxRto: float = K_MAX_RTO,
-        failures: deque | None = None,
-        rvids: Mapping | None = None,
+        failures: Failures | None = None,
+        rvids: Mapping[Address, str] | None = None,
         temp: bool | None = None,
-        **kwa,
+        **kwa: Any,
     ) -> None:
         self.version = version if version is not None else self.Version
         if rxgs or sources or counts or vids:
@@ -132,10 +134,11 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         # vids of signed zeroth grams taken by pick(), so that picking a memo's
         # later grams by hand verifies them; bounded like partial memos
         self._pickedVids: OrderedDict[str, str] = OrderedDict()
-        self.txms: deque = txms if txms is not None else deque()
-        self.txbs: tuple = txbs if txbs is not None else (bytearray(), None)
-        self.echos: deque = deque()
-        self.inbox: deque = deque()
+        self.txms: deque[tuple[Memo, Address, str | None]] = txms if txms is not None else deque()
+        self.txbs: tuple[bytearray, Address | None] = (
+            txbs if txbs is not None else (bytearray(), None))
+        self.echos: deque[tuple[bytes, Address]] = deque()
+        self.inbox: Deliveries = deque()
         self.engine = Engine(
             midder=midder if midder is not None else os_midder(), code=code, curt=curt,
             size=size, max_gram_size=self.MaxGramSize, authic=authic, keep=keep, vid=vid,
@@ -146,9 +149,9 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         )
         engine = self.engine
         self.stats = engine.stats
-        self.txgs: deque = engine.outbox
-        self.rxms: deque = engine.delivered
-        self.failures: deque = engine.failures
+        self.txgs: Outbox = engine.outbox
+        self.rxms: Deliveries = engine.delivered
+        self.failures: Failures = engine.failures
         self.ackDelay = float(ackDelay)
         self.maxTries = int(maxTries)
         self.maxTyme = float(maxTyme)
@@ -157,7 +160,7 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.maxRto = float(maxRto)
         super().__init__(**kwa)
         self.tymeout = tymeout if tymeout is not None else self.Tymeout
-        self.tymers: dict = {}  # hio's retry tymers; memosim's retries run in the engine
+        self.tymers: dict[str, Tymer] = {}  # hio's retry tymers; memosim's retries run in the engine
         if not hasattr(self, "name"):
             self.name = name if name is not None else "main"
         engine.name = self.name
@@ -175,19 +178,19 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
 
     # ---- hio's state views, over the engine -----------------------------
     @property
-    def rxgs(self) -> Mapping:
+    def rxgs(self) -> Mapping[str, dict[int, bytes]]:
         return self.engine.rx.rxgs
 
     @property
-    def sources(self) -> Mapping:
+    def sources(self) -> Mapping[str, Address]:
         return self.engine.rx.sources
 
     @property
-    def counts(self) -> Mapping:
+    def counts(self) -> Mapping[str, int]:
         return self.engine.rx.counts
 
     @property
-    def vids(self) -> Mapping:
+    def vids(self) -> Mapping[str, str | None]:
         return self.engine.rx.vids
 
     @property
@@ -246,7 +249,7 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.engine.vid = vid
 
     @property
-    def rvids(self) -> dict:
+    def rvids(self) -> dict[Address, str]:
         """dst -> vid that must sign the acks of signed Sure memos sent there."""
         return self.engine.rvids
 
@@ -269,7 +272,7 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.engine.rxbytes = bool(rxbytes)
 
     # ---- transmit side ----------------------------------------------------
-    def memoit(self, memo: Memo, dst, vid: str | None = None, rvid: str | None = None) -> None:
+    def memoit(self, memo: Memo, dst: Address, vid: str | None = None, rvid: str | None = None) -> None:
         """Queue memo for dst; checks it now so the service loop never has to.
 
         rvid: the vid that dst signs its acks with (for a signed Sure code it
@@ -296,7 +299,8 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
 
 
 @contextmanager
-def openMemoer(cls=None, name: str = "test", **kwa) -> Iterator[Memoer]:
+def openMemoer(cls: type[Memoer] | None = None, name: str = "test", **kwa: Any
+               ) -> Iterator[Memoer]:
     """A Memoer (or cls) named name, opened; closed when the block ends (hio's openMemoer)."""
     peer = None
     try:
@@ -315,12 +319,14 @@ class AuthMemoer(Memoer):
     keep holding its vid's keys to send.
     """
 
-    def __init__(self, *, code: str = MemoDex.GramAuthZero, authic: bool = True, **kwa) -> None:
+    def __init__(self, *, code: str = MemoDex.GramAuthZero, authic: bool = True,
+                 **kwa: Any) -> None:
         super().__init__(code=code, authic=authic, **kwa)
 
 
 @contextmanager
-def openAM(cls=None, name: str = "test", **kwa) -> Iterator[Memoer]:
+def openAM(cls: type[Memoer] | None = None, name: str = "test", **kwa: Any
+           ) -> Iterator[Memoer]:
     """An AuthMemoer (or cls) named name, opened; closed when the block ends (hio's openAM)."""
     with openMemoer(cls or AuthMemoer, name=name, **kwa) as peer:
         yield peer
@@ -337,21 +343,21 @@ class MemoerDoer(Doer):
 
     WindsPeer = True
 
-    def __init__(self, peer: Memoer, **kwa) -> None:
+    def __init__(self, peer: Memoer, **kwa: Any) -> None:
         super().__init__(**kwa)
         self.peer = peer
 
-    def wind(self, tymth) -> None:
+    def wind(self, tymth: Tymth | None) -> None:
         super().wind(tymth)
         if self.WindsPeer:
             self.peer.wind(tymth)
 
-    def enter(self, *, temp=None) -> None:
+    def enter(self, *, temp: bool | None = None) -> None:
         if self.WindsPeer and self.tymth:
             self.peer.wind(self.tymth)
         self.peer.reopen(temp=temp)
 
-    def recur(self, tyme) -> bool:
+    def recur(self, tyme: float | None) -> bool:
         self.peer.service()
         return False
 

@@ -18,10 +18,13 @@ import errno
 import logging
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
+from .core.aliases import Address, Deliveries, Delivery, Memo, Outbox
 from .core.engine import Engine, MemoerError
 from .core.keys import KeyMaterialError
 from .core.stats import Stats
+from .tyming import Tymer, Tymth
 
 __all__ = ["FAR_ERRNOS", "RX_BURST", "ServiceLoop"]
 
@@ -47,16 +50,16 @@ class ServiceLoop:
     stats: Stats
     name: str
     opened: bool
-    txms: deque
-    txgs: deque
-    rxms: deque
-    txbs: tuple
-    echos: deque
-    inbox: deque
+    txms: deque[tuple[Memo, Address, str | None]]
+    txgs: Outbox
+    rxms: Deliveries
+    txbs: tuple[bytearray, Address | None]
+    echos: deque[tuple[bytes, Address]]
+    inbox: Deliveries
     _echoic: bool
     _plainRend: bool
     tymth: Callable[[], float] | None
-    tymers: dict
+    tymers: dict[str, Tymer]
     clock: Callable[[], float] | None
     rend: Callable[..., list[bytes]]
 
@@ -69,7 +72,7 @@ class ServiceLoop:
         return clock() if clock is not None else None
 
     # ---- time ---------------------------------------------------------
-    def wind(self, tymth) -> None:
+    def wind(self, tymth: Tymth | None) -> None:
         """Put this Memoer (and its retry tymers) on a Tymist's tyme base."""
         super().wind(tymth)  # type: ignore[misc]  # Tymee, later in the MRO
         for tymer in self.tymers.values():
@@ -90,7 +93,7 @@ class ServiceLoop:
         self.opened = True
         return True
 
-    def reopen(self, **kwa) -> bool:
+    def reopen(self, **kwa: Any) -> bool:
         self.close()
         return self.open()
 
@@ -100,17 +103,18 @@ class ServiceLoop:
     def receive(self, *, echoic: bool = False) -> tuple[bytes, object]:
         """Echo mock: pop one (gram, src) from .echos, else (b'', None)."""
         if (echoic or self._echoic) and self.echos:
-            return self.echos.popleft()
+            gram, src = self.echos.popleft()
+            return gram, src
         return (b"", None)
 
-    def send(self, gram, dst, *, echoic: bool = False) -> int:
+    def send(self, gram: bytes | bytearray, dst: Address, *, echoic: bool = False) -> int:
         """Echo mock: append (gram, dst) to .echos; report all bytes sent."""
         if echoic or self._echoic:
             self.echos.append((bytes(gram), dst))
         return len(gram)
 
     # ---- receive side ---------------------------------------------------
-    def absorb(self, gram: bytes, src) -> None:
+    def absorb(self, gram: bytes, src: Address) -> None:
         """Take one received datagram into the protocol state. Never raises."""
         self.engine.receive_datagram(gram, src, self.now)
 
@@ -153,7 +157,7 @@ class ServiceLoop:
         """Same as serviceRxGramsOnce: each pass covers every complete memo."""
         self.engine.fuse_ready(self.now)
 
-    def _serviceOneRxMemo(self):
+    def _serviceOneRxMemo(self) -> Delivery:
         return self.rxms.popleft()
 
     def serviceRxMemosOnce(self) -> None:
@@ -202,11 +206,12 @@ class ServiceLoop:
         while self.txms:
             self._serviceOneTxMemo()
 
-    def gramit(self, gram: bytes, dst) -> None:
+    def gramit(self, gram: bytes, dst: Address) -> None:
         """Queue one ready-made gram for dst (testing aid, as in hio)."""
         self.txgs.append((gram, dst))
 
     def _serviceOnceTxGrams(self, *, echoic: bool = False) -> bool:
+        gram: bytes | bytearray
         gram, dst = self.txbs
         if dst is None:
             if not self.txgs:

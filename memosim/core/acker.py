@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from . import grams
+from .aliases import Address
 from .reassembly import Reassembly
 from .surewire import NO_UPTO, Range, ranges_of
 
@@ -42,7 +43,7 @@ class AckOut(NamedTuple):
     header. signed: the memo was signed, so the ack should be AckAuth.
     """
 
-    dst: object
+    dst: Address
     mid: str
     neck: int
     done: bool
@@ -56,7 +57,7 @@ class AckOut(NamedTuple):
 class _AckRec:
     __slots__ = ("src", "curt", "signed", "kind", "last", "due")
 
-    def __init__(self, src, curt: bool, signed: bool, kind: int, last: float) -> None:
+    def __init__(self, src: Address, curt: bool, signed: bool, kind: int, last: float) -> None:
         self.src = src
         self.curt = curt
         self.signed = signed
@@ -84,7 +85,7 @@ class Acker:
         self.max_done = max(1, int(max_done))
         self.pending: OrderedDict[str, _AckRec] = OrderedDict()  # partial memos
         self.done: OrderedDict[str, _AckRec] = OrderedDict()  # done and reset acks
-        self._by_source: dict = {}
+        self._by_source: dict[Address, dict[str, None]] = {}
         self._heap: list[tuple[float, int, str]] = []
         self._seq = itertools.count()
 
@@ -110,13 +111,13 @@ class Acker:
             rec.signed = True
         self._schedule(mid, rec, max(tyme, rec.last + self.delay))
 
-    def delivered(self, mid: str, src, curt: bool, signed: bool, now: float | None) -> None:
+    def delivered(self, mid: str, src: Address, curt: bool, signed: bool, now: float | None) -> None:
         """A Sure memo was delivered: ack it done at once."""
         self._close(mid)
         rec = self._remember(mid, _AckRec(src, curt, signed, DONE, 0.0))
         self._schedule(mid, rec, 0.0 if now is None else now)
 
-    def rejected(self, mid: str, src, curt: bool, signed: bool, now: float | None) -> None:
+    def rejected(self, mid: str, src: Address, curt: bool, signed: bool, now: float | None) -> None:
         """A Sure memo completed but failed its tag and was discarded: tell the
         sender at once that nothing of it is held."""
         self._close(mid)
@@ -198,7 +199,7 @@ class Acker:
             ]
             heapq.heapify(self._heap)
 
-    def _open(self, mid: str, src, curt: bool, signed: bool, tyme: float) -> _AckRec:
+    def _open(self, mid: str, src: Address, curt: bool, signed: bool, tyme: float) -> _AckRec:
         while len(self.pending) >= self.max_pending:
             self._close(next(iter(self.pending)))
         mids = self._by_source.get(src)

@@ -6,8 +6,9 @@ The tables are the single source of truth for the wire layout in
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, astuple, dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 
 class Versionage(NamedTuple):
@@ -42,7 +43,7 @@ class MemoGramCodex:
     Ack: str = "bAAI"
     AckAuth: str = "bAAJ"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(astuple(self))
 
 
@@ -55,7 +56,7 @@ class ZeroGramCodex:
     GramSureZero: str = "bAAE"
     GramSureAuthZero: str = "bAAG"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(astuple(self))
 
 
@@ -68,7 +69,7 @@ class GramCodex:
     GramSure: str = "bAAF"
     GramSureAuth: str = "bAAH"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(astuple(self))
 
 
@@ -82,7 +83,7 @@ class AuthGramCodex:
     GramSureAuth: str = "bAAH"
     AckAuth: str = "bAAJ"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(astuple(self))
 
 
@@ -95,7 +96,7 @@ class SureGramCodex:
     GramSureAuthZero: str = "bAAG"
     GramSureAuth: str = "bAAH"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(astuple(self))
 
 
@@ -106,7 +107,7 @@ class AckCodex:
     Ack: str = "bAAI"
     AckAuth: str = "bAAJ"
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(astuple(self))
 
 
@@ -118,7 +119,7 @@ SureDex = SureGramCodex()
 AckDex = AckCodex()
 
 
-def _fast_membership(codex) -> frozenset:
+def _fast_membership(codex: Any) -> frozenset[str]:
     """Give a codex class O(1) `in`; a dataclass would rebuild a tuple (astuple) per test."""
     members = frozenset(astuple(codex))
     type(codex).__contains__ = lambda self, code: code in members

@@ -23,11 +23,13 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
+from .aliases import Address
+
 
 class Entry(NamedTuple):
     """A delivered Sure memo: enough to ack it again when a copy arrives."""
 
-    src: object
+    src: Address
     when: float | None
     count: int  # type: ignore[assignment]  # shadows tuple.count, as intended
     curt: bool
@@ -43,7 +45,7 @@ class Delivered:
         self.expiry = float(expiry)
         self._entries: dict[str, Entry] = {}
         self._order: deque[str] = deque()  # delivery order, so oldest first in tyme too
-        self._per_src: dict[object, deque[str]] = {}
+        self._per_src: dict[Address, deque[str]] = {}
 
     def __contains__(self, mid: object) -> bool:
         return mid in self._entries
@@ -58,7 +60,7 @@ class Delivered:
     def get(self, mid: str) -> Entry | None:
         return self._entries.get(mid)
 
-    def room(self, src, now: float | None) -> bool:
+    def room(self, src: Address, now: float | None) -> bool:
         """True when one more memo from src can be remembered now."""
         self.expire(now)
         mids = self._per_src.get(src)
@@ -66,7 +68,7 @@ class Delivered:
             return len(self._per_src) < self.max_sources
         return now is None or len(mids) < self.per_source
 
-    def add(self, mid: str, src, now: float | None, count: int, curt: bool, signed: bool) -> None:
+    def add(self, mid: str, src: Address, now: float | None, count: int, curt: bool, signed: bool) -> None:
         """Remember a delivered memo (call room() first)."""
         mids = self._per_src.get(src)
         if mids is None:

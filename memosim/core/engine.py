@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from . import codes, grams, surewire
 from .acker import Acker
+from .aliases import Address, Deliveries, Failures, Memo, Outbox
 from .codes import MemoDex
 from .flights import MAX_TRIES, MAX_TYME, WINDOW, Flights
 from .keys import Keyage, KeyMaterialError, Signer, Verifier, sign_detached
@@ -38,7 +39,6 @@ from .stats import Stats
 
 logger = logging.getLogger("memosim.memoer")
 
-Memo = str | bytes
 ACK_DELAY = 0.05  # tyme an ack waits to cover more grams; spacing of acks of one memo
 
 _b2a = binascii.b2a_base64
@@ -93,7 +93,7 @@ class Engine:
         authic: bool = False,
         keep: Mapping[str, Keyage] | None = None,
         vid: str | None = None,
-        rvids: Mapping | None = None,
+        rvids: Mapping[Address, str] | None = None,
         limits: Limits | None = None,
         rxbytes: bool = False,
         ack_delay: float = ACK_DELAY,
@@ -102,9 +102,9 @@ class Engine:
         window: int = WINDOW,
         min_rto: float = K_MIN_RTO,
         max_rto: float = K_MAX_RTO,
-        outbox: deque | None = None,
-        delivered: deque | None = None,
-        failures: deque | None = None,
+        outbox: Outbox | None = None,
+        delivered: Deliveries | None = None,
+        failures: Failures | None = None,
         name: str = "engine",
         fuse: Callable[[Mapping[int, bytes], int], Memo | None] | None = None,
     ) -> None:
@@ -119,9 +119,9 @@ class Engine:
         self.fuse = fuse  # joins a multi-gram memo's bodies (hio's override point)
         self.stats = Stats()
         self.limits = limits if limits is not None else Limits()
-        self.outbox: deque = outbox if outbox is not None else deque()
-        self.delivered: deque = delivered if delivered is not None else deque()
-        self.failures: deque = failures if failures is not None else deque()
+        self.outbox: Outbox = outbox if outbox is not None else deque()
+        self.delivered: Deliveries = delivered if delivered is not None else deque()
+        self.failures: Failures = failures if failures is not None else deque()
         self.rx = Reassembly(self.limits, self.stats, self.dropped)
         self.acker = Acker(self.rx, delay=float(ack_delay), max_pending=self.limits.max_memos,
                            max_pending_per_source=self.limits.max_memos_per_source,
@@ -130,7 +130,7 @@ class Engine:
                                window=int(window), max_tries=int(max_tries),
                                max_tyme=float(max_tyme), min_rto=float(min_rto),
                                max_rto=float(max_rto))
-        self.rvids: dict = dict(rvids) if rvids else {}
+        self.rvids: dict[Address, str] = dict(rvids) if rvids else {}
         self.max_gram_size = int(max_gram_size)
         self.authic = bool(authic)
         self.keep: Mapping[str, Keyage] = keep if keep is not None else {}
@@ -191,14 +191,14 @@ class Engine:
         self._one_gram_head = grams.one_gram_head(self._code, self._curt)
 
     # ---- receive -----------------------------------------------------------
-    def receive_datagram(self, data: bytes, src, now: float | None) -> None:
+    def receive_datagram(self, data: bytes, src: Address, now: float | None) -> None:
         """Take one received datagram into the protocol state. Never raises."""
         stats = self.stats
         stats.grams_received += 1
         stats.bytes_received += len(data)
         self.absorb(data, src, now)
 
-    def absorb(self, data: bytes, src, now: float | None) -> None:
+    def absorb(self, data: bytes, src: Address, now: float | None) -> None:
         """receive_datagram without its counters, for a caller that counts a
         burst of datagrams at once."""
         try:
@@ -223,7 +223,7 @@ class Engine:
         if code in _SURE_CODES and (reason is None or reason == "duplicate"):
             self.acker.note(parsed, now, kept=reason is None)
 
-    def _take_ack(self, gram: grams.Gram, src, now: float | None) -> None:
+    def _take_ack(self, gram: grams.Gram, src: Address, now: float | None) -> None:
         """Take an Ack/AckAuth for a memo in flight; drop and count anything else.
 
         A signed memo's acks count only as AckAuth signed by the vid its
@@ -261,7 +261,7 @@ class Engine:
             return "signature"
         return self.verifier.check(self.keep, vid, gram.sig, gram.signed)
 
-    def dropped(self, reason: str, src, detail: str = "") -> None:
+    def dropped(self, reason: str, src: object, detail: str = "") -> None:
         """Count and log a gram (or memo) dropped for `reason`."""
         self.stats.drop(reason)
         logger.info("%s dropped gram from %s: %s %s", self.name, src, reason, detail)
@@ -286,7 +286,7 @@ class Engine:
         for mid in rx.pop_ready():
             code = rx.code_of(mid)
             if code in _SURE_CODES:
-                delivered += self._deliver_sure(mid, code, now)  # type: ignore[arg-type]
+                delivered += self._deliver_sure(mid, code, now)
                 continue
             whole = rx.take_whole(mid, now, remember=False)
             if whole is not None:  # one-gram memo: its body is the memo (memo_of inline)
@@ -375,7 +375,7 @@ class Engine:
                 raise MemoerError(f"vid {vid[:12]}... has no keep entry to sign with")
         return data
 
-    def check_receiver(self, dst, rvid: str | None) -> None:
+    def check_receiver(self, dst: Address, rvid: str | None) -> None:
         """A signed Sure memo needs the vid dst acks with (remembered for dst)."""
         if self.sure and self.signs:
             if rvid is not None:
@@ -384,7 +384,7 @@ class Engine:
                 raise MemoerError(f"signed Sure memo to {dst!r} needs the receiver's vid "
                                   "(memoit rvid= or rvids=) to check its acks")
 
-    def send_memo(self, memo: Memo, dst, vid: str | None = None, now: float | None = None,
+    def send_memo(self, memo: Memo, dst: Address, vid: str | None = None, now: float | None = None,
                   rvid: str | None = None) -> None:
         """Send a memo: checked, rended and, for a Sure code with tyme given,
         tracked until acked or given up (MemoFailed); else sent once."""
@@ -429,7 +429,7 @@ class Engine:
         return grams.split(data, code=self._code, curt=curt, size=self._size,
                            mid=mid_t.decode(), vid=vid, sign=signer, lay=self._sizing)
 
-    def send_rended(self, rended: list[bytes], memo: Memo | None, dst, vid: str | None,
+    def send_rended(self, rended: list[bytes], memo: Memo | None, dst: Address, vid: str | None,
                     now: float | None, track: bool) -> None:
         """Queue a rended memo's grams. A Sure memo with track (the sender keeps
         tyme) is tracked for acked delivery, which sends within the window."""

@@ -28,6 +28,7 @@ from bisect import bisect_right
 from collections import OrderedDict, deque
 
 from . import grams
+from .aliases import Address, Failures, Memo, Outbox
 from .rto import K_MAX_RTO, K_MIN_RTO, RttEstimator
 from .stats import Stats
 from .surewire import Ack, Range
@@ -59,7 +60,7 @@ class Flight:
         "outstanding", "acked", "acked_count", "epoch", "quiet", "probes", "due", "queued", "dead",
     )
 
-    def __init__(self, memo, dst, vid, mid: str, grams_: list[bytes], born: float,
+    def __init__(self, memo: Memo, dst: Address, vid: str | None, mid: str, grams_: list[bytes], born: float,
                  rvid: str | None = None) -> None:
         self.memo = memo
         self.dst = dst
@@ -105,8 +106,8 @@ class Flights:
     def __init__(
         self,
         *,
-        txgs: deque,
-        failures: deque,
+        txgs: Outbox,
+        failures: Failures,
         stats: Stats,
         window: int = WINDOW,
         max_tries: int = MAX_TRIES,
@@ -126,13 +127,13 @@ class Flights:
         self.max_flights = int(max_flights)
         self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
         self.active: dict[str, Flight] = {}  # flights with grams outstanding
-        self.dests: dict = {}
+        self.dests: dict[Address, Dest] = {}
         self.reneged = 0  # grams a receiver acked and later lost, sent again
 
     def __len__(self) -> int:
         return len(self.flights)
 
-    def dest(self, dst) -> Dest:
+    def dest(self, dst: Address) -> Dest:
         """State for dst, created on first use (idle ones are bounded)."""
         dest = self.dests.get(dst)
         if dest is None:
@@ -145,7 +146,8 @@ class Flights:
             self.dests[dst] = dest
         return dest
 
-    def add(self, memo, dst, vid, grams_: list[bytes], now: float, rvid: str | None = None
+    def add(self, memo: Memo, dst: Address, vid: str | None, grams_: list[bytes], now: float,
+            rvid: str | None = None
             ) -> None:
         """Track a rended memo and send what the window allows."""
         if len(self.flights) >= self.max_flights:
@@ -161,7 +163,7 @@ class Flights:
         self._pump(dest, now)
 
     # ---- acks ------------------------------------------------------------
-    def lookup(self, mid: str, src) -> tuple[Flight | None, str | None]:
+    def lookup(self, mid: str, src: Address) -> tuple[Flight | None, str | None]:
         """The flight an ack for mid from src refers to, else a drop reason."""
         flight = self.flights.get(mid)
         if flight is None:

@@ -87,7 +87,8 @@ def _sign_direct(ser: bytes, secret: bytes) -> bytes:
     out = _new_buf("unsigned char[]", len(ser) + SIG_BYTES)  # libsodium writes sig + ser
     if _lib.crypto_sign(out, _ffi.NULL, ser, len(ser), secret) != 0:
         raise RuntimeError("libsodium crypto_sign failed")
-    return _ffi.buffer(out, SIG_BYTES)[:]
+    sig: bytes = _ffi.buffer(out, SIG_BYTES)[:]
+    return sig
 
 
 def _verify_direct(sig: bytes, ser: bytes, verkey: bytes) -> bool:
@@ -95,7 +96,7 @@ def _verify_direct(sig: bytes, ser: bytes, verkey: bytes) -> bool:
     if len(sig) != SIG_BYTES or len(verkey) != 32:
         return False
     signed = bytes(sig) + ser
-    return _lib.crypto_sign_open(_ffi.NULL, _ffi.NULL, signed, len(signed), verkey) == 0
+    return bool(_lib.crypto_sign_open(_ffi.NULL, _ffi.NULL, signed, len(signed), verkey) == 0)
 
 
 def _sign_bindings(ser: bytes, secret: bytes) -> bytes:

@@ -39,6 +39,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from .aliases import Address
 from .codes import AUTH_CODES, ZERO_CODES, Pairs
 from .delivered import Delivered
 from .grams import Gram
@@ -86,7 +87,7 @@ class _Partial:
     __slots__ = ("src", "born", "nbytes", "code", "pair", "count", "vid", "grams", "early",
                  "ledger", "epoch")
 
-    def __init__(self, src, born: float | None, ledger: _Ledger, epoch: int) -> None:
+    def __init__(self, src: Address, born: float | None, ledger: _Ledger, epoch: int) -> None:
         self.src = src
         self.epoch = epoch
         self.born = born
@@ -123,10 +124,10 @@ class Reassembly:
         # skip every slot freed at its front, which a long run makes slow
         self._partials: OrderedDict[str, _Partial] = OrderedDict()
         self._wholes: dict[str, Whole] = {}
-        self._ledgers: dict = {}
+        self._ledgers: dict[Address, _Ledger] = {}
         parts, wholes = self._partials, self._wholes
         self.rxgs: Mapping[str, dict[int, bytes]] = HeldView(parts, wholes, "grams", True)
-        self.sources: Mapping = HeldView(parts, wholes, "src", False)
+        self.sources: Mapping[str, Address] = HeldView(parts, wholes, "src", False)
         self.counts: Mapping[str, int] = HeldView(parts, wholes, "count", True)
         self.vids: Mapping[str, str | None] = HeldView(parts, wholes, "vid", True)
         self.ready: dict[str, None] = {}
@@ -177,7 +178,7 @@ class Reassembly:
         return sorted(nums)
 
     # ---- intake ------------------------------------------------------
-    def add(self, gram: Gram, src, now: float | None, check: Check) -> str | None:
+    def add(self, gram: Gram, src: Address, now: float | None, check: Check) -> str | None:
         """Store one parsed gram. Returns None when kept, else a drop reason.
 
         `check(vid, gram)` verifies a signed gram against the memo's vid and
@@ -232,7 +233,7 @@ class Reassembly:
             self._charge(partial, 0, enforce=True)
         return None
 
-    def _add_zeroth(self, gram: Gram, src, now, check: Check) -> str | None:
+    def _add_zeroth(self, gram: Gram, src: Address, now: float | None, check: Check) -> str | None:
         mid = gram.mid
         authed = gram.code in _AUTH
         partial = self._partials.get(mid)
@@ -284,7 +285,7 @@ class Reassembly:
                 self._dropped(reason, partial.src, f"{mid} gram {num}, held until its zeroth gram")
         return None
 
-    def _add_whole(self, gram: Gram, src) -> None:
+    def _add_whole(self, gram: Gram, src: Address) -> None:
         """Hold a checked one-gram memo for fusing; nothing else is held for it."""
         wholes = self._wholes
         lim = self.limits
@@ -307,7 +308,7 @@ class Reassembly:
         self.whole_bytes -= len(whole.body)
         self.ready.pop(mid, None)
 
-    def _add_early(self, partial: _Partial | None, gram: Gram, src, now) -> str | None:
+    def _add_early(self, partial: _Partial | None, gram: Gram, src: Address, now: float | None) -> str | None:
         if partial is None:
             partial = self._open(gram.mid, src, now)
         if gram.num in partial.early:
@@ -336,7 +337,7 @@ class Reassembly:
         self._charge(partial, len(body) + GRAM_COST)
 
     # ---- bounds ------------------------------------------------------
-    def _open(self, mid: str, src, now) -> _Partial:
+    def _open(self, mid: str, src: Address, now: float | None) -> _Partial:
         lim = self.limits
         partials = self._partials
         while len(partials) >= lim.max_memos:

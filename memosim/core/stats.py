@@ -26,13 +26,13 @@ class Stats:
     acks_received: int = 0
     grams_retransmitted: int = 0
     memos_failed: int = 0
-    dropped: Counter = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
 
     def drop(self, reason: str) -> None:
         self.dropped[reason] += 1
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, object]:
         """A JSON-ready snapshot."""
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "dropped"}
+        out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "dropped"}
         out["dropped"] = dict(sorted(self.dropped.items()))
         return out

@@ -35,7 +35,7 @@ _WHOLE_FIELDS: dict[str, Callable[[Whole], object]] = {
 }
 
 
-class HeldView(Mapping):
+class HeldView(Mapping[str, Any]):
     """Read-only dict view of one field of the memos held (hio's dicts).
 
     partials: mid -> partial record (with .count and the field); wholes:
