@@ -68,6 +68,8 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         window: unacked grams in flight per destination; more wait their turn.
         minRto, maxRto: bounds of the retransmission timeout (RFC 6298).
         failures: deque of (memo, dst, vid, reason) for memos given up on.
+        sureOnly: drop every received gram that is not Sure or Ack (plain codes
+            carry no integrity check; see docs/acked-delivery.md).
         rvids: dst -> the vid that receiver signs its acks with; a signed Sure
             memo needs one (here or memoit's rvid), and only that receiver's
             AckAuth can confirm it.
@@ -110,6 +112,7 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         curt: bool = False,
         size: int | None = None,
         authic: bool = False,
+        sureOnly: bool = False,
         echoic: bool = False,
         keep: Mapping[str, Keyage] | None = None,
         vid: str | None = None,
@@ -141,7 +144,8 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.inbox: Deliveries = deque()
         self.engine = Engine(
             midder=midder if midder is not None else os_midder(), code=code, curt=curt,
-            size=size, max_gram_size=self.MaxGramSize, authic=authic, keep=keep, vid=vid,
+            size=size, max_gram_size=self.MaxGramSize, authic=authic, sure_only=sureOnly,
+            keep=keep, vid=vid,
             rvids=rvids, limits=limits, rxbytes=rxbytes, ack_delay=ackDelay,
             max_tries=maxTries, max_tyme=maxTyme, window=window, min_rto=minRto,
             max_rto=maxRto, outbox=txgs, delivered=rxms, failures=failures,
@@ -228,6 +232,11 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
     def authic(self) -> bool:
         """True drops every received gram that is not signed."""
         return self.engine.authic
+
+    @property
+    def sureOnly(self) -> bool:
+        """True drops every received gram that is not Sure or Ack."""
+        return self.engine.sure_only
 
     @property
     def echoic(self) -> bool:

@@ -333,3 +333,69 @@ def test_reuse_true_opts_in_to_sharing_the_port() -> None:
         assert peer.reuse is False
         with openPM(name="d", port=peer.port, reuse=True) as twin:
             assert not twin.opened  # opting in on one side alone shares nothing
+
+
+# ------------------------------------------------ damage that costs only time
+def test_sure_only_peer_drops_a_sure_gram_damaged_in_code_and_tag() -> None:
+    """Two damaged places (code to plain, and a tag bit) are not a plain memo
+    for a peer that takes only acked traffic: dropped as not-sure."""
+    tx = Memoer(code=SURE, echoic=True)
+    rx = Memoer(echoic=True, sureOnly=True)
+    gram = bytearray(tx.rend("hello")[0])
+    gram[3] ^= ord("E") ^ ord("A")  # bAAE -> bAAA
+    gram[33] ^= 0x01  # one bit of the tag
+    rx.absorb(bytes(gram), "a")
+    rx.serviceRxGrams()
+    rx.serviceRxMemos()
+    assert list(rx.inbox) == [] and rx.stats.dropped["not-sure"] == 1
+
+
+def test_zeroth_gram_damaged_into_plain_is_superseded_not_waited_out() -> None:
+    """A Sure zeroth gram read as plain, arriving first, does not block the real
+    one for a partial-memo expiry: the memo arrives within a few round trips."""
+    tamper = once(is_data, lambda g: flip(g, 3, ord("E") ^ ord("A")))
+    a, b, tymist = wound(TamperLink(tamper=tamper), code=SURE, size=100)
+    memo = "abcdefgh" * 20  # several grams
+    a.memoit(memo, "b")
+    run(tymist, a, b, until=3.0)  # expiry is 30 s
+    assert tamper.state["done"] == 1 and b.stats.dropped["superseded"] >= 1
+    assert delivered(b)[memo] == 1 and not a.failures and a.unsettled() == []
+
+
+def test_early_gram_listed_then_refused_starts_a_new_epoch() -> None:
+    """A later gram damaged into a plain code, held early and listed in an ack,
+    then refused when its zeroth gram arrives: the epoch changes, so the sender
+    resends it at once instead of probing for a whole expiry."""
+    state = {"held": False}
+    seen: list[bytes] = []
+
+    def tamper(gram: bytes, src: str, dst: str) -> bytes:
+        if src == "a" and kind_of(gram) == "data":
+            seen.append(gram)
+            if len(seen) == 2:  # gram 1: damage its code (bAAF -> bAAB)
+                return flip(gram, 3, ord("F") ^ ord("B"))
+        return gram
+
+    link = TamperLink(tamper=tamper)
+    a, b, tymist = wound(link, code=SURE, size=100)
+    memo = "ijklmnop" * 20
+
+    def zeroth_late(gram: bytes, src: str, dst: str) -> bool:
+        if src == "a" and not state["held"] and gram_num_of(gram) == 0:
+            state["held"] = True  # lose the first zeroth gram: the rest come early
+            return True
+        return False
+
+    link.drop = zeroth_late
+    a.memoit(memo, "b")
+    run(tymist, a, b, until=5.0)
+    assert state["held"] and b.stats.dropped["mismatch"] >= 1
+    assert delivered(b)[memo] == 1 and not a.failures and a.unsettled() == []
+
+
+def gram_num_of(gram: bytes) -> int | None:
+    try:
+        parsed = grams.parse(gram)
+    except grams.GramError:
+        return None
+    return None if parsed.code in ("bAAI", "bAAJ") else parsed.num

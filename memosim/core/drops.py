@@ -22,6 +22,7 @@ DROP_REASONS: dict[str, str] = {
     "sig": "not a gram: a malformed signature",
     # signatures
     "unsigned": "an authic peer got an unsigned gram",
+    "not-sure": "a peer that takes only acked (Sure) traffic got a plain gram",
     "no-vid": "a signed gram with no vid to verify it by",
     "unknown-vid": "a D or E vid that is not in the keep",
     "signature": "a signature that does not verify",

@@ -91,6 +91,7 @@ class Engine:
         size: int | None = None,
         max_gram_size: int = codes.MaxGramSize,
         authic: bool = False,
+        sure_only: bool = False,
         keep: Mapping[str, Keyage] | None = None,
         vid: str | None = None,
         rvids: Mapping[Address, str] | None = None,
@@ -133,6 +134,7 @@ class Engine:
         self.rvids: dict[Address, str] = dict(rvids) if rvids else {}
         self.max_gram_size = int(max_gram_size)
         self.authic = bool(authic)
+        self.sure_only = bool(sure_only)
         self.keep: Mapping[str, Keyage] = keep if keep is not None else {}
         self.vid = vid or None
         self.rxbytes = bool(rxbytes)
@@ -213,6 +215,9 @@ class Engine:
         if self.authic and code not in _AUTH_CODES:
             self.dropped("unsigned", src, code)
             return
+        if self.sure_only and code not in _SURE_CODES and code not in _ACK_CODES:
+            self.dropped("not-sure", src, code)  # plain codes carry no integrity check
+            return
         if code in _ACK_CODES:
             self._take_ack(parsed, src, now)
             return
@@ -277,9 +282,10 @@ class Engine:
             return data  # not UTF-8 text: deliver the bytes rather than lose them
 
     def fuse_ready(self, now: float | None) -> int:
-        """Move every memo whose grams are all here to `delivered`; how many."""
+        """Move every memo whose grams are all here to `delivered`; how many.
+        Complete memos are taken before expiry runs, so a memo completed at
+        the very tyme its partial record expires is delivered, not lost."""
         rx = self.rx
-        rx.expire(now)
         delivered_ = self.delivered
         rxbytes = self.rxbytes
         delivered = 0
@@ -316,6 +322,7 @@ class Engine:
             delivered_.append((fused, src, vid))
             delivered += 1
         self.stats.memos_delivered += delivered
+        rx.expire(now)
         return delivered
 
     def _deliver_sure(self, mid: str, code: str, now: float | None) -> int:

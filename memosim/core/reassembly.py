@@ -12,8 +12,9 @@ Rules (each closes a fault of hio 0.7.20 listed in the wire spec):
 - Every later gram must carry the code paired with its zeroth code and a
   number in 1..count-1; anything else is dropped, never stored.
 - The first valid copy of each gram number is kept; copies are duplicates.
-  One exception: a verified signed zeroth gram replaces an unsigned zeroth
-  gram held for the same mid (a corrupted or forged copy cannot block it).
+  Exceptions: a verified signed zeroth gram replaces an unsigned zeroth gram
+  held for the same mid, and a Sure zeroth gram a plain one (a corrupted or
+  forged copy cannot block the real one).
 - Completed memo ids are remembered for a bounded, expiring window so a
   replayed or duplicated gram never delivers a memo twice. Acked (Sure)
   memos are remembered apart, with a quota per source (delivered.py), so
@@ -40,7 +41,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .aliases import Address
-from .codes import AUTH_CODES, ZERO_CODES, Pairs
+from .codes import AUTH_CODES, SURE_CODES, ZERO_CODES, Pairs
 from .delivered import Delivered
 from .grams import Gram
 from .stats import Stats
@@ -244,22 +245,23 @@ class Reassembly:
                 held_code = whole.code
         elif partial.count is not None:
             held_code = partial.code
-        if held_code is not None and not (authed and held_code not in _AUTH):
+        if held_code is not None and _standing(gram.code) <= _standing(held_code):
             return "duplicate"  # the first valid copy stays
         if authed:
             reason = check(gram.vid, gram)
             if reason is not None:
                 return reason
-            if held_code is not None:
-                # a verified zeroth supersedes the unsigned grams held for this mid
-                if partial is None:
-                    self._dropped("superseded", self._wholes[mid][0], mid)
-                    self._drop_whole(mid)
-                else:
-                    for num in sorted([*(partial.grams or ()), *partial.early]):
-                        self._dropped("superseded", partial.src, f"{mid} gram {num}")
-                    self._remove(mid)
-                    partial = None
+        if held_code is not None:
+            # a verified signed zeroth supersedes the unsigned grams held for this
+            # mid, and a Sure zeroth a plain one (which a damaged code made)
+            if partial is None:
+                self._dropped("superseded", self._wholes[mid].src, mid)
+                self._drop_whole(mid)
+            else:
+                for num in sorted([*(partial.grams or ()), *partial.early]):
+                    self._dropped("superseded", partial.src, f"{mid} gram {num}")
+                self._remove(mid)
+                partial = None
         count = gram.count or 1  # hio sends count 0 for short binary memos
         if partial is None:
             if count == 1:
@@ -283,6 +285,8 @@ class Reassembly:
                 self._keep(mid, partial, num, early_gram.body)
             else:
                 self._dropped(reason, partial.src, f"{mid} gram {num}, held until its zeroth gram")
+                # an ack may have listed it as held: a new epoch tells the sender it is not
+                self._epoch = partial.epoch = self._epoch % 0xFFFFFFFF + 1
         return None
 
     def _add_whole(self, gram: Gram, src: Address) -> None:
@@ -467,6 +471,12 @@ class Reassembly:
         order.append(mid)
         if len(order) > self.limits.done_window:
             del done[order.popleft()]
+
+
+def _standing(code: str) -> tuple[bool, bool]:
+    """How far a zeroth gram of this code may be trusted: signed first, then
+    acked. A zeroth gram of higher standing supersedes one held for its mid."""
+    return code in _AUTH, code in SURE_CODES
 
 
 def _cost(gram: Gram) -> int:
