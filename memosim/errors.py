@@ -118,5 +118,6 @@ class ScenarioError(ValueError):
         line = f"{where}expected {expected}, found {show(found)}"
         super().__init__(_CONTROL.sub(" ", line))
 
-    def __reduce__(self):  # keep pickling (multiprocessing, pytest-xdist) working
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str, Any]]:
+        # keep pickling (multiprocessing, pytest-xdist) working
         return (type(self), (self.file, self.path, self.expected, self.found))

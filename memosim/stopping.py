@@ -10,9 +10,15 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Any
+from collections.abc import Callable
+from types import FrameType
+from typing import Any, TypeAlias
 
 __all__ = ["Interrupted", "Signals"]
+
+#: A signal's disposition as signal.signal takes and returns it: a handler,
+#: SIG_DFL or SIG_IGN, or None (set outside Python).
+Handler: TypeAlias = Callable[[int, FrameType | None], Any] | int | None
 
 
 class Interrupted(BaseException):
@@ -33,7 +39,7 @@ class Signals:
     def __init__(self) -> None:
         self.held = False
         self.pending: int | None = None
-        self.old: dict[int, Any] = {}
+        self.old: dict[int, Handler] = {}
 
     def __enter__(self) -> Signals:
         if threading.current_thread() is threading.main_thread():
@@ -41,11 +47,11 @@ class Signals:
                 self.old[sig] = signal.signal(sig, self._raise)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         for sig, handler in self.old.items():
             signal.signal(sig, handler)
 
-    def _raise(self, signum: int, _frame: Any) -> None:
+    def _raise(self, signum: int, _frame: FrameType | None) -> None:
         if self.held:
             self.pending = signum
             return
@@ -62,7 +68,7 @@ class Hold:
     def __enter__(self) -> None:
         self.signals.held = True
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.signals.held = False
         if self.signals.pending is not None and exc[0] is None:
             raise Interrupted(self.signals.pending)

@@ -19,14 +19,26 @@ from __future__ import annotations
 import heapq
 import math
 from collections import deque
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Generator, Iterable
+from typing import Any, Protocol
 
 import simpy
 
-from ..doing import Deed, Doist, _set_done
+from ..doing import Deed, Dog, Doist, _set_done
+from ..tyming import Tymth
 
 _EPS = 1e-9
+
+
+class WatchedPeer(Protocol):
+    """What SimDoist needs of a peer it watches: a hook run when a datagram
+    lands, whether it still has work, and when its next timer is due."""
+
+    on_arrival: Callable[[Any], object] | None
+
+    def busy(self) -> bool: ...
+
+    def get_timer(self) -> float | None: ...
 
 
 class _Slot:
@@ -34,7 +46,7 @@ class _Slot:
 
     __slots__ = ("dog", "retyme", "doer", "key", "index", "alive")
 
-    def __init__(self, dog, retyme: float, doer, key: int | None, index: int) -> None:
+    def __init__(self, dog: Dog, retyme: float, doer: Any, key: int | None, index: int) -> None:
         self.dog = dog
         self.retyme = retyme
         self.doer = doer
@@ -53,7 +65,8 @@ class SimDoist(Doist):
     # floats can differ in the last bit, which must not skip a due deed.
     _slack = _EPS
 
-    def __init__(self, env: simpy.Environment, *, peers: Iterable[Any] = (), **kwa) -> None:
+    def __init__(self, env: simpy.Environment, *, peers: Iterable[WatchedPeer] = (),
+                 **kwa: Any) -> None:
         self.env = env
         self._slots: list[_Slot] = []
         super().__init__(**kwa)
@@ -67,16 +80,16 @@ class SimDoist(Doist):
         self._dirty: set[int] = set(self._index)
         self._timers: dict[int, float] = {}
         self._heap: list[tuple[float, int]] = []
-        self._serviced: list = []
+        self._serviced: list[WatchedPeer] = []
         self._by_key: dict[int, list[_Slot]] = {}
         self._free: list[_Slot] = []  # slots of doers bound to no watched peer
         for peer in self.peers:
             peer.on_arrival = self._arrived(peer)
 
-    def _arrived(self, peer):
+    def _arrived(self, peer: WatchedPeer) -> Callable[[object], None]:
         key = id(peer)
 
-        def arrived(_endpoint) -> None:
+        def arrived(_endpoint: object) -> None:
             self._dirty.add(key)
             self._wake_now()
 
@@ -94,7 +107,7 @@ class SimDoist(Doist):
     def tick(self, tock: float | None = None) -> float:
         return self.env.now
 
-    def tymen(self):
+    def tymen(self) -> Tymth:
         env = self.env
 
         def tymth() -> float:
@@ -116,6 +129,7 @@ class SimDoist(Doist):
     def _add(self, deeds: Iterable[Deed]) -> None:
         index = getattr(self, "_index", {})
         for dog, retyme, doer in deeds:
+            assert dog is not None  # entered deeds, never the end-of-pass mark
             key = id(getattr(doer, "peer", None))
             self._slots.append(_Slot(dog, float(retyme or 0.0), doer, key if key in index else None,
                                      len(self._slots)))
@@ -133,7 +147,8 @@ class SimDoist(Doist):
                 by_key.setdefault(slot.key, []).append(slot)
         self._by_key, self._free = by_key, free
 
-    def enter(self, doers=None, *, temp=None) -> deque[Deed]:
+    def enter(self, doers: Iterable[Any] | None = None, *, temp: bool | None = None
+              ) -> deque[Deed]:
         deeds = super().enter(self.doers if doers is None else doers, temp=temp)
         if doers is None:
             self._slots = []
@@ -212,7 +227,7 @@ class SimDoist(Doist):
             heapq.heappop(heap)
         return heap[0][0] if heap else None
 
-    def kick(self, peer=None) -> None:
+    def kick(self, peer: WatchedPeer | None = None) -> None:
         """New work was queued (on `peer`, or anywhere): pass at the next tock."""
         if peer is None:
             self._dirty.update(self._index)
@@ -251,7 +266,8 @@ class SimDoist(Doist):
             return when
         return math.ceil(when / tock - _EPS) * tock
 
-    def process(self, doers=None, *, temp=None):
+    def process(self, doers: Iterable[Any] | None = None, *, temp: bool | None = None
+                ) -> Generator[simpy.Event, Any, None]:
         """SimPy process running the doers until they are done or the env stops."""
         if doers is not None:
             self.doers = list(doers)
@@ -285,7 +301,8 @@ class SimDoist(Doist):
         finally:
             self.exit()
 
-    def do(self, doers=None, limit=None, tyme=None, *, temp=None) -> None:
+    def do(self, doers: Iterable[Any] | None = None, limit: float | None = None,
+           tyme: float | None = None, *, temp: bool | None = None) -> None:
         """Run the doers on the environment until done or `limit` tyme passes."""
         if limit is not None:
             self.limit = abs(float(limit))
@@ -294,7 +311,7 @@ class SimDoist(Doist):
         self.env.run(until=until)
         self._close_if_running(proc)
 
-    def _close_if_running(self, proc) -> None:
+    def _close_if_running(self, proc: simpy.Process) -> None:
         gen = getattr(proc, "_generator", None)
         if gen is not None:
             gen.close()  # runs the finally: exit() closes the remaining deeds

@@ -22,8 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import os
 import struct
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, TypeAlias
+
+if TYPE_CHECKING:
+    from .network import Network
 
 __all__ = [
     "LINKTYPE_ETHERNET",
@@ -43,6 +47,11 @@ _GLOBAL = struct.Struct("<IHHiIII")
 _RECORD = struct.Struct("<IIII")
 _IPV4 = struct.Struct("!BBHHHBBH4s4s")
 _UDP = struct.Struct("!HHHH")
+
+#: A UDP end as the network names it.
+HostPort: TypeAlias = tuple[str, int]
+#: Where a writer writes: a path (opened and closed by it) or an open binary file.
+PcapFile: TypeAlias = str | bytes | os.PathLike[str] | BinaryIO
 
 
 def inet_checksum(data: bytes) -> int:
@@ -66,7 +75,7 @@ def ipv4_of(host: str) -> str:
     return f"10.{h >> 16}.{(h >> 8) & 255}.{h & 255}"
 
 
-def _is_ipv4(host) -> bool:
+def _is_ipv4(host: str) -> bool:
     try:
         ipaddress.IPv4Address(host)
     except (ipaddress.AddressValueError, ValueError, TypeError):
@@ -82,7 +91,7 @@ class PcapWriter:
         linktype: :data:`LINKTYPE_IPV4` (228) or :data:`LINKTYPE_ETHERNET`.
     """
 
-    def __init__(self, file, linktype: int = LINKTYPE_IPV4) -> None:
+    def __init__(self, file: PcapFile, linktype: int = LINKTYPE_IPV4) -> None:
         if linktype not in (LINKTYPE_IPV4, LINKTYPE_ETHERNET):
             raise ValueError(f"linktype must be 228 (raw IPv4) or 1 (Ethernet), got {linktype!r}")
         if isinstance(file, (str, bytes)) or hasattr(file, "__fspath__"):
@@ -116,7 +125,7 @@ class PcapWriter:
             self._packed[host] = ipaddress.IPv4Address(addr).packed
         return addr
 
-    def write(self, time: float, src: tuple, dst: tuple, data: bytes) -> None:
+    def write(self, time: float, src: HostPort, dst: HostPort, data: bytes) -> None:
         """Append one UDP datagram from ``src`` to ``dst`` sent at sim
         ``time``. Payloads above 65507 bytes cannot be framed in IPv4 and are
         cut to that size (the record's original length keeps the truth)."""
@@ -158,11 +167,13 @@ class PcapWriter:
     def __enter__(self) -> PcapWriter:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def capture(network, file, point: str = "deliver", linktype: int = LINKTYPE_IPV4) -> PcapWriter:
+def capture(
+    network: Network, file: PcapFile, point: str = "deliver", linktype: int = LINKTYPE_IPV4
+) -> PcapWriter:
     """Tap ``network`` at ``point`` ("send" or "deliver") into a new pcap
     writer on ``file``; close the writer (or use ``with``) when done."""
     writer = PcapWriter(file, linktype)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 
 __all__ = ["Streams", "derive_seed"]
 
@@ -51,7 +52,7 @@ class Streams:
         """Return a new generator for ``name``, independent of all other names."""
         return random.Random(derive_seed(self.seed, name))
 
-    def randbytes(self, name: str):
+    def randbytes(self, name: str) -> Callable[[int], bytes]:
         """Return a function ``f(n) -> bytes`` drawing from stream ``name``.
 
         Handy for memo ids: ``midder = streams.randbytes("peer:alice:mids")``

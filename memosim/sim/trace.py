@@ -21,17 +21,24 @@ digest and the per-kind counts, for runs too big to hold in memory.
 from __future__ import annotations
 
 import hashlib
+import os
 import zlib
 from collections import Counter
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections.abc import Hashable, Iterable, Iterator
+from typing import NamedTuple, TypeAlias, cast
 
-__all__ = ["KINDS", "Trace", "TraceEvent", "format_addr", "payload_hash"]
+__all__ = ["KINDS", "Address", "Trace", "TraceEvent", "format_addr", "payload_hash"]
 
 KINDS = ("send", "drop", "duplicate", "deliver", "corrupt", "reorder")
 
 _FLUSH = 1024 * 7  # fields (7 per event) buffered before they are hashed
 _LINE = "%.9f %s %s %s %d %s %s\n"  # one event, see the module docstring
+
+#: A datagram end: ``(host, port)`` on every network here; anything else is
+#: shown by its ``str`` (see :func:`format_addr`).
+Address: TypeAlias = Hashable
+#: One event's fields in :data:`_LINE`'s order (time, kind, src, dst, size, reason, phash).
+_Row: TypeAlias = tuple[float, str, str, str, int, str, str]
 
 
 class TraceEvent(NamedTuple):
@@ -57,10 +64,10 @@ class TraceEvent(NamedTuple):
         return _LINE % self
 
 
-def format_addr(ha) -> str:
+def format_addr(ha: Address) -> str:
     """``(host, port)`` as ``host:port``; a host with a colon gets brackets."""
     try:
-        host, port = ha
+        host, port = cast("Iterable[object]", ha)  # not a pair: shown by its str below
     except (TypeError, ValueError):
         return str(ha).replace(" ", "_")
     host = str(host).replace(" ", "_")
@@ -84,14 +91,22 @@ class Trace:
         self.keep = keep
         self._counts: dict[str, int] = dict.fromkeys(KINDS, 0)
         self._hash = hashlib.sha256()
-        self._buf: list = []  # flat: 7 fields per event not yet hashed
-        self._flat: list = []  # flat: 7 fields per event, kept (keep=True)
-        self._names: dict = {}
+        self._buf: list[float | str | int] = []  # flat: 7 fields per event not yet hashed
+        self._flat: list[float | str | int] = []  # flat: 7 fields per event, kept (keep=True)
+        self._names: dict[Address, str] = {}
         self._last_data: bytes | None = None
         self._last_hash = ""
 
     def record(
-        self, time: float, kind: str, src, dst, size: int, reason: str, data: bytes, phash=None
+        self,
+        time: float,
+        kind: str,
+        src: Address,
+        dst: Address,
+        size: int,
+        reason: str,
+        data: bytes,
+        phash: str | None = None,
     ) -> str:
         """Log one event; ``src``/``dst`` are ``(host, port)`` tuples.
 
@@ -122,7 +137,8 @@ class Trace:
         if buf:
             self._hash.update(((_LINE * (len(buf) // 7)) % tuple(buf)).encode())
             counts = self._counts
-            for kind, n in Counter(buf[1::7]).items():
+            kinds = cast("list[str]", buf[1::7])  # field 1 of each event
+            for kind, n in Counter(kinds).items():
                 counts[kind] += n
             if self.keep:
                 self._flat += buf
@@ -147,12 +163,12 @@ class Trace:
         """All events in order (only with ``keep=True``)."""
         return [TraceEvent(*row) for row in self._rows()]
 
-    def _rows(self) -> Iterator[tuple]:
+    def _rows(self) -> Iterator[_Row]:
         self._need_keep()
         self._flush()
         flat = self._flat
         for i in range(0, len(flat), 7):
-            yield tuple(flat[i : i + 7])
+            yield cast(_Row, tuple(flat[i : i + 7]))
 
     def lines(self) -> Iterator[str]:
         """The serialised lines, each ending in a newline (``keep=True``)."""
@@ -163,7 +179,7 @@ class Trace:
         """The whole trace as text; ``digest()`` hashes exactly this."""
         return "".join(self.lines())
 
-    def write(self, path) -> None:
+    def write(self, path: str | os.PathLike[str]) -> None:
         """Write the serialisation to a file."""
         with open(path, "w", encoding="utf-8", newline="\n") as f:
             f.writelines(self.lines())

@@ -58,7 +58,7 @@ def sweep_result(scenario_or_path: Scenario | str | Path,
 
 def sweep(scenario_or_path: Scenario | str | Path, params: Mapping[str, Sequence[Any]],
           seeds: int = 1, jobs: int | None = None, seed: int | None = None,
-          progress: bool = False) -> list[dict]:
+          progress: bool = False) -> list[dict[str, Any]]:
     """Run every combination of params (key path -> values) with `seeds` seeds each
     in `jobs` processes (default: one per CPU) on the sim backend.
 
@@ -71,7 +71,7 @@ def sweep(scenario_or_path: Scenario | str | Path, params: Mapping[str, Sequence
                         progress=progress).rows
 
 
-def table(result: ScenarioResult | dict) -> str:
+def table(result: ScenarioResult | dict[str, Any]) -> str:
     """The comparison table the CLI prints (of a ScenarioResult or its summary())."""
     return format_table(result)
 

@@ -17,7 +17,9 @@ it). ``false_give_ups`` counts delivered memos the sender reported failed.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from .workload import MemoKey, digest, parse_key
 
@@ -30,6 +32,17 @@ SUMMARY_KEYS = (
 
 #: What became of a sent memo, as :func:`outcome` and memos.csv's ``outcome`` column name it.
 OUTCOMES = ("delivered", "failed", "in_flight", "lost_silently")
+
+
+class Sender(Protocol):
+    """What :meth:`Recorder.settle` reads of a peer when the run has ended."""
+
+    @property
+    def failures(self) -> Iterable[tuple[str | bytes, object, object, str]]:
+        """The memos it gave up on: (memo, dst, vid, reason)."""
+
+    def unsettled(self) -> Iterable[tuple[str | bytes, object, object]]:
+        """The memos it still holds unsettled: (memo, dst, vid)."""
 
 
 @dataclass
@@ -86,7 +99,7 @@ class Recorder:
     def sent(self, key: MemoKey, memo: str, when: float) -> None:
         self.memos[key] = MemoRecord(key, len(memo.encode()), when, digest(memo))
 
-    def delivered(self, memo, when: float) -> None:
+    def delivered(self, memo: str | bytes, when: float) -> None:
         key = parse_key(memo)
         record = self.memos.get(key) if key is not None else None
         if record is None or digest(memo) != record.digest:
@@ -99,14 +112,14 @@ class Recorder:
         record.delivered_s = when
         self.deliveries.append(when)
 
-    def _record_of(self, memo) -> MemoRecord | None:
+    def _record_of(self, memo: str | bytes) -> MemoRecord | None:
         key = parse_key(memo)
         record = self.memos.get(key) if key is not None else None
         if record is None or digest(memo) != record.digest:
             return None
         return record
 
-    def failed(self, memo, reason: str) -> bool:
+    def failed(self, memo: str | bytes, reason: str) -> bool:
         """The sender gave up on memo (an entry of its ``failures``); False
         when memo is no memo this run sent."""
         record = self._record_of(memo)
@@ -116,7 +129,7 @@ class Recorder:
             record.failed = str(reason)
         return True
 
-    def unsettled(self, memo) -> bool:
+    def unsettled(self, memo: str | bytes) -> bool:
         """The sender still holds memo unsettled at the end of the run; False
         when memo is no memo this run sent."""
         record = self._record_of(memo)
@@ -125,7 +138,7 @@ class Recorder:
         record.unsettled = True
         return True
 
-    def settle(self, peers) -> None:
+    def settle(self, peers: Iterable[Sender]) -> None:
         """Record every peer's failures and unsettled memos: call once, when
         the run has ended."""
         for peer in peers:
@@ -143,8 +156,8 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[rank - 1]
 
 
-def summarize(doer: str, recorder: Recorder, stats: list[dict], *, sim_s: float,
-              wall_s: float) -> dict:
+def summarize(doer: str, recorder: Recorder, stats: Sequence[Mapping[str, Any]], *,
+              sim_s: float, wall_s: float) -> dict[str, Any]:
     """The summary.json entry of one Doer's run."""
     records = list(recorder.memos.values())
     delivered = [r for r in records if r.delivered_s is not None]
@@ -187,7 +200,7 @@ def summarize(doer: str, recorder: Recorder, stats: list[dict], *, sim_s: float,
     }
 
 
-def memo_rows(doer: str, recorder: Recorder) -> list[dict]:
+def memo_rows(doer: str, recorder: Recorder) -> list[dict[str, Any]]:
     """Per-memo CSV rows, in send order."""
     rows = []
     for r in sorted(recorder.memos.values(), key=lambda r: (r.sent_s, r.key.workload,

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from .runner import ScenarioResult
 
 __all__ = [
     "DOER_COLORS",
@@ -50,7 +54,7 @@ SWEEP_PLOTS = (
 )
 
 
-def _figure(size: tuple[float, float] = (7.0, 4.5)) -> tuple[Figure, Any]:
+def _figure(size: tuple[float, float] = (7.0, 4.5)) -> tuple[Figure, Axes]:
     fig = Figure(figsize=size, dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -65,7 +69,7 @@ def _color(doer: str, order: Sequence[str]) -> str:
     return _OTHER_COLORS[others.index(doer) % len(_OTHER_COLORS)] if doer in others else "black"
 
 
-def _title(ax: Any, what: str, title: str | None) -> None:
+def _title(ax: Axes, what: str, title: str | None) -> None:
     ax.set_title(f"{what}\n{title}" if title else what, fontsize=10)
 
 
@@ -76,16 +80,16 @@ def save(fig: Figure, path: str | Path, dpi: int = 110) -> Path:
     return path
 
 
-def _latencies(rows: Sequence[dict]) -> list[float]:
+def _latencies(rows: Sequence[Mapping[str, Any]]) -> list[float]:
     return sorted(float(r["latency_s"]) for r in rows if r.get("latency_s") not in ("", None))
 
 
-def _head(result: Any) -> str:
+def _head(result: ScenarioResult) -> str:
     doc = result.summary()
     return f"{doc['scenario']}, seed {doc['seed']}, {doc['backend']}"
 
 
-def latency_cdf(result: Any, *, title: str | None = None) -> Figure:
+def latency_cdf(result: ScenarioResult, *, title: str | None = None) -> Figure:
     """Latency CDF per Doer, as a fraction of the memos sent (lost memos never arrive)."""
     fig, ax = _figure()
     doers = [r.doer for r in result.runs]
@@ -137,7 +141,7 @@ def _cumulative(times: Sequence[float], end: float) -> tuple[list[float], list[i
     return xs, ys
 
 
-def delivery_over_time(result: Any, *, title: str | None = None) -> Figure:
+def delivery_over_time(result: ScenarioResult, *, title: str | None = None) -> Figure:
     """Cumulative memos delivered against tyme per Doer, and memos sent (dashed)."""
     fig, ax = _figure()
     doers = [r.doer for r in result.runs]
@@ -169,11 +173,11 @@ def delivery_over_time(result: Any, *, title: str | None = None) -> Figure:
     return fig
 
 
-def _is_number(x: Any) -> bool:
+def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def sweep_metric(rows: Sequence[dict], params: Sequence[str], metric: str, *,
+def sweep_metric(rows: Sequence[Mapping[str, Any]], params: Sequence[str], metric: str, *,
                  ylabel: str | None = None, scale: float = 1.0, title: str | None = None
                  ) -> Figure:
     """Mean of `metric` (columns <metric>_mean, <metric>_ci95) against params[0].
@@ -258,7 +262,7 @@ def param_label(path: str) -> str:
     return f"{text} ({unit})" if unit else text
 
 
-def _short(v: Any) -> str:
+def _short(v: object) -> str:
     from ..errors import show
 
     return v if isinstance(v, str) else show(v)

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 __all__ = ["Progress", "RunProgress", "on_terminal"]
 
 
-def on_terminal(stream: Any) -> bool:
+def on_terminal(stream: object) -> bool:
     """True when stream is a terminal (not a pipe, a file or a notebook)."""
     isatty = getattr(stream, "isatty", None)
     try:

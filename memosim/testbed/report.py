@@ -20,9 +20,12 @@ import csv
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from .runner import ScenarioResult
 
 __all__ = [
     "BREACH_KEYS",
@@ -30,6 +33,7 @@ __all__ = [
     "OUTPUT_FILES",
     "PROMISING_DOERS",
     "TABLE_ROWS",
+    "Formatter",
     "breaches",
     "format_rows",
     "format_table",
@@ -47,9 +51,12 @@ MEMO_COLUMNS = (
 #: Files write_results creates in a results directory.
 OUTPUT_FILES = ("summary.json", "memos.csv", "latency.png", "delivery.png")
 
+#: Renders one value of a summary or row as a table cell.
+Formatter: TypeAlias = Callable[[object], str]
 
-def _get(summary: dict, key: str) -> Any:
-    node: Any = summary
+
+def _get(summary: Mapping[str, Any], key: str) -> object:
+    node: object = summary
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             return None
@@ -57,12 +64,12 @@ def _get(summary: dict, key: str) -> Any:
     return node
 
 
-def _int(x: Any) -> str:
+def _int(x: object) -> str:
     return f"{x:,}" if isinstance(x, int) and not isinstance(x, bool) else "-"
 
 
-def _fixed(digits: int, scale: float = 1.0) -> Callable[[Any], str]:
-    def fmt(x: Any) -> str:
+def _fixed(digits: int, scale: float = 1.0) -> Formatter:
+    def fmt(x: object) -> str:
         if not isinstance(x, (int, float)) or isinstance(x, bool):
             return "-"
         return f"{x * scale:,.{digits}f}"
@@ -70,7 +77,7 @@ def _fixed(digits: int, scale: float = 1.0) -> Callable[[Any], str]:
 
 
 #: The table's rows: (label, summary key with dots for nesting, formatter).
-TABLE_ROWS: tuple[tuple[str, str, Callable[[Any], str]], ...] = (
+TABLE_ROWS: tuple[tuple[str, str, Formatter], ...] = (
     ("memos sent", "memos_sent", _int),
     ("memos delivered", "memos_delivered", _int),
     ("delivery ratio", "delivery_ratio", _fixed(4)),
@@ -109,7 +116,7 @@ BREACH_KEYS = (
 _RED, _RESET = "\x1b[31;1m", "\x1b[0m"
 
 
-def breaches(run: dict) -> list[str]:
+def breaches(run: Mapping[str, Any]) -> list[str]:
     """How one run's summary broke the acked-delivery promise, e.g.
     ``["2 lost silently", "1 duplicates delivered"]``; empty when it kept it
     or its Doer promises nothing (fire and forget)."""
@@ -123,7 +130,7 @@ def breaches(run: dict) -> list[str]:
     return out
 
 
-def want_color(stream: Any = None) -> bool:
+def want_color(stream: object = None) -> bool:
     """Colour for stream (default sys.stdout): only a terminal, and not when
     NO_COLOR is set (https://no-color.org) or TERM is dumb."""
     stream = sys.stdout if stream is None else stream
@@ -136,7 +143,7 @@ def want_color(stream: Any = None) -> bool:
         return False
 
 
-def format_table(result: Any, *, description: str | None = None,
+def format_table(result: ScenarioResult | dict[str, Any], *, description: str | None = None,
                  color: bool | None = None) -> str:
     """The comparison table of a ScenarioResult (or of its summary() dict).
 
@@ -173,27 +180,27 @@ def format_table(result: Any, *, description: str | None = None,
     return "\n".join(lines)
 
 
-def row_label(label: str, backend: Any) -> str:
+def row_label(label: str, backend: object) -> str:
     """A table row's label on a backend: the run's length is simulated tyme on
     sim ("sim s") and real seconds on udp ("duration s")."""
     return "duration s" if label == "sim s" and backend == "udp" else label
 
 
-def write_summary(result: Any, path: str | Path) -> Path:
+def write_summary(result: ScenarioResult, path: str | Path) -> Path:
     """summary.json: the result's summary() document."""
     path = Path(path)
     path.write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
     return path
 
 
-def _columns(rows: Iterable[dict]) -> list[str]:
+def _columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     cols = list(MEMO_COLUMNS)
     for row in rows:
         cols.extend(k for k in row if k not in cols)
     return cols
 
 
-def write_memos_csv(result: Any, path: str | Path) -> Path:
+def write_memos_csv(result: ScenarioResult, path: str | Path) -> Path:
     """memos.csv: every Doer's per-memo rows, Doers in run order."""
     path = Path(path)
     rows = [row for run in result.runs for row in run.rows]
@@ -204,7 +211,7 @@ def write_memos_csv(result: Any, path: str | Path) -> Path:
     return path
 
 
-def write_results(result: Any, out: str | Path, *, title: str | None = None,
+def write_results(result: ScenarioResult, out: str | Path, *, title: str | None = None,
                   plots: bool = True) -> list[Path]:
     """Write summary.json, memos.csv and (with plots) latency.png and delivery.png
     into the directory out (created when missing); return the paths written.
@@ -223,7 +230,7 @@ def write_results(result: Any, out: str | Path, *, title: str | None = None,
     return written
 
 
-def format_rows(rows: Sequence[dict], columns: Sequence[tuple[str, str, Callable[[Any], str]]]
+def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str, Formatter]]
                 ) -> str:
     """A plain-text table of dict rows: columns are (header, key, formatter)."""
     heads = [h for h, _, _ in columns]

@@ -10,6 +10,7 @@ and the real network.
 from __future__ import annotations
 
 import hashlib
+import random
 import re
 from dataclasses import dataclass
 
@@ -27,7 +28,7 @@ class MemoKey:
     index: int
 
 
-def make_memo(key: MemoKey, size: int, rng) -> str:
+def make_memo(key: MemoKey, size: int, rng: random.Random) -> str:
     """An ASCII memo of exactly `size` bytes (at least its tag) for key."""
     tag = f"#{key.workload}:{key.src}>{key.dst}:{key.index}|"
     room = max(0, size - len(tag))
