@@ -1,5 +1,11 @@
-"""A seeded lossy datagram link between Memoers that use the echo mock.
+"""Test helpers shared by the test modules: import them from here (conftest.py
+keeps fixtures only).
 
+Memoers fed by hand: `make_memoer` opens an echoic Memoer with counter memo
+ids (`counter_midder`), `deliver` absorbs grams into one and returns what it
+delivered, `seed_of` gives a fixed Ed25519 seed per label.
+
+A seeded lossy datagram link between Memoers that use the echo mock:
 `LinkedMemoer.send` hands each gram to its `EchoLink`, which drops it with the
 link's loss rate for that direction (one `random.Random` per direction, seeded
 from the link seed and the direction, so the two directions are independent)
@@ -7,18 +13,56 @@ or appends it to the destination's `.echos`, which the echo mock `receive`
 pops. `drop(gram, src, dst)` adds targeted loss for tests. The link counts
 offered datagrams and bytes per (src, dst, kind) with kind "ack" or "data".
 """
-
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from memosim import Memoer, Tymist
 from memosim.core import grams
 from memosim.core.codes import AckDex
 
 _ACK_CODES = frozenset(AckDex)
+
+
+def seed_of(label: str) -> bytes:
+    """A fixed 32-byte Ed25519 seed per label, so signatures repeat across runs."""
+    return hashlib.sha256(label.encode()).digest()
+
+
+def counter_midder(start: int = 1) -> Callable[[], bytes]:
+    """Memo ids 1, 2, 3... so tests can name them."""
+    state = {"n": start}
+
+    def midder() -> bytes:
+        n = state["n"]
+        state["n"] += 1
+        return n.to_bytes(16, "big")
+
+    return midder
+
+
+def make_memoer(**kwa: Any) -> Memoer:
+    """An opened echoic Memoer with counter memo ids."""
+    kwa.setdefault("echoic", True)
+    kwa.setdefault("midder", counter_midder())
+    memoer = Memoer(**kwa)
+    memoer.reopen()
+    return memoer
+
+
+def deliver(receiver: Memoer, datagrams: Iterable[bytes], src: Any = "src") -> list[Any]:
+    """Absorb grams into receiver, run its rx service, return new inbox entries."""
+    for gram in datagrams:
+        receiver.absorb(gram, src)
+    receiver.serviceRxGrams()
+    receiver.serviceRxMemos()
+    out = list(receiver.inbox)
+    receiver.inbox.clear()
+    return out
 
 
 def kind_of(gram: bytes) -> str:
@@ -36,7 +80,7 @@ class EchoLink:
         self,
         *,
         seed: int = 0,
-        loss: float | dict = 0.0,
+        loss: float | dict[tuple[str, str], float] = 0.0,
         drop: Callable[[bytes, str, str], bool] | None = None,
     ) -> None:
         self.seed = seed
@@ -44,9 +88,9 @@ class EchoLink:
         self.drop = drop
         self.peers: dict[str, Memoer] = {}
         self.rngs: dict[tuple[str, str], random.Random] = {}
-        self.grams: Counter = Counter()  # (src, dst, kind) -> datagrams offered
-        self.bytes: Counter = Counter()  # (src, dst, kind) -> bytes offered
-        self.lost: Counter = Counter()  # (src, dst, kind) -> datagrams lost
+        self.grams: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> datagrams offered
+        self.bytes: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> bytes offered
+        self.lost: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> datagrams lost
 
     def attach(self, peer: Memoer) -> None:
         self.peers[peer.name] = peer
@@ -76,18 +120,18 @@ class EchoLink:
 class LinkedMemoer(Memoer):
     """An echoic Memoer whose sends go over an EchoLink; its address is its name."""
 
-    def __init__(self, *, link: EchoLink, name: str, **kwa) -> None:
+    def __init__(self, *, link: EchoLink, name: str, **kwa: Any) -> None:
         kwa.setdefault("echoic", True)
         super().__init__(name=name, **kwa)
         self.link = link
         link.attach(self)
 
-    def send(self, gram, dst, **kwa) -> int:
+    def send(self, gram: bytes, dst: Any, **kwa: Any) -> int:
         self.link.carry(bytes(gram), self.name, dst)
         return len(gram)
 
 
-def seeded_midder(seed: int, label: str):
+def seeded_midder(seed: int, label: str) -> Callable[[], bytes]:
     """16-byte memo ids from a seeded stream, distinct per label."""
     rng = random.Random(f"{seed}:{label}:mids")
 
@@ -97,7 +141,7 @@ def seeded_midder(seed: int, label: str):
     return midder
 
 
-def linked_pair(link: EchoLink, **kwa) -> tuple[LinkedMemoer, LinkedMemoer]:
+def linked_pair(link: EchoLink, **kwa: Any) -> tuple[LinkedMemoer, LinkedMemoer]:
     """Opened peers 'a' and 'b' on link, with seeded memo ids."""
     peers = []
     for name in ("a", "b"):
@@ -107,7 +151,8 @@ def linked_pair(link: EchoLink, **kwa) -> tuple[LinkedMemoer, LinkedMemoer]:
     return peers[0], peers[1]
 
 
-def wound_pair(link: EchoLink, tock: float = 0.03125, **kwa):
+def wound_pair(link: EchoLink, tock: float = 0.03125, **kwa: Any
+               ) -> tuple[LinkedMemoer, LinkedMemoer, Tymist]:
     """linked_pair(link, **kwa), both wound onto one new Tymist (ticked by hand):
     (a, b, tymist). Wound senders track and retry Sure memos."""
     tymist = Tymist(tock=tock)

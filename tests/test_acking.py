@@ -13,8 +13,7 @@ import random
 from collections import Counter
 
 import pytest
-from conftest import seed_of
-from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair, wound_pair
+from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair, seed_of, wound_pair
 
 from memosim import Limits, Memoer, MemoerError, Tymist, make_keyage
 from memosim.core import acking, grams, surewire
