@@ -5,6 +5,9 @@ Memoers fed by hand: `make_memoer` opens an echoic Memoer with counter memo
 ids (`counter_midder`), `deliver` absorbs grams into one and returns what it
 delivered, `seed_of` gives a fixed Ed25519 seed per label.
 
+Ack grams and bodies built from the spec, not the encoder: `ack_of`,
+`ack_checked`, `ack_fixed`, `ack_spans`.
+
 A seeded lossy datagram link between Memoers that use the echo mock:
 `LinkedMemoer.send` hands each gram to its `EchoLink`, which drops it with the
 link's loss rate for that direction (one `random.Random` per direction, seeded
@@ -24,6 +27,7 @@ from typing import Any
 from memosim import Memoer, Tymist
 from memosim.core import grams
 from memosim.core.codes import AckDex
+from memosim.core.surewire import NO_UPTO, Ack, decode
 
 _ACK_CODES = frozenset(AckDex)
 
@@ -160,3 +164,33 @@ def wound_pair(link: EchoLink, tock: float = 0.03125, **kwa: Any
     a.wind(tymist.tymen())
     b.wind(tymist.tymen())
     return a, b, tymist
+
+
+# ---- Ack grams and bodies as the spec builds them (surewire.py's docstring)
+def ack_of(gram: bytes) -> tuple[int, Ack]:
+    """(neck, decoded body) of an Ack or AckAuth gram."""
+    parsed = grams.parse(gram)
+    assert parsed.code in _ACK_CODES
+    neck = parsed.count or 0
+    return neck, decode(parsed.code, neck, parsed.mid, parsed.vid, parsed.body)
+
+
+def ack_checked(code: str, neck: int, mid: str, vid: str | None, payload: bytes) -> bytes:
+    """payload + its 16-byte check, computed from the spec: BLAKE2b-128, person
+    "memosim-ack-v1", over code, neck (3 bytes), mid, vid and the payload."""
+    head = code.encode() + neck.to_bytes(3, "big") + mid.encode() + (vid or "").encode()
+    return payload + hashlib.blake2b(
+        head + payload, digest_size=16, person=b"memosim-ack-v1"
+    ).digest()
+
+
+def ack_fixed(*, done: bool = False, epoch: int = 0, upto: int = NO_UPTO, version: int = 1,
+              flags: int | None = None) -> bytes:
+    """The 9 fixed bytes of an ack body: version, flags, epoch(4), upto(3)."""
+    flags = (1 if done else 0) if flags is None else flags
+    return bytes([version, flags]) + epoch.to_bytes(4, "big") + upto.to_bytes(3, "big")
+
+
+def ack_spans(*ranges: tuple[int, int]) -> bytes:
+    """Ack ranges as sent: (start, end) as two 3-byte big-endian ints each."""
+    return b"".join(s.to_bytes(3, "big") + e.to_bytes(3, "big") for s, e in ranges)
