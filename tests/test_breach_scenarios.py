@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from memosim.testbed import Scenario, load_scenario
+from memosim.testbed import load_scenario
 from memosim.testbed.metrics import SUMMARY_KEYS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ def test_breach_scenarios_are_shipped_with_a_header(name: str) -> None:
 
 
 def test_breach_scenarios_impair_what_they_claim() -> None:
-    def load(name: str) -> Scenario:
+    def load(name: str) -> Any:  # optional parts read as the scenario files set them
         return load_scenario(ROOT / "scenarios" / f"{name}.toml")
 
     lz = load("late-zeroth")
