@@ -23,7 +23,9 @@ lint: venv
 	$(VENV)/bin/ruff check memosim tests benchmarks
 	$(VENV)/bin/mypy
 
+# tools/tshark.sh: the pcap test's tshark, installed when missing (as root).
 test: lint
+	@sh tools/tshark.sh
 	$(PY) -m pytest -q
 
 bench: venv

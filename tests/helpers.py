@@ -1,5 +1,14 @@
-"""A seeded lossy datagram link between Memoers that use the echo mock.
+"""Test helpers shared by the test modules: import them from here (conftest.py
+keeps fixtures only).
 
+Memoers fed by hand: `make_memoer` opens an echoic Memoer with counter memo
+ids (`counter_midder`), `deliver` absorbs grams into one and returns what it
+delivered, `seed_of` gives a fixed Ed25519 seed per label.
+
+Ack grams and bodies built from the spec, not the encoder: `ack_of`,
+`ack_checked`, `ack_fixed`, `ack_spans`.
+
+A seeded lossy datagram link between Memoers that use the echo mock:
 `LinkedMemoer.send` hands each gram to its `EchoLink`, which drops it with the
 link's loss rate for that direction (one `random.Random` per direction, seeded
 from the link seed and the direction, so the two directions are independent)
@@ -7,18 +16,57 @@ or appends it to the destination's `.echos`, which the echo mock `receive`
 pops. `drop(gram, src, dst)` adds targeted loss for tests. The link counts
 offered datagrams and bytes per (src, dst, kind) with kind "ack" or "data".
 """
-
 from __future__ import annotations
 
+import hashlib
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from memosim import Memoer, Tymist
 from memosim.core import grams
 from memosim.core.codes import AckDex
+from memosim.core.surewire import NO_UPTO, Ack, decode
 
 _ACK_CODES = frozenset(AckDex)
+
+
+def seed_of(label: str) -> bytes:
+    """A fixed 32-byte Ed25519 seed per label, so signatures repeat across runs."""
+    return hashlib.sha256(label.encode()).digest()
+
+
+def counter_midder(start: int = 1) -> Callable[[], bytes]:
+    """Memo ids 1, 2, 3... so tests can name them."""
+    state = {"n": start}
+
+    def midder() -> bytes:
+        n = state["n"]
+        state["n"] += 1
+        return n.to_bytes(16, "big")
+
+    return midder
+
+
+def make_memoer(**kwa: Any) -> Memoer:
+    """An opened echoic Memoer with counter memo ids."""
+    kwa.setdefault("echoic", True)
+    kwa.setdefault("midder", counter_midder())
+    memoer = Memoer(**kwa)
+    memoer.reopen()
+    return memoer
+
+
+def deliver(receiver: Memoer, datagrams: Iterable[bytes], src: Any = "src") -> list[Any]:
+    """Absorb grams into receiver, run its rx service, return new inbox entries."""
+    for gram in datagrams:
+        receiver.absorb(gram, src)
+    receiver.serviceRxGrams()
+    receiver.serviceRxMemos()
+    out = list(receiver.inbox)
+    receiver.inbox.clear()
+    return out
 
 
 def kind_of(gram: bytes) -> str:
@@ -36,7 +84,7 @@ class EchoLink:
         self,
         *,
         seed: int = 0,
-        loss: float | dict = 0.0,
+        loss: float | dict[tuple[str, str], float] = 0.0,
         drop: Callable[[bytes, str, str], bool] | None = None,
     ) -> None:
         self.seed = seed
@@ -44,9 +92,9 @@ class EchoLink:
         self.drop = drop
         self.peers: dict[str, Memoer] = {}
         self.rngs: dict[tuple[str, str], random.Random] = {}
-        self.grams: Counter = Counter()  # (src, dst, kind) -> datagrams offered
-        self.bytes: Counter = Counter()  # (src, dst, kind) -> bytes offered
-        self.lost: Counter = Counter()  # (src, dst, kind) -> datagrams lost
+        self.grams: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> datagrams offered
+        self.bytes: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> bytes offered
+        self.lost: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> datagrams lost
 
     def attach(self, peer: Memoer) -> None:
         self.peers[peer.name] = peer
@@ -76,18 +124,18 @@ class EchoLink:
 class LinkedMemoer(Memoer):
     """An echoic Memoer whose sends go over an EchoLink; its address is its name."""
 
-    def __init__(self, *, link: EchoLink, name: str, **kwa) -> None:
+    def __init__(self, *, link: EchoLink, name: str, **kwa: Any) -> None:
         kwa.setdefault("echoic", True)
         super().__init__(name=name, **kwa)
         self.link = link
         link.attach(self)
 
-    def send(self, gram, dst, **kwa) -> int:
+    def send(self, gram: bytes, dst: Any, **kwa: Any) -> int:
         self.link.carry(bytes(gram), self.name, dst)
         return len(gram)
 
 
-def seeded_midder(seed: int, label: str):
+def seeded_midder(seed: int, label: str) -> Callable[[], bytes]:
     """16-byte memo ids from a seeded stream, distinct per label."""
     rng = random.Random(f"{seed}:{label}:mids")
 
@@ -97,7 +145,7 @@ def seeded_midder(seed: int, label: str):
     return midder
 
 
-def linked_pair(link: EchoLink, **kwa) -> tuple[LinkedMemoer, LinkedMemoer]:
+def linked_pair(link: EchoLink, **kwa: Any) -> tuple[LinkedMemoer, LinkedMemoer]:
     """Opened peers 'a' and 'b' on link, with seeded memo ids."""
     peers = []
     for name in ("a", "b"):
@@ -107,7 +155,8 @@ def linked_pair(link: EchoLink, **kwa) -> tuple[LinkedMemoer, LinkedMemoer]:
     return peers[0], peers[1]
 
 
-def wound_pair(link: EchoLink, tock: float = 0.03125, **kwa):
+def wound_pair(link: EchoLink, tock: float = 0.03125, **kwa: Any
+               ) -> tuple[LinkedMemoer, LinkedMemoer, Tymist]:
     """linked_pair(link, **kwa), both wound onto one new Tymist (ticked by hand):
     (a, b, tymist). Wound senders track and retry Sure memos."""
     tymist = Tymist(tock=tock)
@@ -115,3 +164,33 @@ def wound_pair(link: EchoLink, tock: float = 0.03125, **kwa):
     a.wind(tymist.tymen())
     b.wind(tymist.tymen())
     return a, b, tymist
+
+
+# ---- Ack grams and bodies as the spec builds them (surewire.py's docstring)
+def ack_of(gram: bytes) -> tuple[int, Ack]:
+    """(neck, decoded body) of an Ack or AckAuth gram."""
+    parsed = grams.parse(gram)
+    assert parsed.code in _ACK_CODES
+    neck = parsed.count or 0
+    return neck, decode(parsed.code, neck, parsed.mid, parsed.vid, parsed.body)
+
+
+def ack_checked(code: str, neck: int, mid: str, vid: str | None, payload: bytes) -> bytes:
+    """payload + its 16-byte check, computed from the spec: BLAKE2b-128, person
+    "memosim-ack-v1", over code, neck (3 bytes), mid, vid and the payload."""
+    head = code.encode() + neck.to_bytes(3, "big") + mid.encode() + (vid or "").encode()
+    return payload + hashlib.blake2b(
+        head + payload, digest_size=16, person=b"memosim-ack-v1"
+    ).digest()
+
+
+def ack_fixed(*, done: bool = False, epoch: int = 0, upto: int = NO_UPTO, version: int = 1,
+              flags: int | None = None) -> bytes:
+    """The 9 fixed bytes of an ack body: version, flags, epoch(4), upto(3)."""
+    flags = (1 if done else 0) if flags is None else flags
+    return bytes([version, flags]) + epoch.to_bytes(4, "big") + upto.to_bytes(3, "big")
+
+
+def ack_spans(*ranges: tuple[int, int]) -> bytes:
+    """Ack ranges as sent: (start, end) as two 3-byte big-endian ints each."""
+    return b"".join(s.to_bytes(3, "big") + e.to_bytes(3, "big") for s, e in ranges)

@@ -1,27 +1,34 @@
-"""Acked (Sure) delivery, v1: ack wire format, receiver pacing, sender retries.
+"""Acked (Sure) delivery, v1: receiver pacing, sender retries, signed and hostile acks.
 
 Peers talk over the seeded echo link of tests/helpers.py; tyme is a Tymist
-ticked by hand, so every expectation below is exact. The wire layouts are
-checked against bytes built here from the spec in surewire.py's docstring,
-not against the encoder itself.
+ticked by hand, so every expectation below is exact. The wire format itself
+is tests/test_surewire.py's.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections import Counter
 
 import pytest
-from conftest import seed_of
-from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair, wound_pair
+from helpers import (
+    EchoLink,
+    LinkedMemoer,
+    ack_checked,
+    ack_fixed,
+    ack_of,
+    kind_of,
+    linked_pair,
+    seed_of,
+    wound_pair,
+)
 
 from memosim import Limits, Memoer, MemoerError, Tymist, make_keyage
 from memosim.core import acking, grams, surewire
-from memosim.core.acking import Ack, AckError, capacity, make_ack, ranges_of
+from memosim.core.acking import Ack, make_ack
 from memosim.core.codes import MemoDex
-from memosim.core.keys import Signer, Verifier
-from memosim.core.surewire import NO_UPTO, decode, encode_body
+from memosim.core.keys import Signer
+from memosim.core.surewire import NO_UPTO
 
 SURE = MemoDex.GramSureZero
 SURE_AUTH = MemoDex.GramSureAuthZero
@@ -71,174 +78,6 @@ def drop_once(predicate):
 def gram_num(gram: bytes) -> int | None:
     parsed = grams.parse(gram)
     return None if parsed.code in (ACK, ACK_AUTH) else parsed.num
-
-
-def ack_of(gram: bytes) -> tuple[int, Ack]:
-    """(neck, decoded body) of an Ack or AckAuth gram."""
-    parsed = grams.parse(gram)
-    assert parsed.code in (ACK, ACK_AUTH)
-    neck = parsed.count or 0
-    return neck, decode(parsed.code, neck, parsed.mid, parsed.vid, parsed.body)
-
-
-def checked(code: str, neck: int, mid: str, vid: str | None, payload: bytes) -> bytes:
-    """payload + its 16-byte check, computed from the spec: BLAKE2b-128, person
-    "memosim-ack-v1", over code, neck (3 bytes), mid, vid and the payload."""
-    head = code.encode() + neck.to_bytes(3, "big") + mid.encode() + (vid or "").encode()
-    return payload + hashlib.blake2b(
-        head + payload, digest_size=16, person=b"memosim-ack-v1"
-    ).digest()
-
-
-def fixed(*, done: bool = False, epoch: int = 0, upto: int = NO_UPTO, version: int = 1,
-          flags: int | None = None) -> bytes:
-    """The 9 fixed bytes of an ack body: version, flags, epoch(4), upto(3)."""
-    flags = (1 if done else 0) if flags is None else flags
-    return bytes([version, flags]) + epoch.to_bytes(4, "big") + upto.to_bytes(3, "big")
-
-
-def spans(*ranges: tuple[int, int]) -> bytes:
-    return b"".join(s.to_bytes(3, "big") + e.to_bytes(3, "big") for s, e in ranges)
-
-
-# ---------------------------------------------------------------- ack bodies
-def test_ranges_of_groups_consecutive_numbers() -> None:
-    assert ranges_of([]) == []
-    assert ranges_of([0]) == [(0, 1)]
-    assert ranges_of([0, 1, 2, 5, 7, 8]) == [(0, 3), (5, 6), (7, 9)]
-
-
-def test_body_round_trip_and_layout() -> None:
-    # v1: version | flags | epoch(4) | upto(3) | ranges(6 each) | check(16)
-    body = encode_body(ACK, 7, MID, None, done=False, epoch=0x01020304, upto=7,
-                       ranges=[(0, 3), (5, 6)], limit=10)
-    payload = bytes([1, 0, 1, 2, 3, 4, 0, 0, 7]) + bytes([0, 0, 0, 0, 0, 3, 0, 0, 5, 0, 0, 6])
-    assert body == checked(ACK, 7, MID, None, payload)
-    assert len(body) == 9 + 12 + 16
-    assert decode(ACK, 7, MID, None, body) == Ack(False, 0x01020304, 7, [(0, 3), (5, 6)])
-    # a done ack: flag bit 0, no ranges
-    done = encode_body(ACK, 7, MID, None, done=True, epoch=0, upto=7, ranges=[], limit=10)
-    assert done == checked(ACK, 7, MID, None, bytes([1, 1, 0, 0, 0, 0, 0, 0, 7]))
-    assert decode(ACK, 7, MID, None, done) == Ack(True, 0, 7, [])
-    # a reset ack (holds nothing of the memo): epoch 0, no ranges, upto "all"
-    reset = encode_body(ACK, 0, MID, None, done=False, epoch=0, upto=NO_UPTO, ranges=[],
-                        limit=10)
-    assert decode(ACK, 0, MID, None, reset) == Ack(False, 0, 2**24 - 1, [])
-    # over the limit: the lowest ranges, and upto stops where the first left out starts
-    capped = encode_body(ACK, 9, MID, None, done=False, epoch=5, upto=9,
-                         ranges=[(0, 1), (2, 3), (4, 5)], limit=2)
-    assert capped == encode_body(ACK, 9, MID, None, done=False, epoch=5, upto=4,
-                                 ranges=[(0, 1), (2, 3)], limit=9)
-    assert decode(ACK, 9, MID, None, capped) == Ack(False, 5, 4, [(0, 1), (2, 3)])
-    # the check covers code, neck, mid and vid, not just the body
-    for code, neck, mid, vid in ((ACK_AUTH, 7, MID, None), (ACK, 6, MID, None),
-                                 (ACK, 7, "0A" + "C" * 22, None), (ACK, 7, MID, "B" * 44)):
-        with pytest.raises(AckError) as info:
-            decode(code, neck, mid, vid, body)
-        assert info.value.reason == "ack-check"
-
-
-@pytest.mark.parametrize(
-    "body, reason",
-    [
-        (b"", "ack-body"),  # shorter than the fixed fields and check
-        (b"\x01" * 24, "ack-body"),
-        (checked(ACK, 3, MID, None, fixed()) + b"\x00" * 5, "ack-body"),  # not whole ranges
-        (checked(ACK, 3, MID, None, fixed())[:-1] + b"\x00", "ack-check"),  # check damaged
-        (fixed() + b"\x00" * 16, "ack-check"),
-        (checked(ACK, 3, MID, None, fixed(version=0)), "ack-version"),
-        (checked(ACK, 3, MID, None, fixed(version=2)), "ack-version"),
-        (checked(ACK, 3, MID, None, fixed(flags=2)), "ack-body"),  # unknown flag bit
-        (checked(ACK, 3, MID, None, fixed(flags=0x81)), "ack-body"),
-        (checked(ACK, 3, MID, None, fixed(done=True) + spans((0, 3))), "ack-body"),  # done+ranges
-        (checked(ACK, 3, MID, None, fixed() + spans((1, 1))), "ack-body"),  # empty range
-        (checked(ACK, 3, MID, None, fixed() + spans((2, 1))), "ack-body"),  # end before start
-        (checked(ACK, 3, MID, None, fixed() + spans((0, 3), (2, 4))), "ack-body"),  # overlap
-        (checked(ACK, 3, MID, None, fixed() + spans((5, 6), (1, 2))), "ack-body"),  # descending
-    ],
-)
-def test_malformed_bodies_raise_ack_error_only(body: bytes, reason: str) -> None:
-    with pytest.raises(AckError) as info:
-        decode(ACK, 3, MID, None, body)
-    assert info.value.reason == reason
-
-
-def test_every_bit_flip_of_an_ack_body_fails_its_check() -> None:
-    body = encode_body(ACK, 5, MID, None, done=False, epoch=3, upto=5, ranges=[(0, 2), (3, 4)],
-                       limit=9)
-    assert decode(ACK, 5, MID, None, body) == Ack(False, 3, 5, [(0, 2), (3, 4)])
-    reasons: Counter = Counter()
-    for bit in range(len(body) * 8):
-        damaged = bytearray(body)
-        damaged[bit // 8] ^= 1 << (bit % 8)
-        with pytest.raises(AckError) as info:
-            decode(ACK, 5, MID, None, bytes(damaged))
-        reasons[info.value.reason] += 1
-    assert reasons == {"ack-check": len(body) * 8}
-
-
-@pytest.mark.parametrize("curt", [False, True])
-def test_ack_gram_layout_text_and_binary(curt: bool) -> None:
-    gram = make_ack(MID, 3, done=False, epoch=1, upto=3, ranges=[(0, 1), (2, 3)], curt=curt,
-                    size=1240)
-    head = b"bAAI" + b"AAAD" + MID.encode()  # code, neck 3, mid
-    if curt:
-        head = grams.b64.decode(head)
-    body = checked(ACK, 3, MID, None, fixed(epoch=1, upto=3) + spans((0, 1), (2, 3)))
-    assert gram == head + body
-    assert len(gram) == (24 if curt else 32) + 25 + 12
-    parsed = grams.parse(gram)
-    assert parsed.code == ACK and parsed.curt is curt
-    assert parsed.count == 3 and parsed.mid == MID and parsed.vid is None
-    assert ack_of(gram) == (3, Ack(False, 1, 3, [(0, 1), (2, 3)]))
-    done = make_ack(MID, 3, done=True, epoch=0, upto=3, ranges=[], curt=curt, size=1240)
-    assert done == head + checked(ACK, 3, MID, None, fixed(done=True, upto=3))
-    assert ack_of(done) == (3, Ack(True, 0, 3, []))
-
-
-@pytest.mark.parametrize("curt", [False, True])
-def test_ack_auth_is_signed_over_code_through_body(curt: bool) -> None:
-    vid, keyage = make_keyage(seed_of("bob"))
-    keep = {vid: keyage}
-    signer = Signer()
-    gram = make_ack(
-        MID, 1, done=True, epoch=0, upto=1, ranges=[], curt=curt, size=1240, vid=vid,
-        sign=lambda ser: signer.sign(keep, vid, ser),
-    )
-    parsed = grams.parse(gram)
-    assert parsed.code == ACK_AUTH and parsed.vid == vid and parsed.curt is curt
-    sig = SIG_CURT if curt else SIG_TEXT
-    assert parsed.signed == gram[:-sig]
-    assert Verifier().verify(keep, vid, parsed.sig, parsed.signed)
-    # the body's check covers the signer's vid too
-    assert parsed.body == checked(ACK_AUTH, 1, MID, vid, fixed(done=True, upto=1))
-    assert ack_of(gram) == (1, Ack(True, 0, 1, []))
-    with pytest.raises(AckError) as info:
-        decode(ACK_AUTH, 1, MID, None, parsed.body)
-    assert info.value.reason == "ack-check"
-
-
-def test_ack_capacity_leaves_room_for_the_fixed_fields_and_check() -> None:
-    # (size - header/signature overhead - 25 fixed bytes) // 6, at least one
-    assert capacity(1240, curt=False, signed=False) == (1240 - 32 - 25) // 6 == 197
-    assert capacity(1240, curt=True, signed=False) == (1240 - 24 - 25) // 6 == 198
-    assert capacity(1240, curt=False, signed=True) == (1240 - 164 - 25) // 6 == 175
-    assert capacity(1240, curt=True, signed=True) == (1240 - 123 - 25) // 6 == 182
-    assert capacity(100, curt=False, signed=False) == 7
-    assert capacity(63, curt=False, signed=False) == 1
-    assert capacity(62, curt=False, signed=False) == 1  # too small: still one
-    assert capacity(10, curt=True, signed=True) == 1
-
-
-def test_ack_body_is_capped_to_the_gram_size() -> None:
-    ranges = [(n, n + 1) for n in range(0, 40, 2)]  # 20 ranges
-    gram = make_ack(MID, 40, done=False, epoch=2, upto=40, ranges=ranges, curt=False, size=100)
-    assert len(gram) == 32 + 25 + 7 * 6 <= 100
-    # the 7 lowest ranges; upto says grams from 14 on are not described
-    assert ack_of(gram) == (40, Ack(False, 2, 14, ranges[:7]))
-    # a size too small for any range still carries one
-    tiny = make_ack(MID, 40, done=False, epoch=2, upto=40, ranges=ranges, curt=False, size=10)
-    assert ack_of(tiny) == (40, Ack(False, 2, 2, ranges[:1]))
 
 
 # ---------------------------------------------------------------- delivery
@@ -804,7 +643,7 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
     parsed = grams.parse(good)
     payload = bytearray(parsed.body[:-16])
     payload[-1] = 5
-    body = checked(ACK_AUTH, count, mid, bvid, bytes(payload))
+    body = ack_checked(ACK_AUTH, count, mid, bvid, bytes(payload))
     rechecked = good[: -SIG_TEXT - len(body)] + body + good[-SIG_TEXT:]
     assert ack_of(rechecked) == (count, Ack(False, 1, count, [(0, 5)]))
     mvid, mkey = make_keyage(seed_of("mallory"))
@@ -879,7 +718,8 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     cases = {
         "ack-body": good + b"\x00",
         "ack-check": bytes(flipped),
-        "ack-version": head + checked(ACK, 3, mid, None, fixed(version=2, epoch=1, upto=3)),
+        "ack-version": head + ack_checked(ACK, 3, mid, None,
+                                          ack_fixed(version=2, epoch=1, upto=3)),
         "ack-count": ack(4, [(0, 1)]),
         "ack-range": ack(0, [(0, 4)]),
         "ack-unknown": ack(3, [(0, 1)], mid="0A" + "C" * 22),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from conftest import counter_midder, deliver, make_memoer, seed_of
+from helpers import counter_midder, deliver, make_memoer, seed_of
 
 from memosim import Limits, Tymist, make_keyage
 from memosim.core import grams

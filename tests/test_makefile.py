@@ -33,7 +33,7 @@ exit 1
 
 
 def make(*args: str, path_first: Path | None = None, timeout: float = 60
-         ) -> subprocess.CompletedProcess:
+         ) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ)
     env.pop("PYTHON", None)
     env.pop("MAKEFLAGS", None)
@@ -120,3 +120,43 @@ def test_notebooks_target_installs_the_extra_and_starts_jupyterlab() -> None:
     assert ".venv/bin/jupyter lab notebooks/" in done.stdout
     pyproject = (REPO / "pyproject.toml").read_text()
     assert 'notebooks = [\n    "jupyterlab>=4",' in pyproject
+
+
+def tshark_setup(tmp_path: Path, uid: int) -> subprocess.CompletedProcess[str]:
+    """tools/tshark.sh on a PATH without tshark, as user uid, with an apt-get
+    that logs its arguments and 'installs' a tshark on that PATH."""
+    bin_dir = tmp_path / "bin"
+    cp = shutil.which("cp")
+    script(bin_dir, "id", f"#!/bin/sh\necho {uid}\n")
+    script(bin_dir, "apt-get", f'#!/bin/sh\necho "$*" >> {tmp_path}/apt.log\n'
+           f'[ "$1" = install ] && {cp} {bin_dir}/id {bin_dir}/tshark\nexit 0\n')
+    timeout = shutil.which("timeout")
+    assert timeout is not None
+    if not (bin_dir / "timeout").exists():
+        (bin_dir / "timeout").symlink_to(timeout)
+    return subprocess.run(["/bin/sh", str(REPO / "tools" / "tshark.sh")], capture_output=True,
+                          text=True, timeout=30, env={"PATH": str(bin_dir)})
+
+
+def test_make_test_sets_up_tshark_before_pytest() -> None:
+    done = make("-n", "test")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    setup = lines.index("sh tools/tshark.sh")
+    assert setup < next(i for i, line in enumerate(lines) if "-m pytest" in line)
+
+
+def test_tshark_setup_installs_as_root_and_only_says_what_is_needed_elsewhere(
+        tmp_path: Path) -> None:
+    user = tshark_setup(tmp_path / "user", 1000)
+    assert user.returncode == 0 and user.stdout == ""
+    assert user.stderr == ("tshark is missing: tests/test_sim_pcap.py needs it "
+                           "(as root: apt-get install tshark)\n")
+    assert not (tmp_path / "user" / "apt.log").exists()
+    root = tshark_setup(tmp_path / "root", 0)
+    assert root.returncode == 0 and root.stderr == ""
+    assert root.stdout == "installing tshark for the pcap test (apt-get; once)\n"
+    assert (tmp_path / "root" / "apt.log").read_text() == (
+        "install -y -q --no-install-recommends tshark\n")
+    again = tshark_setup(tmp_path / "root", 0)  # there now: nothing to do
+    assert again.returncode == 0 and again.stdout == again.stderr == ""

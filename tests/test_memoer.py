@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import counter_midder, deliver, make_memoer, seed_of
+from helpers import counter_midder, deliver, make_memoer, seed_of
 
 from memosim import Memoer, MemoerError, MemoerVerifyError, PeerMemoer, Tymist, make_keyage
 from memosim.core import b64

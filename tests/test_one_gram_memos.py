@@ -7,7 +7,7 @@ because of that: hio's views, duplicate and supersede rules, bounds.
 
 from __future__ import annotations
 
-from conftest import counter_midder, deliver, make_memoer
+from helpers import counter_midder, deliver, make_memoer
 
 from memosim.core import b64
 from memosim.core.reassembly import Limits

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import counter_midder, deliver, make_memoer, seed_of
+from helpers import counter_midder, deliver, make_memoer, seed_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

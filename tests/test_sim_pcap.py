@@ -1,11 +1,13 @@
-"""pcap export, read back with independent readers (dpkt; tshark if present)."""
+"""pcap export, read back with independent readers (dpkt and tshark)."""
 
 import io
-import os
 import shutil
 import socket
 import struct
 import subprocess
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
 
 import dpkt
 import pytest
@@ -14,7 +16,8 @@ import simpy
 from memosim.sim import Network, capture
 from memosim.sim.pcap import LINKTYPE_ETHERNET, LINKTYPE_IPV4, PcapWriter, inet_checksum, ipv4_of
 
-SENT = [
+Address = tuple[str, int]
+SENT: list[tuple[float, Address, Address, bytes]] = [
     # (time, src, dst, payload)
     (0.0, ("alice", 5000), ("192.168.7.9", 6000), b"hello"),
     (0.5, ("192.168.7.9", 6000), ("alice", 5000), b"x" * 1001),  # odd length
@@ -23,13 +26,13 @@ SENT = [
 ]
 
 
-def run(path, linktype=LINKTYPE_IPV4):
+def run(path: Path | io.BytesIO, linktype: int = LINKTYPE_IPV4) -> PcapWriter:
     """Deliver SENT through a network with 0.125 s delay, captured at delivery."""
     env = simpy.Environment()
     net = Network(env, 0, default={"delay": {"base_s": 0.125}})
     eps = {ha: net.endpoint(ha) for ha in {s for _, s, _, _ in SENT} | {d for _, _, d, _ in SENT}}
 
-    def tx(t, src, dst, data):
+    def tx(t: float, src: Address, dst: Address, data: bytes) -> Generator[Any, Any, None]:
         yield env.timeout(t)
         eps[src].send(data, dst)
 
@@ -40,13 +43,13 @@ def run(path, linktype=LINKTYPE_IPV4):
     return writer
 
 
-def read(path):
+def read(path: Path) -> tuple[int, list[tuple[float, bytes]]]:
     with open(path, "rb") as f:
         reader = dpkt.pcap.Reader(f)
         return reader.datalink(), [(ts, buf) for ts, buf in reader]
 
 
-def test_dpkt_reads_addresses_ports_payloads_and_times(tmp_path):
+def test_dpkt_reads_addresses_ports_payloads_and_times(tmp_path: Path) -> None:
     path = tmp_path / "run.pcap"
     writer = run(path)
     assert writer.count == len(SENT)
@@ -71,7 +74,7 @@ def test_dpkt_reads_addresses_ports_payloads_and_times(tmp_path):
         assert udp.sum != 0 and inet_checksum(pseudo + buf[20:]) == 0
 
 
-def test_timestamps_split_into_seconds_and_microseconds(tmp_path):
+def test_timestamps_split_into_seconds_and_microseconds(tmp_path: Path) -> None:
     path = tmp_path / "run.pcap"
     run(path)
     raw = path.read_bytes()
@@ -86,7 +89,7 @@ def test_timestamps_split_into_seconds_and_microseconds(tmp_path):
     assert stamps == [(0, 125000), (0, 625000), (1, 375000), (3, 125001)]
 
 
-def test_ethernet_framing(tmp_path):
+def test_ethernet_framing(tmp_path: Path) -> None:
     path = tmp_path / "eth.pcap"
     writer = run(path, LINKTYPE_ETHERNET)
     linktype, records = read(path)
@@ -99,7 +102,7 @@ def test_ethernet_framing(tmp_path):
         assert eth.data.data.data == data
 
 
-def test_writer_on_a_file_object_and_send_point():
+def test_writer_on_a_file_object_and_send_point() -> None:
     buf = io.BytesIO()
     env = simpy.Environment()
     net = Network(env, 0)
@@ -120,7 +123,7 @@ def test_writer_on_a_file_object_and_send_point():
         PcapWriter(io.BytesIO(), linktype=105)
 
 
-def test_name_clash_moves_to_next_address():
+def test_name_clash_moves_to_next_address() -> None:
     w = PcapWriter(io.BytesIO())
     taken = ipv4_of("carol")
     assert w.address(taken) == taken  # a literal address claims it first
@@ -128,7 +131,7 @@ def test_name_clash_moves_to_next_address():
     assert moved != taken and moved.startswith("10.")
 
 
-def test_inet_checksum_known_value():
+def test_inet_checksum_known_value() -> None:
     # RFC 1071 example words 0001 f203 f4f5 f6f7 sum to ddf2 -> checksum 220d
     assert inet_checksum(bytes.fromhex("0001f203f4f5f6f7")) == 0x220D
     assert inet_checksum(b"") == 0xFFFF
@@ -136,24 +139,15 @@ def test_inet_checksum_known_value():
 
 @pytest.fixture(scope="session")
 def tshark() -> str:
-    """tshark's path, installing Debian's package when missing (CI runs as root)."""
+    """tshark's path. `make test` installs it first when missing (tools/tshark.sh)."""
     found = shutil.which("tshark")
-    if found is None and shutil.which("apt-get") and os.geteuid() == 0:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        install = ["apt-get", "install", "-y", "-q", "--no-install-recommends", "tshark"]
-        if subprocess.run(install, env=env, capture_output=True, timeout=600).returncode:
-            subprocess.run(["apt-get", "update", "-q"], env=env, capture_output=True,
-                           timeout=600)
-            subprocess.run(install, env=env, capture_output=True, timeout=600)
-        found = shutil.which("tshark")
     if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("tshark is missing and could not be installed")
-        pytest.skip("tshark is missing and this user cannot install it")
+        pytest.fail("tshark is missing: `make test` installs it when run as root "
+                    "(tools/tshark.sh); elsewhere: apt-get install tshark", pytrace=False)
     return found
 
 
-def test_tshark_reads_the_file(tmp_path, tshark):
+def test_tshark_reads_the_file(tmp_path: Path, tshark: str) -> None:
     path = tmp_path / "run.pcap"
     writer = run(path)
     fields = [

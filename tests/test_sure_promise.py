@@ -15,8 +15,7 @@ import socket
 from collections import Counter
 
 import pytest
-from conftest import seed_of
-from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair, seeded_midder, wound_pair
+from helpers import EchoLink, LinkedMemoer, kind_of, linked_pair, seed_of, seeded_midder, wound_pair
 
 from memosim import Limits, Memoer, Tymist, make_keyage, openPM
 from memosim.core import grams

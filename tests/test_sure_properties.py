@@ -52,8 +52,7 @@ import os
 import random
 from collections import Counter
 
-from conftest import seed_of
-from helpers import seeded_midder
+from helpers import seed_of, seeded_midder
 from hypothesis import HealthCheck, note, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument

@@ -2,20 +2,16 @@
 
 Runs take real time (a few seconds each), so the assertions are ranges, not
 the exact outcomes tests/test_sim_run.py pins for the sim backend. The relay
-itself is also tested without a Doist, by feeding it explicit times.
+alone, on explicit times, is tests/test_relay.py's.
 """
 
 from __future__ import annotations
 
-import socket
-
 import pytest
-import simpy
 
-from memosim.testbed import udprun
-from memosim.testbed.relay import Relay, loopback_for
-from memosim.testbed.runner import build_network, run_scenario
-from memosim.testbed.scenario import parse_scenario
+from memosim.testbed import parse_scenario, udprun
+from memosim.testbed.relay import Relay
+from memosim.testbed.runner import run_scenario
 from memosim.testbed.udprun import run_udp
 
 pytestmark = pytest.mark.udp
@@ -100,52 +96,6 @@ def test_partition_drops_during_its_window_and_safe_recovers():
     assert after and all(r["delivered_s"] != "" for r in after)
     assert run.summary["delivery_ratio"] == 1.0
     relay_clean(run)
-
-
-def test_relay_addressing_and_delay_on_explicit_times():
-    s = two_peers("relay", duration=1.0, link={"delay": {"base_s": 0.02}},
-                  count=1, interval=0.1, size={"dist": "fixed", "bytes": 100})
-    net = build_network(s, simpy.Environment(), s.seed, None)
-    a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    stranger = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    relay = Relay(net, {"alice": ("alice", 5000), "bob": ("bob", 5001)})
-    try:
-        for sock in (a, b, stranger):
-            sock.bind(("127.0.0.1", 0))
-            sock.settimeout(1.0)
-        relay.open()
-        relay.attach("alice", a.getsockname())
-        relay.attach("bob", b.getsockname())
-        bob_at_alice, alice_at_bob = relay.address("bob", "alice"), relay.address("alice", "bob")
-        assert bob_at_alice != alice_at_bob and loopback_for("::1") == "::1"
-
-        a.sendto(b"hello", bob_at_alice)
-        stranger.sendto(b"spoof", bob_at_alice)
-        for _ in range(100):  # loopback is fast, but give the kernel a moment
-            if relay.service(0.0):
-                break
-        relay.service(0.0)  # the stranger's datagram, if it came second
-        b.setblocking(False)
-        relay.service(0.019)
-        with pytest.raises(BlockingIOError):
-            b.recvfrom(100)
-        relay.service(0.02)
-        b.settimeout(1.0)
-        data, src = b.recvfrom(100)
-        assert (data, src) == (b"hello", alice_at_bob)
-        b.sendto(b"back", alice_at_bob)  # the reply travels bob -> alice
-        for t in (0.021, 0.03, 0.05):
-            relay.service(t)
-        assert a.recvfrom(100) == (b"back", bob_at_alice)
-        c = relay.counters()
-        assert c["strangers"] == 1 and c["datagrams_in"] == 2 and c["datagrams_out"] == 2
-        assert net.counters()["links"]["alice->bob"]["delivered"] == 1
-    finally:
-        relay.close()
-        for sock in (a, b, stranger):
-            sock.close()
-    assert not relay.proxies and not relay.opened
 
 
 def test_sockets_closed_when_a_run_fails(monkeypatch):

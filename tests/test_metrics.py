@@ -1,0 +1,172 @@
+"""testbed/metrics.py: what became of every memo, and the summary of a run.
+
+The summary counts, per Doer, every sent memo in exactly one class
+(metrics.MemoRecord.outcome): delivered, failed (in the sender's failures,
+not delivered), in flight at the end (in the sender's unsettled()), or lost
+silently (none of these). false_give_ups counts delivered memos the sender
+reported failed; duplicates and corrupt deliveries are counted as before.
+These tests build a Recorder by hand, so each definition is checked alone.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from types import SimpleNamespace
+from typing import Any
+
+from memosim.testbed.metrics import (
+    OUTCOMES,
+    SUMMARY_KEYS,
+    Recorder,
+    memo_rows,
+    percentile,
+    summarize,
+)
+from memosim.testbed.report import MEMO_COLUMNS
+from memosim.testbed.workload import MemoKey, make_memo
+
+STATS = {"grams_sent": 10, "acks_sent": 2, "bytes_sent": 5000, "grams_retransmitted": 1,
+         "memos_failed": 0}
+
+
+class Rng:
+    def random(self) -> float:
+        return 0.5
+
+
+def memo(index: int, src: str = "alice", dst: str = "bob") -> tuple[MemoKey, str]:
+    key = MemoKey(0, src, dst, index)
+    return key, make_memo(key, 200, Rng())
+
+
+class Peer(SimpleNamespace):
+    """What Recorder.settle reads of a peer: failures and unsettled()."""
+
+    def __init__(self, failures: Any = (), unsettled: Any = ()) -> None:
+        super().__init__(failures=deque(failures), held=list(unsettled))
+
+    def unsettled(self) -> list[tuple[Any, ...]]:
+        return list(self.held)
+
+
+def recorder_of_every_kind() -> tuple[Recorder, dict[str, str]]:
+    """Seven memos, one per case, settled through fake peers."""
+    rec = Recorder()
+    m = {name: memo(i)[1] for i, name in enumerate(
+        ["ok", "failed", "in_flight", "lost", "false_give_up", "dup", "late_failed"])}
+    for i, (_name, text) in enumerate(m.items()):
+        rec.sent(memo(i)[0], text, float(i))
+    rec.delivered(m["ok"], 10.0)
+    rec.delivered(m["false_give_up"], 11.0)
+    rec.delivered(m["dup"], 12.0)
+    rec.delivered(m["dup"], 13.0)  # a second copy: a duplicate
+    corrupt = m["ok"][:-1] + ("x" if m["ok"][-1] != "x" else "y")  # tag intact, body not
+    rec.delivered(corrupt, 14.0)
+    rec.delivered("no tag at all", 15.0)
+    alice = Peer(failures=[(m["failed"], "bob", None, "tries"),
+                           (m["false_give_up"], "bob", None, "tyme"),
+                           (m["late_failed"], "bob", None, "backlog"),
+                           (m["late_failed"], "bob", None, "tyme"),  # only the first counts
+                           ("a memo this run never sent", "bob", None, "tries"),
+                           (corrupt, "bob", None, "tries")],  # right tag, wrong content
+                 unsettled=[(m["in_flight"], "bob", None), (m["late_failed"], "bob", None),
+                            (m["ok"], "bob", None)])  # delivered, DONE ack not yet back
+    rec.settle([alice, Peer()])
+    return rec, m
+
+
+def test_every_memo_has_exactly_one_outcome() -> None:
+    rec, _m = recorder_of_every_kind()
+    got = {r.key.index: r.outcome for r in rec.memos.values()}
+    assert got == {0: "delivered", 1: "failed", 2: "in_flight", 3: "lost_silently",
+                   4: "delivered", 5: "delivered", 6: "failed"}
+    assert set(got.values()) <= set(OUTCOMES)
+    reasons = {r.key.index: r.failed for r in rec.memos.values()}
+    assert reasons == {0: None, 1: "tries", 2: None, 3: None, 4: "tyme", 5: None,
+                       6: "backlog"}
+
+
+def test_summary_counts_each_class() -> None:
+    rec, _m = recorder_of_every_kind()
+    s = summarize("SafePeerMemoerDoer", rec, [STATS], sim_s=20.0, wall_s=0.1)
+    assert list(s) == list(SUMMARY_KEYS)
+    assert s["memos_sent"] == 7
+    assert s["memos_delivered"] == 3  # ok, false_give_up, dup
+    assert s["lost_silently"] == 1  # never delivered, never reported, nothing in flight
+    assert s["in_flight_at_end"] == 1  # not delivered nor failed, still unsettled
+    assert s["false_give_ups"] == 1  # reported failed, yet delivered
+    assert s["duplicates_delivered"] == 1
+    assert s["corrupt_delivered"] == 2  # altered body, and no tag at all
+    failed = sum(1 for r in rec.memos.values() if r.outcome == "failed")
+    # the four classes partition what was sent
+    assert (s["memos_delivered"] + failed + s["in_flight_at_end"] + s["lost_silently"]
+            == s["memos_sent"])
+
+
+def test_in_flight_is_not_lost_and_failed_is_not_in_flight() -> None:
+    """A memo still held at the end is in flight, not lost; once failed it is
+    failed, even if the sender still lists it (failures win)."""
+    rec = Recorder()
+    key, text = memo(0)
+    rec.sent(key, text, 0.0)
+    assert rec.memos[key].outcome == "lost_silently"
+    rec.settle([Peer(unsettled=[(text, "bob", None)])])
+    assert rec.memos[key].outcome == "in_flight"
+    rec.settle([Peer(failures=[(text, "bob", None, "tyme")])])
+    assert rec.memos[key].outcome == "failed"
+    rec.delivered(text, 1.0)
+    assert rec.memos[key].outcome == "delivered" and rec.memos[key].false_give_up
+
+
+def test_settle_ignores_memos_this_run_did_not_send() -> None:
+    rec = Recorder()
+    key, text = memo(0)
+    rec.sent(key, text, 0.0)
+    assert not rec.failed("#0:alice>bob:7|never sent", "tries")
+    assert not rec.failed(b"\xff\xfe not even text", "tries")
+    assert not rec.unsettled(memo(1)[1])
+    assert rec.failed(text.encode(), "tries")  # bytes memos are matched too
+    assert rec.memos[key].failed == "tries"
+
+
+def test_memo_rows_carry_outcome_and_failure_reason() -> None:
+    rec, _m = recorder_of_every_kind()
+    rows = memo_rows("SafePeerMemoerDoer", rec)
+    assert list(rows[0]) == list(MEMO_COLUMNS)
+    by_index = {row["index"]: row for row in rows}
+    assert (by_index[1]["outcome"], by_index[1]["failed"]) == ("failed", "tries")
+    assert (by_index[3]["outcome"], by_index[3]["failed"]) == ("lost_silently", "")
+    assert (by_index[4]["outcome"], by_index[4]["failed"]) == ("delivered", "tyme")
+    assert by_index[5]["copies"] == 2
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 11)]
+    assert percentile([], 50) is None
+    assert [percentile(values, q) for q in (0, 10, 50, 90, 99, 100)] == [1, 1, 5, 9, 10, 10]
+    assert percentile([3.5], 99) == 3.5
+
+
+def test_summary_derives_latency_cost_and_ratios_from_records_and_counters() -> None:
+    rec = Recorder()
+    for i in range(4):
+        key, text = memo(i)
+        rec.sent(key, text, float(i))
+        if i < 3:
+            rec.delivered(text, i + 0.25 * (i + 1))  # latencies 0.25, 0.5, 0.75
+    other = dict(STATS, grams_sent=5, acks_sent=5, bytes_sent=1000, memos_failed=1)
+    s = summarize("PeerMemoerDoer", rec, [STATS, other], sim_s=8.0, wall_s=0.12345)
+    assert s["latency_s"] == {"p50": 0.5, "p90": 0.75, "p99": 0.75, "max": 0.75}
+    assert (s["memos_delivered"], s["delivery_ratio"]) == (3, 0.75)
+    assert (s["grams_sent"], s["acks_sent"]) == (15 - 7, 7)  # acks are not data grams
+    assert s["wire_bytes"] == 6000 and s["gave_up"] == 1 and s["grams_retransmitted"] == 2
+    assert s["overhead_ratio"] == round(6000 / 600, 6)  # wire bytes per delivered byte
+    assert s["goodput_bps"] == 600 * 8 / 8.0 and s["wall_s"] == 0.123
+
+
+def test_an_empty_run_has_no_ratios_rather_than_a_division_by_zero() -> None:
+    s = summarize("PeerMemoerDoer", Recorder(), [dict(STATS, bytes_sent=0)], sim_s=0.0,
+                  wall_s=0.0)
+    assert s["memos_sent"] == 0 and s["delivery_ratio"] is None
+    assert s["overhead_ratio"] is None and s["goodput_bps"] is None
+    assert s["latency_s"] == {"p50": None, "p90": None, "p99": None, "max": None}

@@ -1,0 +1,50 @@
+"""testbed/workload.py: self-identifying memos, their keys and digests."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from memosim.testbed.workload import MemoKey, digest, make_memo, parse_key
+
+KEY = MemoKey(2, "alice", "bob", 17)
+TAG = "#2:alice>bob:17|"
+
+
+@pytest.mark.parametrize("size", [0, 1, len(TAG), len(TAG) + 1, 64, 100, 12_000])
+def test_memo_is_its_tag_then_filler_of_exactly_the_size_asked(size: int) -> None:
+    memo = make_memo(KEY, size, random.Random(1))
+    assert memo.startswith(TAG) and memo.isascii()
+    assert len(memo.encode()) == max(size, len(TAG))  # never shorter than its tag
+
+
+def test_same_seed_same_memo_another_seed_another_filler() -> None:
+    one = make_memo(KEY, 500, random.Random(7))
+    assert one == make_memo(KEY, 500, random.Random(7))
+    assert one != make_memo(KEY, 500, random.Random(8))
+    # a long memo repeats one seeded 64-byte block: cheap, and still not constant
+    body = one[len(TAG):]
+    assert body[:64] == body[64:128] and len(set(body[:64])) > 10
+
+
+@pytest.mark.parametrize("key", [KEY, MemoKey(0, "a", "b", 0), MemoKey(12, "peer-1", "x.y", 9999)])
+def test_parse_key_reads_back_the_key_from_text_or_bytes(key: MemoKey) -> None:
+    memo = make_memo(key, 300, random.Random(3))
+    assert parse_key(memo) == key
+    assert parse_key(memo.encode()) == key
+
+
+@pytest.mark.parametrize("memo", ["", "no tag", "#x:alice>bob:1|", "#1:alice>bob:1",
+                                  "#1:alice-bob:1|", b"\xff\xfe#1:a>b:1|",
+                                  "." * 96 + "#1:a>b:1|"])
+def test_parse_key_is_none_for_an_unreadable_tag(memo: str | bytes) -> None:
+    assert parse_key(memo) is None
+
+
+def test_digest_tells_apart_any_change_and_ignores_the_type() -> None:
+    memo = make_memo(KEY, 200, random.Random(5))
+    assert digest(memo) == digest(memo.encode()) and len(digest(memo)) == 12
+    altered = memo[:-1] + ("x" if memo[-1] != "x" else "y")
+    assert digest(altered) != digest(memo)
+    assert parse_key(altered) == KEY  # the tag survives, so the digest is what catches it
