@@ -10,7 +10,8 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from memosim.sim import AddressInUse, Network, SpecError, Trace
+from memosim.errors import ScenarioError
+from memosim.sim import AddressInUse, Network, Trace
 
 A, B = ("a", 1), ("b", 2)
 
@@ -88,7 +89,7 @@ def test_configurable_default_link():
     a.send(b"2", ("c", 3))
     env.run()
     assert times == {"b": 0.0, "c": 0.5}
-    with pytest.raises(SpecError, match=r"^default\.delay\.base_s"):
+    with pytest.raises(ScenarioError, match=r"^default\.delay\.base_s"):
         Network(env, 0, default={"delay": {"base_s": "slow"}})
 
 
@@ -98,7 +99,7 @@ def test_add_link_twice_and_keywords():
     assert link.config.delay.base_s == 0.1 and link.config.loss.rate == 0.5
     with pytest.raises(ValueError, match="already exists"):
         net.add_link("a", "b")
-    with pytest.raises(SpecError, match=r"^links\[3\]\.mtu"):
+    with pytest.raises(ScenarioError, match=r"^links\[3\]\.mtu"):
         net.add_link("b", "a", mtu=1, path="links[3]")
 
 

@@ -15,7 +15,7 @@ docs/network.md is the user's reference.
 
 from .counters import AddressInUse, Counters, EndpointCounters
 from .endpoint import Endpoint, SimPeer
-from .impairments import LinkConfig, SpecError, build_link_impairments
+from .impairments import LinkConfig, build_link_impairments
 from .network import Link, Network
 from .pcap import PcapWriter, capture
 from .rng import Streams
@@ -31,7 +31,6 @@ __all__ = [
     "Network",
     "PcapWriter",
     "SimPeer",
-    "SpecError",
     "Streams",
     "Trace",
     "TraceEvent",

@@ -17,7 +17,8 @@ A link spec is a TOML-friendly dict, validated by
      "mtu": 1500,
      "schedule": [{"at": 5.0, "state": "down"}, {"at": 7.5, "state": "up"}]}
 
-Every error names the offending key path, e.g.
+Validation uses :mod:`memosim.validation`; every error is a
+:class:`~memosim.errors.ScenarioError` naming the offending key path, e.g.
 ``links[0].loss.rate: expected a number in [0, 1], found 1.5``.
 docs/network.md describes every parameter and its netem counterpart.
 """
@@ -30,6 +31,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import MISSING, ScenarioError
+from ..validation import (
+    at,
+    boolean,
+    check_keys,
+    choice,
+    integer,
+    is_number,
+    nonneg,
+    positive,
+    table,
+)
+from .rng import std_normal
+
 __all__ = [
     "IP_UDP_OVERHEAD",
     "BernoulliLoss",
@@ -41,7 +56,6 @@ __all__ = [
     "RateLimit",
     "ReorderModel",
     "Schedule",
-    "SpecError",
     "build_link_impairments",
 ]
 
@@ -51,95 +65,24 @@ IP_UDP_OVERHEAD = 28
 DISTRIBUTIONS = ("uniform", "normal", "pareto", "lognormal")
 
 
-class _Text(str):
-    """A found-value that prints as itself (not quoted) in a SpecError."""
-
-    def __repr__(self) -> str:
-        return str(self)
-
-
-MISSING = _Text("nothing")
-
-
-class SpecError(ValueError):
-    """A scenario value has the wrong type or range.
-
-    Attributes:
-        path: key path of the offending value, e.g. ``links[0].loss.rate``.
-        expected: what would have been accepted.
-        found: the value found (``MISSING`` when the key is absent).
-    """
-
-    def __init__(self, path: str, expected: str, found: Any) -> None:
-        self.path = path
-        self.expected = expected
-        self.found = found
-        super().__init__(f"{path}: expected {expected}, found {found!r}")
-
-    def __reduce__(self):  # keep pickling (e.g. pytest-xdist) working
-        return (type(self), (self.path, self.expected, self.found))
-
-
 # ---------------------------------------------------------------- validation
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _is_num(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
-
-
-def _prob(d: Mapping, key: str, path: str, default: Any = MISSING) -> float:
+def _prob(d: Mapping[str, Any], key: str, path: str, default: Any = MISSING) -> float:
     x = d.get(key, default)
-    if not _is_num(x) or not 0.0 <= x <= 1.0:
-        if _is_num(x) and 2.0 <= x <= 100.0:  # a percentage: say how to write it
-            raise SpecError(_join(path, key), "a number in [0, 1] (a fraction: "
-                            f"{x / 100:g} for {x:g}%)", x)
-        raise SpecError(_join(path, key), "a number in [0, 1]", x)
+    if not is_number(x) or not 0.0 <= x <= 1.0:
+        if is_number(x) and 2.0 <= x <= 100.0:  # a percentage: say how to write it
+            raise ScenarioError("", at(path, key), "a number in [0, 1] (a fraction: "
+                                f"{x / 100:g} for {x:g}%)", x)
+        raise ScenarioError("", at(path, key), "a number in [0, 1]", x)
     return float(x)
 
 
-def _nonneg(d: Mapping, key: str, path: str, default: Any = MISSING) -> float:
-    x = d.get(key, default)
-    if not _is_num(x) or x < 0:
-        raise SpecError(_join(path, key), "a number >= 0", x)
-    return float(x)
-
-
-def _positive(d: Mapping, key: str, path: str, default: Any = MISSING) -> float:
-    x = d.get(key, default)
-    if not _is_num(x) or x <= 0:
-        raise SpecError(_join(path, key), "a number > 0", x)
-    return float(x)
-
-
-def _int(d: Mapping, key: str, path: str, lo: int, default: Any = MISSING) -> int:
-    x = d.get(key, default)
-    if isinstance(x, bool) or not isinstance(x, int) or x < lo:
-        raise SpecError(_join(path, key), f"an integer >= {lo}", x)
-    return x
-
-
-def _bool(d: Mapping, key: str, path: str, default: Any = MISSING) -> bool:
-    x = d.get(key, default)
-    if not isinstance(x, bool):
-        raise SpecError(_join(path, key), "true or false", x)
-    return x
-
-
-def _table(x: Any, path: str, known: tuple[str, ...]) -> Mapping:
-    if not isinstance(x, Mapping):
-        raise SpecError(path, f"a table with keys {', '.join(known)}", x)
-    for key in x:
-        if key not in known:
-            raise SpecError(
-                _join(path, str(key)),
-                f"one of the keys {', '.join(known)}",
-                _Text("an unknown key"),
-            )
-    return x
+def _keyed(x: Any, path: str, known: tuple[str, ...]) -> Mapping[str, Any]:
+    """``x`` when it is a table of ``known`` keys only."""
+    d = table(x, path, f"a table with keys {', '.join(known)}")
+    check_keys(d, path, known)
+    return d
 
 
 # -------------------------------------------------------------------- models
@@ -251,7 +194,7 @@ class DelayModel:
         if dist == "normal":
 
             def normal() -> float:
-                d = base + jit * _std_normal(rnd)
+                d = base + jit * std_normal(rnd)
                 return d if d > 0.0 else 0.0
 
             return normal
@@ -260,7 +203,7 @@ class DelayModel:
             s2 = math.log1p(r * r) if r < 1e150 else 2.0 * math.log(r)
             mu, sigma = math.log(base) - s2 / 2.0, math.sqrt(s2)
             exp = math.exp
-            return lambda: exp(mu + sigma * _std_normal(rnd))
+            return lambda: exp(mu + sigma * std_normal(rnd))
         # pareto with mean base and standard deviation jit:
         # alpha = 1 + sqrt(1 + base^2 / jit^2), xm = base * (alpha - 1) / alpha
         ratio = base / jit
@@ -269,11 +212,6 @@ class DelayModel:
         alpha = 1.0 + math.hypot(1.0, ratio)
         xm, inv = base * (alpha - 1.0) / alpha, -1.0 / alpha
         return lambda: xm * (1.0 - rnd()) ** inv
-
-
-def _std_normal(rnd: Callable[[], float]) -> float:
-    """One standard normal variate by Box-Muller from two uniforms."""
-    return math.sqrt(-2.0 * math.log(1.0 - rnd())) * math.cos(math.tau * rnd())
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,112 +332,107 @@ class LinkConfig:
 KEYS = ("loss", "delay", "reorder", "duplicate", "corrupt", "rate", "mtu", "schedule")
 
 
-def build_link_impairments(spec: Mapping | LinkConfig | None, path: str = "") -> LinkConfig:
+def build_link_impairments(
+    spec: Mapping[str, Any] | LinkConfig | None, path: str = ""
+) -> LinkConfig:
     """Validate a link spec dict and return its :class:`LinkConfig`.
 
     ``path`` is the key path of ``spec`` in the caller's document (e.g.
-    ``links[0]``) and prefixes every :class:`SpecError`.
+    ``links[0]``) and prefixes the key path of every
+    :class:`~memosim.errors.ScenarioError` (raised without a file).
     """
     if spec is None:
         return LinkConfig()
     if isinstance(spec, LinkConfig):
         return spec
-    spec = _table(spec, path, KEYS)
+    spec = _keyed(spec, path, KEYS)
     out: dict[str, Any] = {}
     for key in KEYS:
         if key in spec:
-            out[key] = _BUILDERS[key](spec[key], _join(path, key))
+            out[key] = _BUILDERS[key](spec[key], at(path, key))
     if "reorder" in out and "delay" not in out:
-        raise SpecError(
-            _join(path, "reorder"), "a delay on the same link (as in netem)", spec["reorder"]
+        raise ScenarioError(
+            "", at(path, "reorder"), "a delay on the same link (as in netem)", spec["reorder"]
         )
     return LinkConfig(**out)
 
 
-def _build_loss(x: Any, path: str):
+def _build_loss(x: Any, path: str) -> BernoulliLoss | GilbertElliottLoss:
     if isinstance(x, Mapping) and x.get("model", "bernoulli") == "gilbert_elliott":
-        d = _table(x, path, ("model", "p", "r", "bad_loss", "good_loss"))
+        d = _keyed(x, path, ("model", "p", "r", "bad_loss", "good_loss"))
         p = _prob(d, "p", path)
         r = _prob(d, "r", path, 1.0 - p)  # netem: r defaults to 1 - p
         return GilbertElliottLoss(
             p, r, _prob(d, "bad_loss", path, 1.0), _prob(d, "good_loss", path, 0.0)
         )
-    d = _table(x, path, ("model", "rate", "correlation"))
-    if d.get("model", "bernoulli") != "bernoulli":
-        raise SpecError(_join(path, "model"), '"bernoulli" or "gilbert_elliott"', d["model"])
+    d = _keyed(x, path, ("model", "rate", "correlation"))
+    choice(d.get("model", "bernoulli"), at(path, "model"), ("bernoulli", "gilbert_elliott"))
     return BernoulliLoss(_prob(d, "rate", path), _prob(d, "correlation", path, 0.0))
 
 
 def _build_delay(x: Any, path: str) -> DelayModel:
-    d = _table(x, path, ("base_s", "jitter_s", "distribution", "keep_order"))
-    base = _nonneg(d, "base_s", path)
-    jitter = _nonneg(d, "jitter_s", path, 0.0)
-    dist = d.get("distribution", "uniform")
-    if dist not in DISTRIBUTIONS:
-        raise SpecError(
-            _join(path, "distribution"), " or ".join(f'"{n}"' for n in DISTRIBUTIONS), dist
-        )
+    d = _keyed(x, path, ("base_s", "jitter_s", "distribution", "keep_order"))
+    base = nonneg(d, "base_s", path)
+    jitter = nonneg(d, "jitter_s", path, 0.0)
+    dist = choice(d.get("distribution", "uniform"), at(path, "distribution"), DISTRIBUTIONS)
     if dist in ("pareto", "lognormal") and jitter > 0 and base <= 0:
-        raise SpecError(
-            _join(path, "base_s"), f"a number > 0 (the mean of the {dist} delay)", d["base_s"]
+        raise ScenarioError(
+            "", at(path, "base_s"), f"a number > 0 (the mean of the {dist} delay)", d["base_s"]
         )
-    return DelayModel(base, jitter, dist, _bool(d, "keep_order", path, False))
+    return DelayModel(base, jitter, dist, boolean(d, "keep_order", path, False))
 
 
 def _build_reorder(x: Any, path: str) -> ReorderModel:
-    d = _table(x, path, ("rate", "gap"))
-    return ReorderModel(_prob(d, "rate", path), _int(d, "gap", path, 0, 0))
+    d = _keyed(x, path, ("rate", "gap"))
+    return ReorderModel(_prob(d, "rate", path), integer(d, "gap", path, 0, default=0))
 
 
 def _build_duplicate(x: Any, path: str) -> DuplicateModel:
-    d = _table(x, path, ("rate",))
+    d = _keyed(x, path, ("rate",))
     return DuplicateModel(_prob(d, "rate", path))
 
 
 def _build_corrupt(x: Any, path: str) -> CorruptModel:
-    d = _table(x, path, ("rate", "deliver"))
-    return CorruptModel(_prob(d, "rate", path), _bool(d, "deliver", path, False))
+    d = _keyed(x, path, ("rate", "deliver"))
+    return CorruptModel(_prob(d, "rate", path), boolean(d, "deliver", path, False))
 
 
 def _build_rate(x: Any, path: str) -> RateLimit:
-    d = _table(x, path, ("bps", "queue_limit", "overhead"))
+    d = _keyed(x, path, ("bps", "queue_limit", "overhead"))
     return RateLimit(
-        _positive(d, "bps", path),
-        _int(d, "queue_limit", path, 1, 64),
-        _int(d, "overhead", path, 0, IP_UDP_OVERHEAD),
+        positive(d, "bps", path),
+        integer(d, "queue_limit", path, 1, default=64),
+        integer(d, "overhead", path, 0, default=IP_UDP_OVERHEAD),
     )
 
 
 def _build_mtu(x: Any, path: str) -> int:
     if isinstance(x, bool) or not isinstance(x, int) or x < IP_UDP_OVERHEAD + 1:
-        raise SpecError(path, f"an integer >= {IP_UDP_OVERHEAD + 1} (IPv4 datagram bytes)", x)
+        raise ScenarioError("", path, f"an integer >= {IP_UDP_OVERHEAD + 1} (IPv4 datagram bytes)", x)
     return x
 
 
 def _build_schedule(x: Any, path: str) -> Schedule:
     if not isinstance(x, (list, tuple)):
-        raise SpecError(path, 'an array of tables {at = seconds, state = "down" | "up"}', x)
+        raise ScenarioError("", path, 'an array of tables {at = seconds, state = "down" | "up"}', x)
     windows: list[tuple[float, float]] = []
     down_since: float | None = None
     prev = 0.0
     for i, item in enumerate(x):
         p = f"{path}[{i}]"
-        d = _table(item, p, ("at", "state"))
-        at = _nonneg(d, "at", p)
-        if at < prev:
-            raise SpecError(_join(p, "at"), f"a time >= {prev!r} (entries in time order)", d["at"])
-        prev = at
-        state = d.get("state", MISSING)
-        if state == "down":
+        d = _keyed(item, p, ("at", "state"))
+        t = nonneg(d, "at", p)
+        if t < prev:
+            raise ScenarioError("", at(p, "at"), f"a time >= {prev!r} (entries in time order)",
+                                d["at"])
+        prev = t
+        if choice(d.get("state", MISSING), at(p, "state"), ("down", "up")) == "down":
             if down_since is None:
-                down_since = at
-        elif state == "up":
-            if down_since is not None:
-                if at > down_since:
-                    windows.append((down_since, at))
-                down_since = None
-        else:
-            raise SpecError(_join(p, "state"), '"down" or "up"', state)
+                down_since = t
+        elif down_since is not None:
+            if t > down_since:
+                windows.append((down_since, t))
+            down_since = None
     if down_since is not None:
         windows.append((down_since, math.inf))
     return Schedule(tuple(windows))

@@ -182,8 +182,9 @@ class Network:
 
         The spec is a dict (see :func:`build_link_impairments`), keyword
         arguments, or both (keywords win). Raises ValueError if the pair
-        already has a link (add links before traffic flows), SpecError for a
-        bad spec; ``path`` prefixes its key paths.
+        already has a link (add links before traffic flows),
+        :class:`~memosim.errors.ScenarioError` for a bad spec; ``path``
+        prefixes its key paths.
         """
         key = (src, dst)
         if key in self.links:

@@ -18,10 +18,11 @@ same numbers.
 from __future__ import annotations
 
 import hashlib
+import math
 import random
 from collections.abc import Callable
 
-__all__ = ["Streams", "derive_seed"]
+__all__ = ["Streams", "derive_seed", "std_normal"]
 
 #: Domain-separation prefix, bumped if the derivation ever changes.
 DERIVATION = b"memosim.sim.rng/v1"
@@ -33,6 +34,15 @@ def derive_seed(seed: int, name: str) -> int:
         raise TypeError(f"seed must be an int, not {type(seed).__name__}")
     material = b"\0".join((DERIVATION, str(seed).encode(), name.encode("utf-8")))
     return int.from_bytes(hashlib.sha256(material).digest(), "big")
+
+
+def std_normal(rnd: Callable[[], float]) -> float:
+    """One standard normal variate by Box-Muller from two draws of ``rnd``.
+
+    The one normal sampler of the package (link delays, memo sizes): it uses
+    only ``random()``, so seeded streams give the same variates everywhere.
+    """
+    return math.sqrt(-2.0 * math.log(1.0 - rnd())) * math.cos(math.tau * rnd())
 
 
 class Streams:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import csv
 import itertools
-import json
 import math
 import os
 import re
@@ -40,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ScenarioError, Text
+from ..errors import ScenarioError, Text, toml_value
 from .progress import Progress
 from .scenario import Scenario, check_path, parse_override, parse_scenario
 
@@ -93,13 +92,13 @@ def ci95(values: Sequence[float]) -> tuple[float | None, float | None]:
     return mean, t95(n - 1) * math.sqrt(var) / math.sqrt(n)
 
 
-def _per_memo(s: dict, key: str) -> float | None:
+def _per_memo(s: dict[str, Any], key: str) -> float | None:
     sent = s.get("memos_sent")
     return s[key] / sent if sent else None
 
 
 #: Aggregated metrics: (column stem, value of one run's summary or None).
-METRICS: tuple[tuple[str, Callable[[dict], float | None]], ...] = (
+METRICS: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
     ("delivery_ratio", lambda s: s.get("delivery_ratio")),
     ("latency_p99_s", lambda s: (s.get("latency_s") or {}).get("p99")),
     ("retransmissions_per_memo", lambda s: _per_memo(s, "grams_retransmitted")),
@@ -228,9 +227,9 @@ class SweepResult:
     params: list[Param]
     seeds: int
     doers: tuple[str, ...]
-    rows: list[dict] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     """One per (combination, Doer): parameter values, doer, n, <metric>_mean/_ci95."""
-    runs: list[dict] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
     """One per (combination, seed, Doer): parameter values and RUN_COLUMNS."""
 
     @property
@@ -243,7 +242,7 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _task(doc: dict, file: str, seed: int, doer: str) -> dict:
+def _task(doc: dict[str, Any], file: str, seed: int, doer: str) -> dict[str, Any]:
     """Worker: one Doer's run of one scenario document with one seed -> its summary."""
     from .runner import run_scenario
 
@@ -252,7 +251,7 @@ def _task(doc: dict, file: str, seed: int, doer: str) -> dict:
     return result.runs[0].summary
 
 
-def _run_row(values: dict, seed: int, s: dict) -> dict:
+def _run_row(values: dict[str, Any], seed: int, s: dict[str, Any]) -> dict[str, Any]:
     lat = s.get("latency_s") or {}
     row = dict(values)
     row.update({
@@ -275,7 +274,7 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 6)
 
 
-def aggregate(values: dict, doer: str, summaries: Sequence[dict]) -> dict:
+def aggregate(values: dict[str, Any], doer: str, summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One sweep row: parameter values, doer, n and each metric's mean and ci95."""
     row = dict(values)
     row["doer"] = doer
@@ -311,7 +310,7 @@ def run_sweep(scenario: Scenario, params: Mapping[str, Sequence[Any]] | Sequence
             for doer in sc.doers:
                 tasks.append((ci, base + k, doer, doc, sc.file))
     bar = Progress(len(tasks)) if progress is True else (progress or None)
-    results: list[dict | None] = [None] * len(tasks)
+    results: list[dict[str, Any] | None] = [None] * len(tasks)
     try:
         if jobs == 1 or len(tasks) <= 1:
             for i, (_ci, sd, doer, doc, file) in enumerate(tasks):
@@ -335,7 +334,7 @@ def run_sweep(scenario: Scenario, params: Mapping[str, Sequence[Any]] | Sequence
         if bar:
             bar.close()
     out = SweepResult(scenario.name, plist, seeds, doers)
-    by_cell: dict[tuple[int, str], list[dict]] = {}
+    by_cell: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for (ci, sd, doer, _doc, _file), summary in zip(tasks, results):
         assert summary is not None
         out.runs.append(_run_row(cells[ci][0], sd, summary))
@@ -346,30 +345,14 @@ def run_sweep(scenario: Scenario, params: Mapping[str, Sequence[Any]] | Sequence
     return out
 
 
-def _toml(x: Any) -> str:
-    """A value as TOML writes it, never shortened (unlike errors.show)."""
-    if isinstance(x, bool):
-        return "true" if x else "false"
-    if isinstance(x, (int, float)):
-        return repr(x)
-    if isinstance(x, str):
-        return json.dumps(x, ensure_ascii=False)
-    if isinstance(x, Mapping):
-        keys = (k if re.fullmatch(r"[A-Za-z0-9_-]+", str(k)) else json.dumps(str(k)) for k in x)
-        return "{" + ", ".join(f"{k} = {_toml(v)}" for k, v in zip(keys, x.values())) + "}"
-    if isinstance(x, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in x) + "]"
-    return str(x)
-
-
 def _cell(x: Any) -> str:
     """A CSV cell: empty for None, strings bare, everything else as TOML."""
     if x is None:
         return ""
-    return x if isinstance(x, str) else _toml(x)
+    return x if isinstance(x, str) else toml_value(x)
 
 
-def write_csv(rows: Sequence[dict], path: str | Path, columns: Sequence[str]) -> Path:
+def write_csv(rows: Sequence[dict[str, Any]], path: str | Path, columns: Sequence[str]) -> Path:
     """Write dict rows as CSV with these columns (None as an empty cell)."""
     path = Path(path)
     with path.open("w", newline="", encoding="utf-8") as f:
