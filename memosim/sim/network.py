@@ -37,18 +37,16 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 from simpy.events import Timeout
 
-from .counters import AddressInUse, Counters, EndpointCounters
+from ..transports.simulated import AddressInUse, Endpoint
+from .counters import Counters, EndpointCounters
 from .impairments import IP_UDP_OVERHEAD, LinkConfig, build_link_impairments
 from .rng import Streams
 from .trace import Trace
-
-if TYPE_CHECKING:
-    from .endpoint import Endpoint
 
 __all__ = ["Counters", "EndpointCounters", "Link", "Network", "AddressInUse"]
 
@@ -238,8 +236,6 @@ class Network:
         SO_RCVBUF; more is dropped on arrival, reason ``rcvbuf``); None: no
         bound.
         """
-        from .endpoint import Endpoint
-
         host, port = ha
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an int in [0, 65535], got {port!r}")
