@@ -13,8 +13,9 @@ import pytest
 import simpy
 
 from memosim.testbed import udprun
+from memosim.testbed.backend import build_network
 from memosim.testbed.relay import Relay, loopback_for
-from memosim.testbed.runner import build_network, run_scenario
+from memosim.testbed.runner import run_scenario
 from memosim.testbed.scenario import parse_scenario
 from memosim.testbed.udprun import run_udp
 

@@ -82,7 +82,7 @@ class Relay:
     """Proxy sockets plus a Network on its own SimPy clock.
 
     Parameters:
-        network: the scenario's Network (e.g. from runner.build_network); its
+        network: the scenario's Network (e.g. from backend.build_network); its
             ``env`` must be a plain ``simpy.Environment`` only the relay runs.
         members: peer name -> that peer's sim address ``(name, port)``.
         hosts: peer name -> loopback host its proxies bind on (the peer's
