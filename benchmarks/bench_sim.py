@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from memosim.testbed.runner import run_sim  # noqa: E402
 from memosim.testbed.scenario import parse_scenario  # noqa: E402
+from memosim.testbed.simrun import run_sim  # noqa: E402
 
 
 def ring(peers: int, memos: int, doer: str, loss: float) -> dict:

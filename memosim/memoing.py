@@ -14,7 +14,7 @@ What only hio's surface has lives here: the memo queue (memoit, txms),
 partly sent datagrams (txbs), socket errors that mean "the far side is not
 there" (FAR_ERRNOS), the echo mock (`echoic`), tymth winding, and the
 by-hand codec calls (rend, pick, verify, sign, fuse). A transport mixin
-placed before Memoer in the MRO moves datagrams (memosim/udp.py,
+placed before Memoer in the MRO moves datagrams (memosim/transports/,
 memosim/sim/peer.py).
 """
 

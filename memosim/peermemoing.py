@@ -10,10 +10,13 @@ is what memosim's scenarios measure.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
+from .core.codes import UdpMaxGramSize
 from .memoing import Memoer, MemoerDoer
-from .udp import UDP_IPV6_MAX_SAFE_PAYLOAD, Peer
+from .transports.udp import Peer
 
 
 class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/close win, as in hio
@@ -23,14 +26,16 @@ class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/cl
     time.monotonic unless another `clock` is given.
     """
 
-    MaxGramSize = UDP_IPV6_MAX_SAFE_PAYLOAD
+    MaxGramSize = UdpMaxGramSize
 
-    def __init__(self, *, bc: int | None = 1024, clock=time.monotonic, **kwa) -> None:
+    def __init__(self, *, bc: int | None = 1024,
+                 clock: Callable[[], float] | None = time.monotonic, **kwa: Any) -> None:
         super().__init__(bc=bc, clock=clock, **kwa)
 
 
 @contextmanager
-def openPM(cls=None, name: str = "test", temp: bool = True, reopen: bool = True, **kwa):
+def openPM(cls: type[PeerMemoer] | None = None, name: str = "test", temp: bool = True,
+           reopen: bool = True, **kwa: Any) -> Iterator[PeerMemoer]:
     """Create a PeerMemoer (or cls), opened unless reopen=False; close on exit."""
     peer = None
     try:

@@ -7,7 +7,7 @@ inbox, serviceTxMemos rends queued memos into txgs and serviceTxGrams sends
 txgs, holding a partly sent datagram in txbs. ServiceLoop is that loop over
 memosim.core.engine; Memoer (memosim/memoing.py) mixes it in. The transport
 stubs here are the echo mock (`echoic`); a transport mixin placed before
-Memoer in the MRO overrides them (memosim/udp.py, memosim/sim/peer.py).
+Memoer in the MRO overrides them (memosim/transports/: udp.py, simulated.py).
 Socket errors that mean "the far side is not there" drop the gram and the
 loop goes on; anything else a local send raises propagates.
 """

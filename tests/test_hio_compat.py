@@ -10,9 +10,10 @@ import types
 import pytest
 
 import memosim
-from memosim import doing, memoing, peermemoing, tyming, udp
+from memosim import doing, memoing, peermemoing, tyming
 from memosim.compat import helping
 from memosim.compat import hio as compat
+from memosim.transports import udp
 
 
 @pytest.fixture

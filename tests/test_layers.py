@@ -26,7 +26,7 @@ WORLD_CALLS = {"urandom", "getrandom", "monotonic", "perf_counter", "time_ns", "
 # modules still over MAX_LINES, to be split (issue: the house)
 TOO_LONG: set[str] = set()
 # import cycles still to be cut, each as the sorted pair of modules
-CYCLES = {("testbed.runner", "testbed.udprun")}
+CYCLES: set[tuple[str, str]] = set()
 
 
 def modules() -> dict[str, Path]:
@@ -34,9 +34,10 @@ def modules() -> dict[str, Path]:
             for p in PACKAGE.rglob("*.py")}
 
 
-def imports_of(name: str, path: Path) -> set[str]:
-    """memosim modules that `name` imports (relative and absolute), at any depth."""
-    tree = ast.parse(path.read_text())
+def imports_of(name: str, path: Path, tree: ast.AST | None = None) -> set[str]:
+    """memosim modules that `name` imports (relative and absolute), at any depth
+    (of `tree` when given, else of the whole file)."""
+    tree = ast.parse(path.read_text()) if tree is None else tree
     package = name.split(".")[:-1] if path.name != "__init__.py" else name.split(".")
     out: set[str] = set()
     for node in ast.walk(tree):
@@ -76,6 +77,25 @@ def test_core_imports_nothing_from_above_and_reads_no_world() -> None:
                         f"{path.name} imports {alias.name}")
             elif isinstance(node, ast.Attribute):
                 assert node.attr not in WORLD_CALLS, f"{path.name} calls .{node.attr}"
+
+
+def test_transports_need_only_the_protocols_limits() -> None:
+    """What moves datagrams runs without the protocol or the virtual network:
+    at run time memosim/transports/ imports, of memosim, only core.codes and
+    itself (type-only imports under TYPE_CHECKING aside)."""
+    mods = modules()
+    for name, path in mods.items():
+        if not name.startswith("transports."):
+            continue
+        tree = ast.parse(path.read_text())
+        typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                       and ast.unparse(node.test) == "TYPE_CHECKING"
+                       for n in ast.walk(node)}
+        runtime = ast.Module(body=[n for n in tree.body if id(n) not in typing_only],
+                             type_ignores=[])
+        used = {m for m in imports_of(name, path, runtime) if m in mods}
+        assert used <= {"core.codes"} | {m for m in mods if m.startswith("transports.")}, (
+            f"{name} imports {sorted(used)}")
 
 
 def test_no_two_modules_import_each_other() -> None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from memosim.testbed.runner import run_scenario, run_sim
+from memosim.testbed.runner import run_scenario
 from memosim.testbed.scenario import parse_scenario
+from memosim.testbed.simrun import run_sim
 
 IMPAIRMENTS = {
     "clean": {},

@@ -123,6 +123,6 @@ def test_sockets_closed_when_a_run_fails(monkeypatch):
     with pytest.raises(RuntimeError, match="relay broke"):
         run_udp(s, "SafePeerMemoerDoer", s.seed)
     (relay,) = made["relays"]
-    assert not relay.opened and not relay.proxies and relay.selector is None
+    assert not relay.opened and not relay.proxies and relay.proxies.selector is None
     assert len(made["peers"]) == 2
     assert all(not p.opened and p.ls is None for p in made["peers"])

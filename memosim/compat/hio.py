@@ -5,7 +5,7 @@ After `install()`, importing hio's memogram modules gives memosim's:
     hio.core.memo.memoing     -> memosim.memoing      (Memoer, AuthMemoer, openMemoer, ...)
     hio.core.memo             -> the names hio's package exports from it
     hio.core.udp.peermemoing  -> memosim.peermemoing  (PeerMemoer, openPM, the Doers)
-    hio.core.udp.udping       -> memosim.udp          (Peer)
+    hio.core.udp.udping       -> memosim.transports.udp  (Peer)
     hio.base.doing, .tyming   -> memosim.doing, memosim.tyming
     hio.hioing, hio           -> MemoerError, MemoerVerifyError
     hio.help.helping          -> memosim.compat.helping (codeB64ToB2, codeB2ToB64)
@@ -33,7 +33,7 @@ __all__ = ["MODULES", "PACKAGES", "install", "installed", "main", "uninstall"]
 MODULES = {
     "hio.core.memo.memoing": "memosim.memoing",
     "hio.core.udp.peermemoing": "memosim.peermemoing",
-    "hio.core.udp.udping": "memosim.udp",
+    "hio.core.udp.udping": "memosim.transports.udp",
     "hio.base.doing": "memosim.doing",
     "hio.base.tyming": "memosim.tyming",
     "hio.help.helping": "memosim.compat.helping",
@@ -51,7 +51,7 @@ PACKAGES = {
         "Versionage", "Sizage", "Keyage", "MemoDex", "ZeroDex", "GramDex", "AuthDex",
         "SureDex", "AckDex", "openMemoer", "Memoer", "MemoerDoer", "openAM", "AuthMemoer",
         "AuthMemoerDoer")),
-    "hio.core.udp": ("memosim.udp", ("Peer",)),
+    "hio.core.udp": ("memosim.transports.udp", ("Peer",)),
 }
 
 _MARK = "__memosim_compat__"  # set on the stand-in modules this layer makes

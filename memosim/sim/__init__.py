@@ -5,16 +5,16 @@
   the dict-spec builder;
 - :mod:`~memosim.sim.network`: hosts, directional links, partitions,
   delivery through SimPy, counters;
-- :mod:`~memosim.sim.endpoint`: bound addresses and the SimPeer transport
-  mixin;
 - :mod:`~memosim.sim.trace`: the datagram event log and its digest;
 - :mod:`~memosim.sim.pcap`: export of the traffic as a pcap file.
 
-docs/network.md is the user's reference.
+Its endpoints (bound addresses) and the SimPeer transport mixin live with
+the other transports, in :mod:`memosim.transports.simulated`; they are
+exported here too. docs/network.md is the user's reference.
 """
 
-from .counters import AddressInUse, Counters, EndpointCounters
-from .endpoint import Endpoint, SimPeer
+from ..transports.simulated import AddressInUse, Endpoint, SimPeer
+from .counters import Counters, EndpointCounters
 from .impairments import LinkConfig, build_link_impairments
 from .network import Link, Network
 from .pcap import PcapWriter, capture

@@ -1,23 +1,19 @@
-"""Datagram counters of the virtual network, and its address-in-use error.
+"""Datagram counters of the virtual network.
 
 Links and addresses count what they carry the same way; both the network
-(network.py) and its endpoints (endpoint.py) use these, so they live apart
-from either.
+(network.py) and its endpoints (memosim/transports/simulated.py) use these,
+so they live apart from either.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["REASONS", "AddressInUse", "Counters", "EndpointCounters"]
+__all__ = ["REASONS", "Counters", "EndpointCounters"]
 
 #: Why the network drops a datagram (Counters.dropped keys, trace drop events),
 #: in the order docs/network.md lists them.
 REASONS = ("down", "partition", "mtu", "loss", "queue", "corrupt", "unreachable", "rcvbuf")
-
-
-class AddressInUse(OSError):
-    """An endpoint is already bound at this address (like EADDRINUSE)."""
 
 
 class Counters:

@@ -37,18 +37,16 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 from simpy.events import Timeout
 
-from .counters import AddressInUse, Counters, EndpointCounters
+from ..transports.simulated import Address, AddressInUse, Endpoint
+from .counters import Counters, EndpointCounters
 from .impairments import IP_UDP_OVERHEAD, LinkConfig, build_link_impairments
 from .rng import Streams
 from .trace import Trace
-
-if TYPE_CHECKING:
-    from .endpoint import Endpoint
 
 __all__ = ["Counters", "EndpointCounters", "Link", "Network", "AddressInUse"]
 
@@ -75,7 +73,7 @@ class Link:
         self.counters = Counters()
         self.blackouts = blackouts  # (start, end, reason), [start, end)
 
-        def bind(kind: str, model):
+        def bind(kind: str, model: Any) -> Any:
             return (
                 None
                 if model is None
@@ -95,7 +93,7 @@ class Link:
         self.last_arrival = -math.inf  # for keep_order
         # arrivals never go backwards unless jitter or reorder can do it; such
         # a FIFO link batches equal-time arrivals into one SimPy event
-        self.fifo: deque[tuple] | None = (
+        self.fifo: deque[Any] | None = (
             deque() if (self.jitter is None or self.keep_order) and self.reorder is None else None
         )
         self.tail = -1.0  # arrival time of the last pending batch event
@@ -114,7 +112,7 @@ class Link:
             blackouts or c.mtu or c.loss or c.duplicate or c.corrupt or c.rate or c.reorder
         ) and (self.jitter is None)
 
-    def drain(self, event) -> None:
+    def drain(self, event: simpy.Event) -> None:
         """SimPy callback: deliver this FIFO link's datagrams due by the
         event's time, but none sent after the event fired."""
         due = event._value
@@ -147,7 +145,7 @@ class Network:
         env: simpy.Environment,
         seed: int,
         trace: Trace | None = None,
-        default: Mapping | LinkConfig | None = None,
+        default: Mapping[str, Any] | LinkConfig | None = None,
     ) -> None:
         self.env = env
         self.seed = seed
@@ -155,13 +153,13 @@ class Network:
         self.trace = trace
         self.default = build_link_impairments(default, "default")
         self.links: dict[tuple[str, str], Link] = {}
-        self.endpoints: dict[tuple, Endpoint] = {}
-        self.partitions: list[tuple[frozenset, float, float]] = []
-        self._epc: dict[tuple, EndpointCounters] = {}
+        self.endpoints: dict[Address, Endpoint] = {}
+        self.partitions: list[tuple[frozenset[str], float, float]] = []
+        self._epc: dict[Address, EndpointCounters] = {}
         self._inflight = 0
         self._next_port: dict[str, int] = {}
-        self._taps_send: list[Callable] = []
-        self._taps_deliver: list[Callable] = []
+        self._taps_send: list[Callable[..., Any]] = []
+        self._taps_deliver: list[Callable[..., Any]] = []
 
     # ----------------------------------------------------------- topology
 
@@ -173,10 +171,10 @@ class Network:
         self,
         src: str,
         dst: str,
-        spec: Mapping | LinkConfig | None = None,
+        spec: Mapping[str, Any] | LinkConfig | None = None,
         *,
         path: str | None = None,
-        **kw,
+        **kw: Any,
     ) -> Link:
         """Add the directional link ``src -> dst`` (host names).
 
@@ -239,8 +237,6 @@ class Network:
         SO_RCVBUF; more is dropped on arrival, reason ``rcvbuf``); None: no
         bound.
         """
-        from .endpoint import Endpoint
-
         host, port = ha
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an int in [0, 65535], got {port!r}")
@@ -268,7 +264,7 @@ class Network:
         if self.endpoints.get(ep.ha) is ep:
             del self.endpoints[ep.ha]
 
-    def counters_of(self, ha: tuple) -> EndpointCounters:
+    def counters_of(self, ha: Address) -> EndpointCounters:
         """The counters of address ``ha`` (kept across close and reopen)."""
         c = self._epc.get(ha)
         if c is None:
@@ -277,7 +273,8 @@ class Network:
 
     # ---------------------------------------------------------------- taps
 
-    def tap(self, fn: Callable[[float, tuple, tuple, bytes], Any], point: str = "deliver") -> None:
+    def tap(self, fn: Callable[[float, Address, Address, bytes], Any],
+            point: str = "deliver") -> None:
         """Call ``fn(time, src, dst, payload)`` for every datagram sent
         (``point="send"``, before any impairment) or delivered into an inbox
         (``point="deliver"``). Used by the pcap writer."""
@@ -291,7 +288,7 @@ class Network:
     # ---------------------------------------------------------------- data
 
     def send(
-        self, src: tuple, dst: tuple, data: bytes, counters: EndpointCounters | None = None
+        self, src: Address, dst: Address, data: bytes, counters: EndpointCounters | None = None
     ) -> int:
         """Put one datagram from ``src`` to ``dst`` on the network now.
 
@@ -344,14 +341,16 @@ class Network:
             self._carry(now, link, data, src, dst, counters, h)
         return n
 
-    def _drop_now(self, now, link, counters, src, dst, data, reason: str) -> int:
+    def _drop_now(self, now: float, link: Link, counters: EndpointCounters, src: Address,
+                  dst: Address, data: bytes, reason: str) -> int:
         link.counters.drop(reason)
         counters.drop(reason)
         if self.trace is not None:
             self.trace.record(now, "drop", src, dst, len(data), reason, data)
         return len(data)
 
-    def _carry(self, now: float, link: Link, data: bytes, src, dst, counters, h) -> None:
+    def _carry(self, now: float, link: Link, data: bytes, src: Address, dst: Address,
+               counters: EndpointCounters, h: Any) -> None:
         """Steps 5-7 for one copy: corrupt, rate queue, reorder/delay."""
         trace = self.trace
         bad = False
@@ -398,10 +397,10 @@ class Network:
                 link.tail = t
                 Timeout(self.env, t - now, t).callbacks.append(link.drain)
 
-    def _arrive_event(self, event) -> None:
+    def _arrive_event(self, event: simpy.Event) -> None:
         self._arrive(event._value)
 
-    def _arrive(self, entry: tuple) -> None:
+    def _arrive(self, entry: tuple[Any, ...]) -> None:
         """A datagram reaches the far end of its link."""
         self._inflight -= 1
         t, link, data, src, dst, scnt, bad, h = entry

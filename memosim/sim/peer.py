@@ -8,9 +8,15 @@ instead of the OS RNG), so simulated runs repeat exactly.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..core.codes import UdpMaxGramSize
 from ..memoing import Memoer
-from .endpoint import SimPeer
+from ..transports.simulated import SimPeer
+
+if TYPE_CHECKING:
+    from .network import Network
+    from .rng import Streams
 
 
 class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's send wins, as in hio
@@ -22,8 +28,8 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
 
     MaxGramSize = UdpMaxGramSize
 
-    def __init__(self, *, network, streams, name: str = "main", bc: int | None = 1024,
-                 **kwa) -> None:
+    def __init__(self, *, network: Network, streams: Streams, name: str = "main",
+                 bc: int | None = 1024, **kwa: Any) -> None:
         rng = streams.stream(f"peer:{name}:mids")
         super().__init__(
             network=network, name=name, bc=bc,

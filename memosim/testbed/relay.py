@@ -24,38 +24,27 @@ at t leaves the relay at the first pass at or after t (the ``late_*``
 counters measure by how much).
 
 Everything is non-blocking and bounded: one ``select`` with zero timeout per
-pass, at most ``max_batch`` datagrams read per socket per pass.
+pass, at most ``max_batch`` datagrams read per socket per pass. The sockets
+themselves are :class:`memosim.transports.proxies.ProxySockets`.
 """
 
 from __future__ import annotations
 
-import errno
 import ipaddress
-import selectors
-import socket
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..doing import Doer
-from ..sim.network import Network
+from ..transports.proxies import MAX_BATCH, PROXY_BUF, ProxySockets
+
+if TYPE_CHECKING:
+    from ..sim.network import Network
+    from ..transports.simulated import Endpoint
 
 __all__ = ["Relay", "RelayDoer", "kernel_udp_counters", "loopback_for"]
-
-#: Socket buffer bytes asked for on each proxy socket (the kernel caps it at
-#: net.core.rmem_max / wmem_max).
-PROXY_BUF = 2 * 1024 * 1024
-#: Datagrams read from one proxy socket in one pass, at most.
-MAX_BATCH = 4096
-
-_AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK))
-_REMOTE = frozenset(
-    getattr(errno, n)
-    for n in ("ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN")
-    if hasattr(errno, n)
-)
 
 
 def loopback_for(host: str) -> str:
@@ -93,7 +82,7 @@ class Relay:
     """Proxy sockets plus a Network on its own SimPy clock.
 
     Parameters:
-        network: the scenario's Network (e.g. from runner.build_network); its
+        network: the scenario's Network (e.g. from backend.build_network); its
             ``env`` must be a plain ``simpy.Environment`` only the relay runs.
         members: peer name -> that peer's sim address ``(name, port)``.
         hosts: peer name -> loopback host its proxies bind on (the peer's
@@ -124,14 +113,11 @@ class Relay:
         if len(self.by_sim) != len(self.members):
             raise ValueError("members must have distinct sim addresses")
         self.hosts = {name: (hosts or {}).get(name, "127.0.0.1") for name in self.members}
-        self.bufsize = int(bufsize)
-        self.max_batch = int(max_batch)
-        self.proxies: dict[tuple[str, str], socket.socket] = {}  # (shown, seen_by) -> S[shown@seen_by]
-        self.addresses: dict[tuple[str, str], tuple[str, int]] = {}
+        # (shown, seen_by) -> S[shown@seen_by]
+        self.proxies = ProxySockets(bufsize=bufsize, max_batch=max_batch)
         self.targets: dict[str, Any] = {}  # name -> object whose .ha is the real peer's address
-        self.endpoints: dict[str, Any] = {}
+        self.endpoints: dict[str, Endpoint] = {}
         self.outq: deque[tuple[float, str, str, bytes]] = deque()  # (due, dst, src, data)
-        self.selector: selectors.BaseSelector | None = None
         self.opened = False
         self.origin: float | None = None  # wall clock of run tyme 0, set by RelayDoer
         self.c: dict[str, Any] = {
@@ -157,14 +143,14 @@ class Relay:
         """Bind every proxy socket and a sim endpoint for every member."""
         if self.opened:
             return
-        self.selector = selectors.DefaultSelector()
         try:
             for seen_by in self.members:
                 for shown in self.members:
                     if shown == seen_by:
                         continue
                     # S[shown@seen_by] talks with seen_by's real socket: its family
-                    self._bind(shown, seen_by, self.hosts[seen_by])
+                    self.proxies.bind((shown, seen_by), self.hosts[seen_by])
+            self.c["rcvbuf"] = self.proxies.rcvbuf
             for name, addr in self.members.items():
                 ep = self.network.endpoint((addr[0], addr[1]))  # unbounded: the real socket bounds
                 ep.on_arrival = self._landing(name)
@@ -173,26 +159,6 @@ class Relay:
             self.close()
             raise
         self.opened = True
-
-    def _bind(self, shown: str, seen_by: str, host: str) -> None:
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(fam, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-        try:
-            for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                if sock.getsockopt(socket.SOL_SOCKET, opt) < self.bufsize:
-                    sock.setsockopt(socket.SOL_SOCKET, opt, self.bufsize)
-            sock.setblocking(False)
-            sock.bind((host, 0))
-        except BaseException:
-            sock.close()
-            raise
-        key = (shown, seen_by)
-        self.proxies[key] = sock
-        self.addresses[key] = sock.getsockname()[:2]
-        assert self.selector is not None
-        self.selector.register(sock, selectors.EVENT_READ, key)
-        if not self.c["rcvbuf"]:
-            self.c["rcvbuf"] = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
 
     def attach(self, name: str, target: Any) -> None:
         """Tell the relay where member `name` really is: an object with an
@@ -204,16 +170,11 @@ class Relay:
 
     def address(self, dst: str, seen_by: str) -> tuple[str, int]:
         """Where `seen_by` sends to reach `dst`: the proxy ``S[dst@seen_by]``."""
-        return self.addresses[(dst, seen_by)]
+        return self.proxies.addresses[(dst, seen_by)]
 
     def close(self) -> None:
         """Close every proxy socket and unbind the sim endpoints (idempotent)."""
-        if self.selector is not None:
-            self.selector.close()
-            self.selector = None
-        for sock in self.proxies.values():
-            sock.close()
-        self.proxies.clear()
+        self.proxies.close()
         for ep in self.endpoints.values():
             ep.on_arrival = None
             ep.close()
@@ -225,15 +186,15 @@ class Relay:
         self.open()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # ---------------------------------------------------------- service
 
-    def _landing(self, name: str) -> Callable[[Any], None]:
+    def _landing(self, name: str) -> Callable[[Endpoint], None]:
         env, outq, by_sim = self.env, self.outq, self.by_sim
 
-        def landed(ep) -> None:  # inside the network's delivery, env.now = arrival
+        def landed(ep: Endpoint) -> None:  # inside the network's delivery, env.now = arrival
             data, src = ep.receive()
             if src is not None:
                 outq.append((env.now, name, by_sim.get(tuple(src), ""), data))
@@ -265,23 +226,12 @@ class Relay:
 
     def receive(self) -> int:
         """Inject every datagram waiting on a proxy socket into its link."""
-        assert self.selector is not None
         net, members, targets, c = self.network, self.members, self.targets, self.c
         taken = 0
-        for key, _ in self.selector.select(0):
-            shown, seen_by = key.data
-            sock = key.fileobj
+        for (shown, seen_by), batch in self.proxies.ready():
             target = targets.get(seen_by)
             src, dst = members[seen_by], members[shown]
-            for _ in range(self.max_batch):
-                try:
-                    data, sa = sock.recvfrom(65535)  # type: ignore[union-attr]
-                except OSError as ex:
-                    if ex.errno in _AGAIN:
-                        break
-                    if ex.errno in _REMOTE:
-                        continue  # an earlier forward bounced (peer closed)
-                    raise
+            for data, sa in batch:
                 if target is None or sa[:2] != tuple(target.ha[:2]):
                     c["strangers"] += 1
                     continue
@@ -299,17 +249,9 @@ class Relay:
         while outq:
             due, dst, src, data = outq.popleft()
             target = targets.get(dst)
-            sock = proxies.get((src, dst))
-            if target is None or sock is None:
+            if target is None or not proxies.send((src, dst), data, target.ha):
                 c["tx_errors"] += 1
                 continue
-            try:
-                sock.sendto(data, target.ha)
-            except OSError as ex:
-                if ex.errno in _AGAIN or ex.errno in _REMOTE or ex.errno == errno.ENOBUFS:
-                    c["tx_errors"] += 1
-                    continue
-                raise
             late = now - due
             c["datagrams_out"] += 1
             c["bytes_out"] += len(data)
@@ -327,7 +269,7 @@ class Relay:
         out["late_mean_s"] = round(n / out["datagrams_out"], 6) if out["datagrams_out"] else 0.0
         for k in ("late_max_s", "lag_max_s", "lag_end_s", "service_max_s"):
             out[k] = round(out[k], 6)
-        out["proxies"] = len(self.addresses)
+        out["proxies"] = len(self.proxies.addresses)
         return out
 
 
@@ -345,12 +287,13 @@ class RelayDoer(Doer):
     tyme they sent it. See docs/backends.md.
     """
 
-    def __init__(self, relay: Relay, *, clock: Callable[[], float] = time.monotonic, **kwa) -> None:
+    def __init__(self, relay: Relay, *, clock: Callable[[], float] = time.monotonic,
+                 **kwa: Any) -> None:
         super().__init__(**kwa)
         self.relay = relay
         self.clock = clock
 
-    def recur(self, tyme) -> bool:
+    def recur(self, tyme: float | None) -> bool:
         relay, c = self.relay, self.relay.c
         t = self.clock()
         tyme = 0.0 if tyme is None else tyme

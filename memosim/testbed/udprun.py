@@ -4,7 +4,7 @@ Each scenario peer is a real :class:`memosim.PeerMemoer` bound on loopback
 (port 0: the OS picks; the scenario's ports only document). Peers reach each
 other only through a :class:`~memosim.testbed.relay.Relay` that applies the
 scenario's links with the very Network the sim backend builds
-(:func:`~memosim.testbed.runner.build_network`, same seed), on wall-clock
+(:func:`~memosim.testbed.backend.build_network`, same seed), on wall-clock
 time. One real-time :class:`~memosim.doing.Doist` runs, in this order each
 pass:
 
@@ -12,7 +12,7 @@ pass:
 2. the relay (forwards what the network has due by now),
 3. one PeerMemoerDoer or SafePeerMemoerDoer per peer (read, send),
 4. the relay again (injects what the peers just sent, at the tyme they sent it),
-5. the runner's Collector (moves inboxes into the recorder).
+5. the Collector (moves inboxes into the recorder).
 
 When the run ends the recorder takes each peer's ``failures`` and
 ``unsettled()`` memos, as the sim backend's does, so both report
@@ -28,36 +28,55 @@ backends.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import simpy
 
 from ..doing import Doer, Doist
 from ..peermemoing import PeerMemoer
-from .metrics import Recorder, memo_rows, summarize
-from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
-from .runner import (
+from .backend import (
     DOER_CLASSES,
     Collector,
     RunResult,
     build_network,
+    collect,
     peer_options,
     peer_vids,
     schedule,
 )
+from .metrics import Recorder
+from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
 from .scenario import Scenario
+from .workload import MemoKey
 
-__all__ = ["Workload", "run_udp"]
+__all__ = ["UdpBackend", "Workload", "run_udp"]
 
 _EPS = 1e-9
+
+
+@dataclass
+class UdpBackend:
+    """The :class:`~memosim.testbed.backend.Backend` on loopback UDP sockets.
+
+    progress: None or a display told the tyme each pass (see runner).
+    """
+
+    progress: Any = None
+    name: str = "udp"
+
+    def run(self, scenario: Scenario, doer: str, seed: int) -> RunResult:
+        return run_udp(scenario, doer, seed, progress=self.progress)
 
 
 class Workload(Doer):
     """Memoits each planned memo once the Doist's tyme reaches its send tyme
     and records it as sent at that tyme. Finishes after the last memo."""
 
-    def __init__(self, plan, peers, relay: Relay, recorder: Recorder,
-                 vids: dict | None = None, **kwa) -> None:
+    def __init__(self, plan: Iterable[tuple[float, MemoKey, str]],
+                 peers: Mapping[str, PeerMemoer], relay: Relay, recorder: Recorder,
+                 vids: dict[str, str] | None = None, **kwa: Any) -> None:
         super().__init__(**kwa)
         self.vids = vids or {}  # peer name -> vid, the rvid of signed Sure memos to it
         self.plan = list(plan)
@@ -66,7 +85,7 @@ class Workload(Doer):
         self.recorder = recorder
         self.next = 0
 
-    def recur(self, tyme) -> bool:
+    def recur(self, tyme: float | None) -> bool:
         tyme = 0.0 if tyme is None else tyme
         if self.next == 0:  # first pass: every Doer has (re)opened its peer by now
             shut = [name for name, peer in self.peers.items() if not peer.opened]
@@ -127,9 +146,6 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
         relay.close()
     wall = time.perf_counter() - wall0
     kernel1 = kernel_udp_counters()
-    stats = {name: peer.stats.as_dict() for name, peer in peers.items()}
-    summary = summarize(doer, recorder, list(stats.values()), sim_s=scenario.duration_s,
-                        wall_s=wall)
     network = net.counters()
     rc = relay.counters()
     if kernel0 is not None and kernel1 is not None:
@@ -137,5 +153,5 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
                             ("InDatagrams", "RcvbufErrors", "SndbufErrors", "InErrors")
                             if k in kernel1}
     network["relay"] = rc
-    return RunResult(doer, summary, memo_rows(doer, recorder), list(recorder.deliveries),
-                     trace_digest=None, network=network, peers=stats)
+    return collect(doer, recorder, peers, sim_s=scenario.duration_s, wall_s=wall,
+                   trace_digest=None, network=network)

@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from memosim.errors import ScenarioError
-from memosim.testbed.runner import RunResult, run_scenario
+from memosim.testbed.backend import RunResult
+from memosim.testbed.runner import run_scenario
 from memosim.testbed.scenario import Scenario, load_scenario
 
 __all__ = [

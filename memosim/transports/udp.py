@@ -20,14 +20,15 @@ import ipaddress
 import logging
 import platform
 import socket
+from typing import Any
 
-from .core.codes import UdpMaxGramSize
+from ..core.codes import BufSize, UdpMaxGramSize
 
-logger = logging.getLogger("memosim.udp")
+logger = logging.getLogger(__name__)
 
 UDP_IPV4_MAX_SAFE_PAYLOAD = 548  # IPv4 minimum MTU 576 less headers
 UDP_IPV6_MAX_SAFE_PAYLOAD = UdpMaxGramSize  # IPv6 minimum MTU 1280 less its header
-UDP_MAX_DATAGRAM_SIZE = 2**16 - 1
+UDP_MAX_DATAGRAM_SIZE = BufSize  # the largest datagram a UDP socket can carry
 
 _AGAIN = frozenset((errno.EAGAIN, errno.EWOULDBLOCK))
 _RX_REMOTE = frozenset(
@@ -66,27 +67,27 @@ class Peer:
         alone (on Windows SO_EXCLUSIVEADDRUSE makes sure of it).
     """
 
-    BufSize = 65535
-    MaxGramSize = UDP_IPV6_MAX_SAFE_PAYLOAD
+    BufSize = UDP_MAX_DATAGRAM_SIZE
+    MaxGramSize = UdpMaxGramSize
 
     def __init__(
         self,
         *,
         name: str = "main",
-        ha: tuple | None = None,
+        ha: tuple[str, int] | None = None,
         host: str = "127.0.0.1",
         port: int = 55000,
         bc: int | None = None,
         bs: int | None = None,
-        wl=None,
+        wl: Any = None,
         bcast: bool = False,
         reuse: bool = False,
         reopen: bool = False,
-        **kwa,
+        **kwa: Any,
     ) -> None:
         self.name = name
         host, port = ha or (host, port)
-        self.ha = (normalize_host(host), int(port))
+        self.ha: tuple[str, int] = (normalize_host(host), int(port))
         self.bc = int(bc) if bc is not None and bc > 0 else None
         self.bs = self.MaxGramSize * self.bc if self.bc else (bs if bs is not None else self.BufSize)
         self.wl = wl
@@ -115,7 +116,7 @@ class Peer:
         self.ha = (self.host, value)
 
     @property
-    def path(self) -> tuple:
+    def path(self) -> tuple[str, int]:
         """Alias of ha, matching hio's uxd transports."""
         return self.ha
 
@@ -154,7 +155,7 @@ class Peer:
         self.opened = True
         return True
 
-    def reopen(self, **kwa) -> bool:
+    def reopen(self, **kwa: Any) -> bool:
         self.close()
         return self.open()
 
@@ -165,7 +166,7 @@ class Peer:
         self.opened = False
         return True
 
-    def receive(self, **kwa) -> tuple[bytes, tuple | None]:
+    def receive(self, **kwa: Any) -> tuple[bytes, tuple[str, int] | None]:
         """One datagram as (data, (host, port)), or (b'', None) when none waits."""
         if self.ls is None:
             return (b"", None)
@@ -182,10 +183,10 @@ class Peer:
                 self.wl.writeRx(data, who=sa)
             return (data, sa[:2])
 
-    def send(self, data, dst, **kwa) -> int:
+    def send(self, data: bytes, dst: tuple[str, int], **kwa: Any) -> int:
         """Send one datagram; 0 means the OS buffer is full, try again later."""
         try:
-            cnt = self.ls.sendto(data, dst)  # type: ignore[union-attr]
+            cnt = self.ls.sendto(data, dst)  # type: ignore[union-attr]  # closed: as hio
         except OSError as ex:
             if ex.errno in _TX_LATER:
                 return 0

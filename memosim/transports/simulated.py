@@ -1,6 +1,6 @@
-"""Endpoints of the virtual network and the SimPeer transport mixin.
+"""The simulated socket (Endpoint) and the SimPeer transport mixin over it.
 
-:class:`Endpoint` is the simulated socket: an address bound on a
+:class:`Endpoint` is an address bound on a
 :class:`~memosim.sim.network.Network`, an inbox of ``(data, src)`` pairs,
 and two ways to learn that something arrived without polling:
 
@@ -9,21 +9,34 @@ and two ways to learn that something arrived without polling:
 - ``arrival``: a SimPy event that succeeds when the inbox is non-empty, so a
   process can ``yield ep.arrival`` (or ``ep.arrival | env.timeout(t)``).
 
-:class:`SimPeer` has the shape of a UDP peer (``memosim.udp.Peer``, hio's
-``Peer``) and is meant to be mixed in first: ``class
-SimPeerMemoer(SimPeer, Memoer)``.
+:class:`SimPeer` has the shape of a UDP peer
+(:class:`memosim.transports.udp.Peer`, hio's ``Peer``) and is meant to be
+mixed in first: ``class SimPeerMemoer(SimPeer, Memoer)``.
+
+This module needs nothing of memosim.sim at run time: the network is the
+:class:`Network` protocol below, and the network raises this module's
+:class:`AddressInUse` when an address is taken.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
-
-from .counters import AddressInUse, EndpointCounters
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 if TYPE_CHECKING:
     import simpy
+
+    from ..sim.counters import EndpointCounters
+
+__all__ = ["AddressInUse", "Endpoint", "Network", "SimPeer"]
+
+#: An address on the network, ``(host, port)`` (a list is taken as a tuple).
+Address: TypeAlias = tuple[Any, ...]
+
+
+class AddressInUse(OSError):
+    """An endpoint is already bound at this address (like EADDRINUSE)."""
 
 
 class Network(Protocol):
@@ -31,15 +44,13 @@ class Network(Protocol):
 
     env: simpy.Environment
 
-    def send(self, src: tuple, dst: tuple, data: bytes, counters: EndpointCounters) -> int: ...
+    def send(self, src: Address, dst: Address, data: bytes, counters: EndpointCounters) -> int: ...
 
-    def counters_of(self, ha: tuple) -> EndpointCounters: ...
+    def counters_of(self, ha: Address) -> EndpointCounters: ...
 
     def endpoint(self, ha: tuple[str, int], *, rcvbuf: int | None = None) -> Endpoint: ...
 
     def unbind(self, ep: Endpoint) -> None: ...
-
-__all__ = ["Endpoint", "SimPeer"]
 
 
 class Endpoint:
@@ -71,7 +82,7 @@ class Endpoint:
     def __init__(self, network: Network, ha: tuple[str, int], *, rcvbuf: int | None = None) -> None:
         self.network = network
         self.ha = ha
-        self.inbox: deque[tuple[bytes, tuple]] = deque()
+        self.inbox: deque[tuple[bytes, Address]] = deque()
         self.limit = rcvbuf
         self.inbytes = 0
         self.counters: EndpointCounters = network.counters_of(ha)
@@ -79,7 +90,7 @@ class Endpoint:
         self.opened = True
         self._event: simpy.Event | None = None
 
-    def send(self, data: bytes, dst: tuple) -> int:
+    def send(self, data: bytes, dst: Address) -> int:
         """Send one datagram to ``dst``; returns len(data), 0 when closed."""
         if not self.opened:
             return 0
@@ -87,7 +98,7 @@ class Endpoint:
             dst = tuple(dst)
         return self.network.send(self.ha, dst, data, self.counters)
 
-    def receive(self) -> tuple[bytes, tuple | None]:
+    def receive(self) -> tuple[bytes, Address | None]:
         """The oldest ``(data, src)`` in the inbox, or ``(b"", None)``."""
         if self.inbox:
             data, src = self.inbox.popleft()
@@ -95,7 +106,7 @@ class Endpoint:
             return data, src
         return b"", None
 
-    def drain(self) -> list[tuple[bytes, tuple]]:
+    def drain(self) -> list[tuple[bytes, Address]]:
         """Take everything in the inbox."""
         items = list(self.inbox)
         self.inbox.clear()
@@ -117,7 +128,7 @@ class Endpoint:
                 ev.succeed(self)
         return ev
 
-    def land(self, data: bytes, src: tuple) -> None:
+    def land(self, data: bytes, src: Address) -> None:
         """Called by the network when a datagram arrives."""
         self.inbox.append((data, src))
         self.inbytes += len(data)
@@ -144,7 +155,7 @@ class Endpoint:
 class SimPeer:
     """Transport mixin moving datagrams over a simulated :class:`Network`.
 
-    Same shape as :class:`memosim.udp.Peer` (and hio's): attributes ``ha``,
+    Same shape as :class:`memosim.transports.udp.Peer` (and hio's): attributes ``ha``,
     ``name``, ``opened``, ``bs``, ``bc``; properties ``host``, ``port``,
     ``path``; methods ``open``, ``close``, ``reopen``, ``receive``,
     ``send``. Mix it in first (``class SimPeerMemoer(SimPeer, Memoer)``) so
@@ -178,7 +189,7 @@ class SimPeer:
         bc: int | None = None,
         bs: int | None = None,
         reopen: bool = False,
-        **kwa,
+        **kwa: Any,
     ) -> None:
         super().__init__(**kwa)
         self.network = network
@@ -244,7 +255,7 @@ class SimPeer:
             self.endpoint = None
         self.opened = False
 
-    def reopen(self, **kwa) -> bool:
+    def reopen(self, **kwa: Any) -> bool:
         """Close, apply any of ``ha``, ``host``, ``port``, ``bc``, ``bs``
         given, and open again."""
         self.close()
@@ -259,14 +270,14 @@ class SimPeer:
             self.bs = self._bufsize(kwa.get("bs"))
         return self.open()
 
-    def receive(self, **kwa) -> tuple[bytes, Any]:
+    def receive(self, **kwa: Any) -> tuple[bytes, Any]:
         """One received ``(data, src)``, or ``(b"", None)`` when none waits."""
         ep = self.endpoint
         if ep is None:
             return b"", None
         return ep.receive()
 
-    def send(self, data: bytes, dst: Any, **kwa) -> int:
+    def send(self, data: bytes, dst: Any, **kwa: Any) -> int:
         """Send ``data`` to ``dst``; returns len(data) (0 when not open)."""
         ep = self.endpoint
         if ep is None:

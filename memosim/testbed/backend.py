@@ -1,0 +1,159 @@
+"""What every backend shares: the Backend protocol, the run's plan, its collection.
+
+A backend runs one Doer over a scenario and returns a :class:`RunResult`
+(:class:`Backend`). The sim backend (:mod:`memosim.testbed.simrun`) runs
+the peers on the SimPy network; the udp backend (:mod:`memosim.testbed.udprun`)
+runs them on loopback sockets through a relay. Both plan the run the same
+way from the same seed, so their results compare:
+
+- :func:`schedule`: every memo of the workload, when and from whom to whom;
+- :func:`peer_options` / :func:`peer_vids`: each peer's Memoer settings and
+  keys (derived from the seed and its name);
+- :func:`build_network`: the scenario's links and partitions on a Network
+  (the sim backend's network, the relay's on the udp backend);
+- :class:`Collector` and :func:`collect`: deliveries into the recorder
+  during the run, the RunResult after it.
+
+Backends import this module; it imports no backend, and
+:mod:`memosim.testbed.runner` picks the backend.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import simpy
+
+from ..core.keys import make_keyage
+from ..doing import Doer
+from ..memoing import Memoer, MemoerDoer
+from ..peermemoing import PeerMemoerDoer, SafePeerMemoerDoer
+from ..sim import Network, Streams, Trace
+from .metrics import Recorder, memo_rows, summarize
+from .scenario import ALL, Scenario
+from .workload import MemoKey, make_memo
+
+__all__ = ["DOER_CLASSES", "Backend", "Collector", "RunResult", "build_network", "collect",
+           "peer_keys", "peer_options", "peer_vids", "schedule"]
+
+DOER_CLASSES: dict[str, type[MemoerDoer]] = {"PeerMemoerDoer": PeerMemoerDoer,
+                                             "SafePeerMemoerDoer": SafePeerMemoerDoer}
+
+
+@dataclass
+class RunResult:
+    """One Doer's run of a scenario: its summary row and raw records."""
+
+    doer: str
+    summary: dict[str, Any]
+    rows: list[dict[str, Any]]
+    deliveries: list[float]
+    trace_digest: str | None = None
+    network: dict[str, Any] = field(default_factory=dict)
+    peers: dict[str, Any] = field(default_factory=dict)
+
+
+class Backend(Protocol):
+    """Runs one Doer of a scenario with a seed; how and where is its own."""
+
+    name: str
+
+    def run(self, scenario: Scenario, doer: str, seed: int) -> RunResult: ...
+
+
+def peer_keys(seed: int, name: str) -> tuple[str, dict[str, Any]]:
+    """(vid, keep) of a signing peer: derived from the scenario seed and its name."""
+    vid, keyage = make_keyage(hashlib.sha256(f"memosim:{seed}:{name}".encode()).digest())
+    return vid, {vid: keyage}
+
+
+def peer_options(scenario: Scenario, seed: int) -> dict[str, dict[str, Any]]:
+    """Memoer keyword arguments per peer name.
+
+    Every peer has keys, not only those that send signed memos: a receiver
+    signs its acks of signed Sure memos, and their sender takes only acks
+    signed by the receiver it addressed (see `peer_vids`)."""
+    out = {}
+    for p in scenario.peers:
+        opts: dict[str, Any] = {"code": p.code, "curt": p.curt,
+                                "size": p.gram_size}
+        opts["vid"], opts["keep"] = peer_keys(seed, p.name)
+        out[p.name] = opts
+    return out
+
+
+def peer_vids(scenario: Scenario, seed: int) -> dict[str, str]:
+    """Each peer's vid: what a sender passes to memoit as `rvid`."""
+    return {p.name: peer_keys(seed, p.name)[0] for p in scenario.peers}
+
+
+def schedule(scenario: Scenario, seed: int) -> list[tuple[float, MemoKey, str]]:
+    """Every memo of the workload as (send tyme, key, memo), in send order."""
+    streams = Streams(seed)
+    events = []
+    for wi, w in enumerate(scenario.workload):
+        for src, dst in w.pairs:
+            rng = streams.stream(f"workload:{wi}:{src}>{dst}")
+            for idx, when in enumerate(w.times()):
+                key = MemoKey(wi, src, dst, idx)
+                events.append((when, wi, src, dst, idx, make_memo(key, w.memo_size.sample(rng),
+                                                                  rng), key))
+    events.sort(key=lambda e: e[:5])
+    return [(e[0], e[6], e[5]) for e in events]
+
+
+def build_network(scenario: Scenario, env: simpy.Environment, seed: int,
+                  trace: Trace | None) -> Network:
+    """The scenario's links and partitions on a Network whose hosts are peer names.
+
+    A '"*" -> "*"' link becomes the network's default, made per pair on first
+    use (same named streams, so the same draws): with n peers, building its
+    n * (n - 1) links up front would cost more than running the traffic.
+    """
+    wild = next((k for k in scenario.links if k.src == ALL and k.dst == ALL), None)
+    net = Network(env, seed, trace=trace, default=None if wild is None else wild.config)
+    for (src, dst), link in scenario.routes.items():
+        if link is not wild:
+            net.add_link(src, dst, link.config)
+    for part in scenario.partitions:
+        net.partition(part.peers, part.start_s, math.inf if part.end_s is None else part.end_s)
+    return net
+
+
+class Collector(Doer):
+    """Runs last in each pass: moves every peer's inbox into the recorder, then
+    tells `progress` (a display; see memosim.testbed.progress) the tyme and the
+    memos delivered so far. Progress only reads, so it cannot change a run."""
+
+    def __init__(self, peers: Sequence[Memoer], recorder: Recorder, clock: Callable[[], float],
+                 progress: Any = None, **kwa: Any) -> None:
+        super().__init__(**kwa)
+        self.peers = peers
+        self.recorder = recorder
+        self.clock = clock
+        self.progress = progress
+
+    def recur(self, tyme: float | None) -> bool:
+        now = self.clock()
+        for peer in self.peers:
+            inbox = peer.inbox
+            while inbox:
+                memo, _src, _vid = inbox.popleft()
+                self.recorder.delivered(memo, now)
+        if self.progress is not None:
+            self.progress.update(now, len(self.recorder.deliveries))
+        return False
+
+
+def collect(doer: str, recorder: Recorder, peers: Mapping[str, Memoer], *, sim_s: float,
+            wall_s: float, trace_digest: str | None, network: dict[str, Any]) -> RunResult:
+    """The RunResult of a finished run: its summary, per-memo rows and each
+    peer's counters."""
+    stats = {name: peer.stats.as_dict() for name, peer in peers.items()}
+    summary = summarize(doer, recorder, list(stats.values()), sim_s=sim_s, wall_s=wall_s)
+    return RunResult(doer, summary, memo_rows(doer, recorder), list(recorder.deliveries),
+                     trace_digest=trace_digest, network=network, peers=stats)

@@ -1,0 +1,113 @@
+"""The sim backend: a scenario on the SimPy network, in simulated time.
+
+Each scenario peer is a :class:`~memosim.sim.peer.SimPeerMemoer` (the real
+Memoer on a simulated endpoint) whose host is the peer's name, on the
+Network :func:`~memosim.testbed.backend.build_network` makes from the
+scenario. A :class:`~memosim.sim.doist.SimDoist` runs the Doers on the
+network's clock; the workload is a SimPy process that queues each memo at
+its send tyme, ahead of a pass due at the same instant. Every random draw
+comes from the seed, so a run repeats byte for byte (its trace digest).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from ..doing import Doer
+from ..sim import Network, Streams, Trace
+from ..sim.doist import SimDoist
+from ..sim.peer import SimPeerMemoer
+from .backend import (
+    DOER_CLASSES,
+    Collector,
+    RunResult,
+    build_network,
+    collect,
+    peer_options,
+    peer_vids,
+    schedule,
+)
+from .metrics import Recorder
+from .scenario import Scenario
+
+__all__ = ["SimBackend", "at_first", "run_sim"]
+
+
+@dataclass
+class SimBackend:
+    """The :class:`~memosim.testbed.backend.Backend` on the SimPy network.
+
+    trace_events: keep every trace event (not only the digest).
+    progress: None or a display told the tyme each pass (see runner).
+    """
+
+    trace_events: bool = False
+    progress: Any = None
+    name: str = "sim"
+
+    def run(self, scenario: Scenario, doer: str, seed: int) -> RunResult:
+        return run_sim(scenario, doer, seed, trace_events=self.trace_events,
+                       progress=self.progress)
+
+
+def at_first(env: simpy.Environment, delay: float) -> simpy.Event:
+    """A timeout that fires before every normal event due at the same instant.
+
+    The workload must queue a memo before a Doist pass due at that instant
+    runs, as the udp backend's workload doer runs first in each pass; plain
+    timeouts would order them by when each was scheduled instead.
+    """
+    event = simpy.Event(env)
+    event._ok = True
+    event._value = None
+    env.schedule(event, simpy.core.URGENT, delay)  # type: ignore[attr-defined]
+    return event
+
+
+def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = False,
+            pcap: Callable[[Network], Any] | None = None, progress: Any = None) -> RunResult:
+    """One Doer's run on the SimPy network; sim hosts are the peer names.
+
+    pcap: None, or called with the Network before the run (to capture it)."""
+    wall0 = time.perf_counter()
+    env = simpy.Environment()
+    trace = Trace(keep=trace_events)
+    net = build_network(scenario, env, seed, trace)
+    if pcap is not None:
+        pcap(net)
+    streams = Streams(seed)
+    options = peer_options(scenario, seed)
+    peers = {
+        p.name: SimPeerMemoer(network=net, streams=streams, name=p.name, host=p.name,
+                              port=p.port, **options[p.name])
+        for p in scenario.peers
+    }
+    for peer in peers.values():
+        peer.open()
+    recorder = Recorder()
+    doist = SimDoist(env, peers=list(peers.values()), tock=scenario.tock_s)
+    plan = schedule(scenario, seed)
+    vids = peer_vids(scenario, seed)
+
+    def workload() -> Generator[simpy.Event, Any, None]:
+        for when, key, memo in plan:
+            if when > env.now:
+                yield at_first(env, when - env.now)
+            peers[key.src].memoit(memo, peers[key.dst].ha, rvid=vids[key.dst])
+            recorder.sent(key, memo, env.now)
+            doist.kick(peers[key.src])
+
+    env.process(workload())
+    doer_cls = DOER_CLASSES[doer]
+    doers: list[Doer] = [doer_cls(peer=peer) for peer in peers.values()]
+    doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress))
+    doist.do(doers=doers, limit=scenario.duration_s)
+    recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
+    return collect(doer, recorder, peers, sim_s=scenario.duration_s,
+                   wall_s=time.perf_counter() - wall0, trace_digest=trace.digest(),
+                   network=net.counters())
