@@ -24,13 +24,16 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .errors import ScenarioError, show
 from .stopping import Interrupted, Signals
+
+if TYPE_CHECKING:
+    from .testbed.sweeps import Param
 
 DOERS = ("PeerMemoerDoer", "SafePeerMemoerDoer")  # testbed.scenario.DOERS, without importing it
 
@@ -57,7 +60,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _integer(what: str, lo: int | None = None):
+def _integer(what: str, lo: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text.strip(), 10)
@@ -70,7 +73,7 @@ def _integer(what: str, lo: int | None = None):
     return parse
 
 
-def _param(text: str):
+def _param(text: str) -> Param:
     from .testbed.sweeps import parse_param
 
     try:
@@ -184,7 +187,7 @@ def _fresh(base: Path) -> Path:
     return path
 
 
-def _run_identity(path: Path) -> dict | None:
+def _run_identity(path: Path) -> dict[str, Any] | None:
     """What run a results directory holds (from its summary.json), or None."""
     try:
         doc = json.loads((path / "summary.json").read_text(encoding="utf-8"))
@@ -194,7 +197,7 @@ def _run_identity(path: Path) -> dict | None:
         return None
 
 
-def _describe(ident: dict) -> str:
+def _describe(ident: dict[str, Any]) -> str:
     return (f"scenario {ident['scenario']}, backend {ident['backend']}, seed {ident['seed']}, "
             f"{' and '.join(ident['doers'])}")
 
@@ -227,7 +230,7 @@ class _OutDir:
                 break
 
 
-def _run_outdir(args: argparse.Namespace, ident: dict) -> _OutDir:
+def _run_outdir(args: argparse.Namespace, ident: dict[str, Any]) -> _OutDir:
     if args.out is None:
         return _OutDir(_fresh(Path("results") / ident["scenario"]
                               / f"{ident['backend']}-seed{ident['seed']}"))
@@ -300,10 +303,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pm(digits: int, scale: float = 1.0, top: float | None = None):
+def _pm(digits: int, scale: float = 1.0, top: float | None = None
+        ) -> Callable[[dict[str, Any], str], str]:
     """mean +- half-width; an interval reaching below 0 (or above top) is shown
     clipped, as [low, high], so no cell suggests a negative latency."""
-    def fmt(row: dict, stem: str) -> str:
+    def fmt(row: dict[str, Any], stem: str) -> str:
         mean, half = row.get(f"{stem}_mean"), row.get(f"{stem}_ci95")
         if mean is None:
             return "-"
@@ -329,7 +333,7 @@ def sweep_table(result: Any) -> str:
              ("p99 latency (ms)", "latency_p99_s", _pm(1, 1000.0)),
              ("retx per memo", "retransmissions_per_memo", _pm(3)),
              ("overhead ratio", "overhead_ratio", _pm(3)))
-    cols: list = [(p, p, value) for p in result.paths]
+    cols: list[Any] = [(p, p, value) for p in result.paths]
     cols += [("doer", "doer", str), ("n", "n", str)]
     cols += [(head, f"={stem}", str) for head, stem, _ in stats]
     shown = [row | {f"={stem}": fmt(row, stem) for _, stem, fmt in stats} for row in result.rows]
@@ -432,7 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = f"{PROG} {args.command}"
     try:
         with _SIGNALS:
-            return args.func(args)
+            status: int = args.func(args)
+            return status
     except Interrupted as ex:
         name = signal.Signals(ex.signum).name
         print(f"{prog}: interrupted by {name}; no results written for the run cut short",
