@@ -21,6 +21,7 @@ demo: venv
 
 lint: venv
 	$(VENV)/bin/ruff check memosim tests benchmarks
+	$(VENV)/bin/ruff format --check memosim tests benchmarks
 	$(VENV)/bin/mypy
 
 # tools/tshark.sh: the pcap test's tshark, installed when missing (as root).

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .errors import ScenarioError, show
+from .outdirs import OutDir, UsageError, fresh, has_files, listing, run_outdir
 from .stopping import Interrupted, Signals
 
 if TYPE_CHECKING:
@@ -40,10 +41,6 @@ DOERS = ("PeerMemoerDoer", "SafePeerMemoerDoer")  # testbed.scenario.DOERS, with
 __all__ = ["main"]
 
 PROG = "memosim"
-
-
-class UsageError(Exception):
-    """A bad argument found after parsing (one line, exit status 2)."""
 
 
 class BackendError(Exception):
@@ -69,6 +66,7 @@ def _integer(what: str, lo: int | None = None) -> Callable[[str], int]:
         if lo is not None and value < lo:
             raise argparse.ArgumentTypeError(f"expected {what}, found {value}")
         return value
+
     parse.__name__ = what
     return parse
 
@@ -80,8 +78,9 @@ def _param(text: str) -> Param:
         return parse_param(text)
     except ScenarioError as ex:
         where = f"{ex.path}: " if ex.path else ""
-        raise argparse.ArgumentTypeError(f"{where}expected {ex.expected}, found {show(ex.found)}"
-                                          ) from None
+        raise argparse.ArgumentTypeError(
+            f"{where}expected {ex.expected}, found {show(ex.found)}"
+        ) from None
 
 
 def _sweep_backend(text: str) -> str:
@@ -90,165 +89,146 @@ def _sweep_backend(text: str) -> str:
     if text == "udp":
         raise argparse.ArgumentTypeError(
             "sweeps run on the sim backend only (udp runs take real time and are not "
-            "repeatable); use memosim run --backend udp for single runs")
+            "repeatable); use memosim run --backend udp for single runs"
+        )
     raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from 'sim')")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Deterministic testbed for memogram transports: "
-                     "compare PeerMemoerDoer and SafePeerMemoerDoer on a scenario.")
+    parser = _Parser(
+        prog=PROG,
+        description="Deterministic testbed for memogram transports: "
+        "compare PeerMemoerDoer and SafePeerMemoerDoer on a scenario.",
+    )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
-                                parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
 
-    run = sub.add_parser("run", help="run a scenario once per Doer; print a table, write results",
-                         description="Run every Doer of a scenario, print the comparison "
-                         "table and write summary.json, memos.csv, latency.png and "
-                         "delivery.png.")
+    run = sub.add_parser(
+        "run",
+        help="run a scenario once per Doer; print a table, write results",
+        description="Run every Doer of a scenario, print the comparison "
+        "table and write summary.json, memos.csv, latency.png and "
+        "delivery.png.",
+    )
     run.add_argument("file", metavar="FILE", help="scenario file (TOML, docs/scenarios.md)")
-    run.add_argument("--backend", choices=("sim", "udp"), default="sim",
-                     help="sim: SimPy network, deterministic (default); "
-                     "udp: real sockets on loopback, in real time")
-    run.add_argument("--seed", type=_integer("an integer"), metavar="N",
-                     help="seed of every random draw (default: the file's scenario.seed)")
-    run.add_argument("--doer", choices=DOERS, metavar="NAME",
-                     help=f"run this Doer only ({' or '.join(DOERS)})")
-    run.add_argument("--out", metavar="DIR", type=Path,
-                     help="results directory (default: a new results/<scenario>/"
-                     "<backend>-seed<N>[-n])")
-    run.add_argument("--force", action="store_true",
-                     help="write into --out even when it holds another run's results")
+    run.add_argument(
+        "--backend",
+        choices=("sim", "udp"),
+        default="sim",
+        help="sim: SimPy network, deterministic (default); "
+        "udp: real sockets on loopback, in real time",
+    )
+    run.add_argument(
+        "--seed",
+        type=_integer("an integer"),
+        metavar="N",
+        help="seed of every random draw (default: the file's scenario.seed)",
+    )
+    run.add_argument(
+        "--doer", choices=DOERS, metavar="NAME", help=f"run this Doer only ({' or '.join(DOERS)})"
+    )
+    run.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="results directory (default: a new results/<scenario>/<backend>-seed<N>[-n])",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="write into --out even when it holds another run's results",
+    )
     run.add_argument("--no-plots", action="store_true", help="write no PNG files")
-    run.add_argument("--json", action="store_true",
-                     help="print summary.json on stdout instead of the table")
+    run.add_argument(
+        "--json", action="store_true", help="print summary.json on stdout instead of the table"
+    )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
 
     sweep = sub.add_parser(
-        "sweep", help="run a grid of parameter values over several seeds, in parallel",
+        "sweep",
+        help="run a grid of parameter values over several seeds, in parallel",
         description="Run every combination of the --param values, --seeds seeds each, "
         "in --jobs processes; write sweep.csv (mean and 95% CI over seeds per "
-        "combination and Doer), sweep_runs.csv and the sweep plots.")
+        "combination and Doer), sweep_runs.csv and the sweep plots.",
+    )
     sweep.add_argument("file", metavar="FILE", help="scenario file (TOML, docs/scenarios.md)")
-    sweep.add_argument("--param", dest="params", action="append", type=_param, required=True,
-                       metavar="PATH=V1,V2,...",
-                       help="key path of the scenario document and its values, read as "
-                       "TOML (links.0.loss.rate=0.01,0.05,0.2); repeat for a grid; "
-                       "the first is the plots' x axis")
-    sweep.add_argument("--seeds", type=_integer("an integer >= 1", 1), default=1, metavar="K",
-                       help="seeds per combination: N, N+1, ..., N+K-1 (default 1)")
-    sweep.add_argument("--seed", type=_integer("an integer"), metavar="N",
-                       help="first seed (default: each combination's scenario.seed)")
-    sweep.add_argument("--jobs", type=_integer("an integer >= 1", 1), metavar="J",
-                       help="worker processes (default: the number of CPUs)")
-    sweep.add_argument("--backend", type=_sweep_backend, default="sim", metavar="sim",
-                       help="only sim (the default)")
-    sweep.add_argument("--out", metavar="DIR", type=Path,
-                       help="results directory (default: a new results/<scenario>-sweep[-n])")
-    sweep.add_argument("--force", action="store_true",
-                       help="write into --out even when it is not empty")
+    sweep.add_argument(
+        "--param",
+        dest="params",
+        action="append",
+        type=_param,
+        required=True,
+        metavar="PATH=V1,V2,...",
+        help="key path of the scenario document and its values, read as "
+        "TOML (links.0.loss.rate=0.01,0.05,0.2); repeat for a grid; "
+        "the first is the plots' x axis",
+    )
+    sweep.add_argument(
+        "--seeds",
+        type=_integer("an integer >= 1", 1),
+        default=1,
+        metavar="K",
+        help="seeds per combination: N, N+1, ..., N+K-1 (default 1)",
+    )
+    sweep.add_argument(
+        "--seed",
+        type=_integer("an integer"),
+        metavar="N",
+        help="first seed (default: each combination's scenario.seed)",
+    )
+    sweep.add_argument(
+        "--jobs",
+        type=_integer("an integer >= 1", 1),
+        metavar="J",
+        help="worker processes (default: the number of CPUs)",
+    )
+    sweep.add_argument(
+        "--backend",
+        type=_sweep_backend,
+        default="sim",
+        metavar="sim",
+        help="only sim (the default)",
+    )
+    sweep.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="results directory (default: a new results/<scenario>-sweep[-n])",
+    )
+    sweep.add_argument(
+        "--force", action="store_true", help="write into --out even when it is not empty"
+    )
     sweep.add_argument("--no-plots", action="store_true", help="write no PNG files")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sweep.set_defaults(func=cmd_sweep)
 
-    lst = sub.add_parser("list", help="list the scenario files of a directory",
-                         description="Print the name and description of every *.toml "
-                         "scenario file in DIR.")
-    lst.add_argument("dir", metavar="DIR", nargs="?", type=Path, default=Path("scenarios"),
-                     help="directory of scenario files (default: scenarios)")
+    lst = sub.add_parser(
+        "list",
+        help="list the scenario files of a directory",
+        description="Print the name and description of every *.toml scenario file in DIR.",
+    )
+    lst.add_argument(
+        "dir",
+        metavar="DIR",
+        nargs="?",
+        type=Path,
+        default=Path("scenarios"),
+        help="directory of scenario files (default: scenarios)",
+    )
     lst.set_defaults(func=cmd_list)
 
-    val = sub.add_parser("validate", help="check scenario files without running them",
-                         description="Load and validate each FILE as memosim run would; "
-                         "print one line per file, errors on stderr.")
+    val = sub.add_parser(
+        "validate",
+        help="check scenario files without running them",
+        description="Load and validate each FILE as memosim run would; "
+        "print one line per file, errors on stderr.",
+    )
     val.add_argument("files", metavar="FILE", nargs="+", help="scenario file (TOML)")
     val.set_defaults(func=cmd_validate)
     return parser
-
-
-def _has_files(path: Path) -> bool:
-    try:
-        return any(path.iterdir())
-    except FileNotFoundError:
-        return False
-    except NotADirectoryError:
-        raise UsageError(f"argument --out: {str(path)!r} is a file, not a directory") from None
-    except OSError as ex:
-        raise UsageError(f"argument --out: cannot read directory {str(path)!r} "
-                         f"({(ex.strerror or type(ex).__name__).lower()})") from None
-
-
-def _fresh(base: Path) -> Path:
-    """base when it is missing or empty, else the first empty base-2, base-3, ..."""
-    path, n = base, 2
-    while _has_files(path):
-        path = base.with_name(f"{base.name}-{n}")
-        n += 1
-    return path
-
-
-def _run_identity(path: Path) -> dict[str, Any] | None:
-    """What run a results directory holds (from its summary.json), or None."""
-    try:
-        doc = json.loads((path / "summary.json").read_text(encoding="utf-8"))
-        return {"scenario": doc["scenario"], "backend": doc["backend"], "seed": doc["seed"],
-                "doers": [r["doer"] for r in doc["runs"]]}
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _describe(ident: dict[str, Any]) -> str:
-    return (f"scenario {ident['scenario']}, backend {ident['backend']}, seed {ident['seed']}, "
-            f"{' and '.join(ident['doers'])}")
-
-
-class _OutDir:
-    """The results directory of a command: created (with any missing parents)
-    before the command runs, removed again when the command fails or is
-    interrupted before writing into it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.made: list[Path] = []
-        missing = []
-        p = path
-        while not p.exists() and p != p.parent:
-            missing.append(p)
-            p = p.parent
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as ex:
-            raise UsageError(f"argument --out: cannot create directory {str(path)!r} "
-                             f"({(ex.strerror or type(ex).__name__).lower()})") from None
-        self.made = missing  # deepest first
-
-    def discard(self) -> None:
-        for p in self.made:
-            try:
-                p.rmdir()
-            except OSError:
-                break
-
-
-def _run_outdir(args: argparse.Namespace, ident: dict[str, Any]) -> _OutDir:
-    if args.out is None:
-        return _OutDir(_fresh(Path("results") / ident["scenario"]
-                              / f"{ident['backend']}-seed{ident['seed']}"))
-    if _has_files(args.out) and not args.force:
-        held = _run_identity(args.out)
-        if held is None:
-            raise UsageError(f"argument --out: {str(args.out)!r} is not empty and holds no "
-                             "memosim run; choose another directory, or --force to write "
-                             "into it")
-        if held != ident:
-            raise UsageError(f"argument --out: {str(args.out)!r} holds another run "
-                             f"({_describe(held)}); choose another directory, or --force "
-                             "to overwrite it")
-    return _OutDir(args.out)
-
-
-def _listing(out: Path, paths: Sequence[Path]) -> str:
-    return f"wrote {out}{'' if str(out).endswith('/') else '/'}: " + ", ".join(p.name for p in paths)
 
 
 def _progress(args: argparse.Namespace, make: Any) -> Any:
@@ -268,17 +248,23 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     doers = (args.doer,) if args.doer else scenario.doers
     seed = scenario.seed if args.seed is None else args.seed
-    ident = {"scenario": scenario.name, "backend": args.backend, "seed": seed,
-             "doers": list(doers)}
-    out = _run_outdir(args, ident)
+    ident = {"scenario": scenario.name, "backend": args.backend, "seed": seed, "doers": list(doers)}
+    out = run_outdir(args, ident)
     try:
-        result = run_scenario(scenario, backend=args.backend, seed=seed, doers=doers,
-                              progress=_progress(args, RunProgress))
+        result = run_scenario(
+            scenario,
+            backend=args.backend,
+            seed=seed,
+            doers=doers,
+            progress=_progress(args, RunProgress),
+        )
     except ModuleNotFoundError as ex:
         out.discard()
         if args.backend == "udp" and ex.name == "memosim.testbed.udprun":
-            raise BackendError("the udp backend is not available in this installation "
-                               "(memosim.testbed.udprun is missing)") from None
+            raise BackendError(
+                "the udp backend is not available in this installation "
+                "(memosim.testbed.udprun is missing)"
+            ) from None
         raise
     except OSError as ex:
         out.discard()
@@ -289,24 +275,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         out.discard()
         raise
     with _SIGNALS.hold():  # a signal now waits until every file is written
-        written = write_results(result, out.path, title=scenario.description or None,
-                                plots=not args.no_plots)
+        written = write_results(
+            result, out.path, title=scenario.description or None, plots=not args.no_plots
+        )
         for name in OUTPUT_FILES:  # a re-run of the same run: no stale plots left
             if out.path / name not in written:
                 (out.path / name).unlink(missing_ok=True)
     if args.json:
         print(json.dumps(result.summary(), indent=2))
-        print(_listing(out.path, written), file=sys.stderr)
+        print(listing(out.path, written), file=sys.stderr)
     else:
         print(format_table(result, description=scenario.description or None))
-        print(_listing(out.path, written))
+        print(listing(out.path, written))
     return 0
 
 
-def _pm(digits: int, scale: float = 1.0, top: float | None = None
-        ) -> Callable[[dict[str, Any], str], str]:
+def _pm(
+    digits: int, scale: float = 1.0, top: float | None = None
+) -> Callable[[dict[str, Any], str], str]:
     """mean +- half-width; an interval reaching below 0 (or above top) is shown
     clipped, as [low, high], so no cell suggests a negative latency."""
+
     def fmt(row: dict[str, Any], stem: str) -> str:
         mean, half = row.get(f"{stem}_mean"), row.get(f"{stem}_ci95")
         if mean is None:
@@ -319,6 +308,7 @@ def _pm(digits: int, scale: float = 1.0, top: float | None = None
             lo, hi = max(lo, 0.0), hi if top is None else min(hi, top)
             return f"{text} [{lo * scale:.{digits}f}, {hi * scale:.{digits}f}]"
         return f"{text} +- {half * scale:.{digits}f}"
+
     return fmt
 
 
@@ -329,10 +319,12 @@ def sweep_table(result: Any) -> str:
     def value(v: Any) -> str:
         return v if isinstance(v, str) else show(v)
 
-    stats = (("delivery ratio", "delivery_ratio", _pm(4, top=1.0)),
-             ("p99 latency (ms)", "latency_p99_s", _pm(1, 1000.0)),
-             ("retx per memo", "retransmissions_per_memo", _pm(3)),
-             ("overhead ratio", "overhead_ratio", _pm(3)))
+    stats = (
+        ("delivery ratio", "delivery_ratio", _pm(4, top=1.0)),
+        ("p99 latency (ms)", "latency_p99_s", _pm(1, 1000.0)),
+        ("retx per memo", "retransmissions_per_memo", _pm(3)),
+        ("overhead ratio", "overhead_ratio", _pm(3)),
+    )
     cols: list[Any] = [(p, p, value) for p in result.paths]
     cols += [("doer", "doer", str), ("n", "n", str)]
     cols += [(head, f"={stem}", str) for head, stem, _ in stats]
@@ -353,32 +345,43 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.file)
     grid(scenario, args.params)  # every combination valid before anything is created
     if args.out is None:
-        out = _OutDir(_fresh(Path("results") / f"{scenario.name}-sweep"))
-    elif _has_files(args.out) and not args.force:
-        raise UsageError(f"argument --out: {str(args.out)!r} is not empty; choose another "
-                         "directory, or --force to write into it")
+        out = OutDir(fresh(Path("results") / f"{scenario.name}-sweep"))
+    elif has_files(args.out) and not args.force:
+        raise UsageError(
+            f"argument --out: {str(args.out)!r} is not empty; choose another "
+            "directory, or --force to write into it"
+        )
     else:
-        out = _OutDir(args.out)
+        out = OutDir(args.out)
     try:
-        result = run_sweep(scenario, args.params, seeds=args.seeds, jobs=args.jobs,
-                           seed=args.seed, progress=not args.quiet)
+        result = run_sweep(
+            scenario,
+            args.params,
+            seeds=args.seeds,
+            jobs=args.jobs,
+            seed=args.seed,
+            progress=not args.quiet,
+        )
     except BaseException:
         out.discard()
         raise
-    title = f"base scenario {scenario.name}" + (f": {scenario.description}"
-                                                 if scenario.description else "")
+    title = f"base scenario {scenario.name}" + (
+        f": {scenario.description}" if scenario.description else ""
+    )
     with _SIGNALS.hold():
         written = write_outputs(result, out.path, title=title, plots=not args.no_plots)
     print(sweep_table(result))
-    print(_listing(out.path, written))
+    print(listing(out.path, written))
     return 0
 
 
 def _scenario_files(directory: Path) -> list[Path]:
     if not directory.is_dir():
-        raise UsageError(f"argument DIR: expected a directory of scenario files, found "
-                         f"{'a file' if directory.exists() else 'no such directory'} "
-                         f"{str(directory)!r}")
+        raise UsageError(
+            f"argument DIR: expected a directory of scenario files, found "
+            f"{'a file' if directory.exists() else 'no such directory'} "
+            f"{str(directory)!r}"
+        )
     return sorted(directory.glob("*.toml"))
 
 
@@ -421,8 +424,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     loaded = _Loader()
     for file, s in loaded(args.files):
-        print(f"{file}: ok ({s.name}: {len(s.peers)} peers, {s.memo_count:,} memos per run, "
-              f"{s.duration_s:g} s, Doers {', '.join(s.doers)})")
+        print(
+            f"{file}: ok ({s.name}: {len(s.peers)} peers, {s.memo_count:,} memos per run, "
+            f"{s.duration_s:g} s, Doers {', '.join(s.doers)})"
+        )
     return 2 if loaded.bad else 0
 
 
@@ -440,8 +445,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status
     except Interrupted as ex:
         name = signal.Signals(ex.signum).name
-        print(f"{prog}: interrupted by {name}; no results written for the run cut short",
-              file=sys.stderr)
+        print(
+            f"{prog}: interrupted by {name}; no results written for the run cut short",
+            file=sys.stderr,
+        )
         return 128 + ex.signum
     except ScenarioError as ex:
         print(str(ex), file=sys.stderr)

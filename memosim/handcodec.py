@@ -151,4 +151,3 @@ class HandCodec:
         """Split memo into grams with headers (signed when the code says so)."""
         engine = self.engine
         return engine.render(engine.check_memo(memo, vid), vid)
-

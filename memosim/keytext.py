@@ -20,8 +20,9 @@ from .core.engine import MemoerError
 __all__ = ["KeyText"]
 
 
-def _codec(codes: tuple[str, ...], rawsize: int, what: str
-           ) -> tuple[classmethod[Any, Any, Any], classmethod[Any, Any, Any]]:
+def _codec(
+    codes: tuple[str, ...], rawsize: int, what: str
+) -> tuple[classmethod[Any, Any, Any], classmethod[Any, Any, Any]]:
     """hio's _encodeX and _decodeX classmethods for one kind of qualified material."""
     textsize = len(b64.qualify(bytes(rawsize), codes[0]))
 

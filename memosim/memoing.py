@@ -32,7 +32,7 @@ from .core.codes import AckDex, AuthDex, GramDex, MemoDex, Sizage, SureDex, Vers
 from .core.engine import ACK_DELAY, Engine, MemoerError, MemoerVerifyError
 from .core.flights import MAX_TRIES, MAX_TYME, WINDOW
 from .core.keys import Keyage
-from .core.reassembly import Limits
+from .core.limits import Limits
 from .core.rto import K_MAX_RTO, K_MIN_RTO
 from .doing import Doer
 from .handcodec import HandCodec
@@ -42,12 +42,30 @@ from .servicing import FAR_ERRNOS, RX_BURST, ServiceLoop
 from .tyming import Tymee, Tymer, Tymth
 
 __all__ = [
-    "FAR_ERRNOS", "RX_BURST", "AckDex", "AuthDex", "AuthMemoer", "AuthMemoerDoer", "GramDex",
-    "Keyage", "Memo", "MemoDex", "Memoer", "MemoerDoer", "MemoerError", "MemoerVerifyError",
-    "Sizage", "SureDex", "Versionage", "ZeroDex", "openAM", "openMemoer",
+    "FAR_ERRNOS",
+    "RX_BURST",
+    "AckDex",
+    "AuthDex",
+    "AuthMemoer",
+    "AuthMemoerDoer",
+    "GramDex",
+    "Keyage",
+    "Memo",
+    "MemoDex",
+    "Memoer",
+    "MemoerDoer",
+    "MemoerError",
+    "MemoerVerifyError",
+    "Sizage",
+    "SureDex",
+    "Versionage",
+    "ZeroDex",
+    "openAM",
+    "openMemoer",
 ]
 
 logger = logging.getLogger("memosim.memoer")
+
 
 class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
     """Memogram transport with hio's attributes, queues and service loop.
@@ -139,16 +157,32 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self._pickedVids: OrderedDict[str, str] = OrderedDict()
         self.txms: deque[tuple[Memo, Address, str | None]] = txms if txms is not None else deque()
         self.txbs: tuple[bytearray, Address | None] = (
-            txbs if txbs is not None else (bytearray(), None))
+            txbs if txbs is not None else (bytearray(), None)
+        )
         self.echos: deque[tuple[bytes, Address]] = deque()
         self.inbox: Deliveries = deque()
         self.engine = Engine(
-            midder=midder if midder is not None else os_midder(), code=code, curt=curt,
-            size=size, max_gram_size=self.MaxGramSize, authic=authic, sure_only=sureOnly,
-            keep=keep, vid=vid,
-            rvids=rvids, limits=limits, rxbytes=rxbytes, ack_delay=ackDelay,
-            max_tries=maxTries, max_tyme=maxTyme, window=window, min_rto=minRto,
-            max_rto=maxRto, outbox=txgs, delivered=rxms, failures=failures,
+            midder=midder if midder is not None else os_midder(),
+            code=code,
+            curt=curt,
+            size=size,
+            max_gram_size=self.MaxGramSize,
+            authic=authic,
+            sure_only=sureOnly,
+            keep=keep,
+            vid=vid,
+            rvids=rvids,
+            limits=limits,
+            rxbytes=rxbytes,
+            ack_delay=ackDelay,
+            max_tries=maxTries,
+            max_tyme=maxTyme,
+            window=window,
+            min_rto=minRto,
+            max_rto=maxRto,
+            outbox=txgs,
+            delivered=rxms,
+            failures=failures,
             fuse=None if type(self).fuse is HandCodec.fuse else self.fuse,
         )
         engine = self.engine
@@ -164,7 +198,9 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.maxRto = float(maxRto)
         super().__init__(**kwa)
         self.tymeout = tymeout if tymeout is not None else self.Tymeout
-        self.tymers: dict[str, Tymer] = {}  # hio's retry tymers; memosim's retries run in the engine
+        self.tymers: dict[
+            str, Tymer
+        ] = {}  # hio's retry tymers; memosim's retries run in the engine
         if not hasattr(self, "name"):
             self.name = name if name is not None else "main"
         engine.name = self.name
@@ -281,7 +317,9 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.engine.rxbytes = bool(rxbytes)
 
     # ---- transmit side ----------------------------------------------------
-    def memoit(self, memo: Memo, dst: Address, vid: str | None = None, rvid: str | None = None) -> None:
+    def memoit(
+        self, memo: Memo, dst: Address, vid: str | None = None, rvid: str | None = None
+    ) -> None:
         """Queue memo for dst; checks it now so the service loop never has to.
 
         rvid: the vid that dst signs its acks with (for a signed Sure code it
@@ -308,8 +346,7 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
 
 
 @contextmanager
-def openMemoer(cls: type[Memoer] | None = None, name: str = "test", **kwa: Any
-               ) -> Iterator[Memoer]:
+def openMemoer(cls: type[Memoer] | None = None, name: str = "test", **kwa: Any) -> Iterator[Memoer]:
     """A Memoer (or cls) named name, opened; closed when the block ends (hio's openMemoer)."""
     peer = None
     try:
@@ -328,14 +365,14 @@ class AuthMemoer(Memoer):
     keep holding its vid's keys to send.
     """
 
-    def __init__(self, *, code: str = MemoDex.GramAuthZero, authic: bool = True,
-                 **kwa: Any) -> None:
+    def __init__(
+        self, *, code: str = MemoDex.GramAuthZero, authic: bool = True, **kwa: Any
+    ) -> None:
         super().__init__(code=code, authic=authic, **kwa)
 
 
 @contextmanager
-def openAM(cls: type[Memoer] | None = None, name: str = "test", **kwa: Any
-           ) -> Iterator[Memoer]:
+def openAM(cls: type[Memoer] | None = None, name: str = "test", **kwa: Any) -> Iterator[Memoer]:
     """An AuthMemoer (or cls) named name, opened; closed when the block ends (hio's openAM)."""
     with openMemoer(cls or AuthMemoer, name=name, **kwa) as peer:
         yield peer

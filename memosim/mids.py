@@ -52,7 +52,7 @@ class OsMidder:
     def _refill(self) -> bytes:
         forks = _forks[0]
         block = os.urandom(MID_BYTES * _BLOCK_IDS)
-        ids = [block[start:start + MID_BYTES] for start in range(0, len(block), MID_BYTES)]
+        ids = [block[start : start + MID_BYTES] for start in range(0, len(block), MID_BYTES)]
         self._next = iter(ids[1:]).__next__
         self._forks = forks
         return ids[0]

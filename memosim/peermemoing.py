@@ -28,14 +28,24 @@ class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/cl
 
     MaxGramSize = UdpMaxGramSize
 
-    def __init__(self, *, bc: int | None = 1024,
-                 clock: Callable[[], float] | None = time.monotonic, **kwa: Any) -> None:
+    def __init__(
+        self,
+        *,
+        bc: int | None = 1024,
+        clock: Callable[[], float] | None = time.monotonic,
+        **kwa: Any,
+    ) -> None:
         super().__init__(bc=bc, clock=clock, **kwa)
 
 
 @contextmanager
-def openPM(cls: type[PeerMemoer] | None = None, name: str = "test", temp: bool = True,
-           reopen: bool = True, **kwa: Any) -> Iterator[PeerMemoer]:
+def openPM(
+    cls: type[PeerMemoer] | None = None,
+    name: str = "test",
+    temp: bool = True,
+    reopen: bool = True,
+    **kwa: Any,
+) -> Iterator[PeerMemoer]:
     """Create a PeerMemoer (or cls), opened unless reopen=False; close on exit."""
     peer = None
     try:

@@ -34,9 +34,19 @@ logger = logging.getLogger("memosim.memoer")
 FAR_ERRNOS = frozenset(
     getattr(errno, name)
     for name in (
-        "ECONNREFUSED", "ENOENT", "ECONNRESET", "ENETRESET", "ENETUNREACH",
-        "EHOSTUNREACH", "ENETDOWN", "EHOSTDOWN", "ETIMEDOUT", "ETIME", "EMSGSIZE",
-        "EADDRNOTAVAIL", "EINVAL",
+        "ECONNREFUSED",
+        "ENOENT",
+        "ECONNRESET",
+        "ENETRESET",
+        "ENETUNREACH",
+        "EHOSTUNREACH",
+        "ENETDOWN",
+        "EHOSTDOWN",
+        "ETIMEDOUT",
+        "ETIME",
+        "EMSGSIZE",
+        "EADDRNOTAVAIL",
+        "EINVAL",
     )
     if hasattr(errno, name)
 )
@@ -86,7 +96,6 @@ class ServiceLoop:
     def get_timer(self) -> float | None:
         """Earliest tyme at which serviceTymers has work, or None."""
         return self.engine.get_timer(track=self.tymth is not None)
-
 
     # ---- transport stubs (a transport mixin overrides these) ------------
     def open(self) -> bool:
@@ -195,8 +204,14 @@ class ServiceLoop:
             logger.error("%s cannot send memo to %s: %s", self.name, dst, ex)
             return
         self.stats.memos_sent += 1
-        engine.send_rended(rended, memo, dst, vid, self.now if self.tymth is not None else None,
-                           track=self.tymth is not None)
+        engine.send_rended(
+            rended,
+            memo,
+            dst,
+            vid,
+            self.now if self.tymth is not None else None,
+            track=self.tymth is not None,
+        )
 
     def serviceTxMemosOnce(self) -> None:
         if self.txms:
@@ -305,6 +320,5 @@ class ServiceLoop:
         self.serviceAllTx()
 
     service = serviceAll
-
 
     service = serviceAll

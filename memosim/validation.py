@@ -43,6 +43,7 @@ __all__ = [
     "unknown",
 ]
 
+
 def at(path: str, key: Any) -> str:
     """The key path of ``key`` inside ``path``; a key TOML must quote is quoted."""
     key = str(key)
@@ -51,8 +52,9 @@ def at(path: str, key: Any) -> str:
     return f"{path}.{key}" if path else key
 
 
-def suggest(word: str, choices: Iterable[str], hints: Mapping[str, str] | None = None
-            ) -> str | None:
+def suggest(
+    word: str, choices: Iterable[str], hints: Mapping[str, str] | None = None
+) -> str | None:
     """The choice ``word`` was probably meant to be, or None.
 
     ``hints`` maps words people reach for to the choice meant (``"rate"`` ->
@@ -73,15 +75,17 @@ def unknown(value: Any, choices: Iterable[str], hints: Mapping[str, str] | None 
     return Text(f'{show(value)} (did you mean "{guess}"?)') if guess else value
 
 
-def check_keys(d: Mapping[str, Any], path: str, known: Sequence[str],
-               hints: Mapping[str, str] | None = None) -> None:
+def check_keys(
+    d: Mapping[str, Any], path: str, known: Sequence[str], hints: Mapping[str, str] | None = None
+) -> None:
     """Raise at the first key of ``d`` that is not ``known``, with a "did you mean"."""
     for key in d:
         if key not in known:
             guess = suggest(str(key), known, hints)
             found = f'an unknown key (did you mean "{guess}"?)' if guess else "an unknown key"
-            raise ScenarioError("", at(path, key), f"one of the keys {', '.join(known)}",
-                                Text(found))
+            raise ScenarioError(
+                "", at(path, key), f"one of the keys {', '.join(known)}", Text(found)
+            )
 
 
 def table(x: Any, path: str, expected: str) -> Mapping[str, Any]:
@@ -101,8 +105,9 @@ def tables(x: Any, path: str, expected: str) -> list[Mapping[str, Any]]:
     return list(x)
 
 
-def choice(x: Any, path: str, choices: Sequence[str],
-           hints: Mapping[str, str] | None = None) -> str:
+def choice(
+    x: Any, path: str, choices: Sequence[str], hints: Mapping[str, str] | None = None
+) -> str:
     """``x`` when it is one of ``choices`` (strings), listed as ``"a" or "b"``."""
     if not isinstance(x, str) or x not in choices:
         expected = " or ".join(f'"{c}"' for c in choices)
@@ -115,8 +120,14 @@ def is_number(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def number(d: Mapping[str, Any], key: str, path: str, expected: str,
-           ok: Callable[[float], bool], default: Any = MISSING) -> float:
+def number(
+    d: Mapping[str, Any],
+    key: str,
+    path: str,
+    expected: str,
+    ok: Callable[[float], bool],
+    default: Any = MISSING,
+) -> float:
     """``d[key]`` as a float when it is a finite number that ``ok`` accepts."""
     x = d.get(key, default)
     if not is_number(x) or not ok(x):
@@ -134,8 +145,15 @@ def nonneg(d: Mapping[str, Any], key: str, path: str, default: Any = MISSING) ->
     return number(d, key, path, "a number >= 0", lambda v: v >= 0, default)
 
 
-def integer(d: Mapping[str, Any], key: str, path: str, lo: int, hi: int | None = None,
-            default: Any = MISSING, why: str = "") -> int:
+def integer(
+    d: Mapping[str, Any],
+    key: str,
+    path: str,
+    lo: int,
+    hi: int | None = None,
+    default: Any = MISSING,
+    why: str = "",
+) -> int:
     """``d[key]``: an integer in [lo, hi] (>= lo without hi); ``why`` ends the expectation."""
     x = d.get(key, default)
     if isinstance(x, bool) or not isinstance(x, int) or x < lo or (hi is not None and x > hi):

@@ -16,6 +16,7 @@ or appends it to the destination's `.echos`, which the echo mock `receive`
 pops. `drop(gram, src, dst)` adds targeted loss for tests. The link counts
 offered datagrams and bytes per (src, dst, kind) with kind "ack" or "data".
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -92,7 +93,9 @@ class EchoLink:
         self.drop = drop
         self.peers: dict[str, Memoer] = {}
         self.rngs: dict[tuple[str, str], random.Random] = {}
-        self.grams: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> datagrams offered
+        self.grams: Counter[tuple[str, str, str]] = (
+            Counter()
+        )  # (src, dst, kind) -> datagrams offered
         self.bytes: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> bytes offered
         self.lost: Counter[tuple[str, str, str]] = Counter()  # (src, dst, kind) -> datagrams lost
 
@@ -155,8 +158,9 @@ def linked_pair(link: EchoLink, **kwa: Any) -> tuple[LinkedMemoer, LinkedMemoer]
     return peers[0], peers[1]
 
 
-def wound_pair(link: EchoLink, tock: float = 0.03125, **kwa: Any
-               ) -> tuple[LinkedMemoer, LinkedMemoer, Tymist]:
+def wound_pair(
+    link: EchoLink, tock: float = 0.03125, **kwa: Any
+) -> tuple[LinkedMemoer, LinkedMemoer, Tymist]:
     """linked_pair(link, **kwa), both wound onto one new Tymist (ticked by hand):
     (a, b, tymist). Wound senders track and retry Sure memos."""
     tymist = Tymist(tock=tock)
@@ -179,13 +183,19 @@ def ack_checked(code: str, neck: int, mid: str, vid: str | None, payload: bytes)
     """payload + its 16-byte check, computed from the spec: BLAKE2b-128, person
     "memosim-ack-v1", over code, neck (3 bytes), mid, vid and the payload."""
     head = code.encode() + neck.to_bytes(3, "big") + mid.encode() + (vid or "").encode()
-    return payload + hashlib.blake2b(
-        head + payload, digest_size=16, person=b"memosim-ack-v1"
-    ).digest()
+    return (
+        payload + hashlib.blake2b(head + payload, digest_size=16, person=b"memosim-ack-v1").digest()
+    )
 
 
-def ack_fixed(*, done: bool = False, epoch: int = 0, upto: int = NO_UPTO, version: int = 1,
-              flags: int | None = None) -> bytes:
+def ack_fixed(
+    *,
+    done: bool = False,
+    epoch: int = 0,
+    upto: int = NO_UPTO,
+    version: int = 1,
+    flags: int | None = None,
+) -> bytes:
     """The 9 fixed bytes of an ack body: version, flags, epoch(4), upto(3)."""
     flags = (1 if done else 0) if flags is None else flags
     return bytes([version, flags]) + epoch.to_bytes(4, "big") + upto.to_bytes(3, "big")

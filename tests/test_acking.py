@@ -209,8 +209,9 @@ def test_reordered_and_duplicated_grams_deliver_once(code: str) -> None:
     link = EchoLink(drop=capture)
     vid, keyage = make_keyage(seed_of("alice"))
     # a signed Sure memo names its receiver's vid: here given to the Memoer
-    a, b, tymist = wound_pair(link, code=code, size=200, keep={vid: keyage}, vid=vid,
-                              rvids={"b": vid})
+    a, b, tymist = wound_pair(
+        link, code=code, size=200, keep={vid: keyage}, vid=vid, rvids={"b": vid}
+    )
     memo = "x" * 500
     a.memoit(memo, "b")
     run(tymist, a)
@@ -330,8 +331,12 @@ def test_partial_ack_of_every_gram_does_not_retire_a_memo() -> None:
     assert count == 3
     mid = grams.parse(held[0]).mid
     tymist.tyme = 0.25
-    a.absorb(make_ack(mid, count, done=False, epoch=9, upto=count, ranges=[(0, count)],
-                      curt=False, size=1240), "b")
+    a.absorb(
+        make_ack(
+            mid, count, done=False, epoch=9, upto=count, ranges=[(0, count)], curt=False, size=1240
+        ),
+        "b",
+    )
     assert a.stats.acks_received == 1 and not a.stats.dropped
     flight = a.engine.flights.flights[mid]
     assert flight.acked_count == count and not flight.outstanding
@@ -368,8 +373,9 @@ def test_probe_of_a_delivered_memo_is_answered_done() -> None:
     assert memos_of(b) == [memo] and b.stats.acks_sent == 1
     mid = next(iter(a.engine.flights.flights))
     tymist.tyme = 0.25
-    a.absorb(make_ack(mid, 3, done=False, epoch=1, upto=3, ranges=[(0, 3)], curt=False,
-                      size=1240), "b")
+    a.absorb(
+        make_ack(mid, 3, done=False, epoch=1, upto=3, ranges=[(0, 3)], curt=False, size=1240), "b"
+    )
     assert len(a.engine.flights) == 1 and a.get_timer() == 1.0  # RTO 0.75 after the sample
     run_until(tymist, a, b, until=settled(a, b))
     assert a.stats.grams_retransmitted == 1  # the probe, and nothing else
@@ -496,8 +502,10 @@ def test_complete_memo_is_acked_only_once_delivered() -> None:
 def test_early_grams_acked_with_neck_zero_and_listed_only_when_unsigned() -> None:
     vid, keyage = make_keyage(seed_of("alice"))
     # neck 0 (count unknown), upto "all", epoch of b's first record
-    for code, expect in ((SURE, [(0, Ack(False, 1, NO_UPTO, [(1, 3)]))]),
-                         (SURE_AUTH, [(0, Ack(False, 1, NO_UPTO, []))])):
+    for code, expect in (
+        (SURE, [(0, Ack(False, 1, NO_UPTO, [(1, 3)]))]),
+        (SURE_AUTH, [(0, Ack(False, 1, NO_UPTO, []))]),
+    ):
         held: list[bytes] = []
         link = EchoLink(drop=lambda g, s, d, held=held: not held.append(g))
         a, b, tymist = wound_pair(link, code=code, size=200, keep={vid: keyage}, vid=vid)
@@ -627,11 +635,28 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
     count = flight.count
     assert count == 5
 
-    def ack(ranges=(), *, done=False, epoch=1, neck=count, vid=bvid, keep=bkeep,
-            sign_vid=bvid, curt=False) -> bytes:
+    def ack(
+        ranges=(),
+        *,
+        done=False,
+        epoch=1,
+        neck=count,
+        vid=bvid,
+        keep=bkeep,
+        sign_vid=bvid,
+        curt=False,
+    ) -> bytes:
         return make_ack(
-            mid, neck, done=done, epoch=epoch, upto=count, ranges=list(ranges), curt=curt,
-            size=1240, vid=vid, sign=lambda ser: signer.sign(keep, sign_vid, ser),
+            mid,
+            neck,
+            done=done,
+            epoch=epoch,
+            upto=count,
+            ranges=list(ranges),
+            curt=curt,
+            size=1240,
+            vid=vid,
+            sign=lambda ser: signer.sign(keep, sign_vid, ser),
         )
 
     good = ack([(0, 1)])
@@ -651,8 +676,9 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
     other = ack(done=True, vid=mvid, keep={mvid: mkey}, sign_vid=mvid)  # signs as herself
     unknown_d, dkey = make_keyage(seed_of("dave"), code="D")
     unknown = ack([(0, 5)], vid=unknown_d, keep={unknown_d: dkey}, sign_vid=unknown_d)
-    plain = make_ack(mid, count, done=True, epoch=0, upto=count, ranges=[], curt=False,
-                     size=1240)  # a plain Ack for a signed memo, however well formed
+    plain = make_ack(
+        mid, count, done=True, epoch=0, upto=count, ranges=[], curt=False, size=1240
+    )  # a plain Ack for a signed memo, however well formed
     cases = (
         (bytes(tampered), "b", "ack-check"),
         (rechecked, "b", "signature"),
@@ -708,8 +734,9 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     mid = next(iter(a.engine.flights.flights))
 
     def ack(neck: int, ranges, *, done=False, epoch=1, mid=mid) -> bytes:
-        return make_ack(mid, neck, done=done, epoch=epoch, upto=3, ranges=ranges, curt=False,
-                        size=99)
+        return make_ack(
+            mid, neck, done=done, epoch=epoch, upto=3, ranges=ranges, curt=False, size=99
+        )
 
     good = ack(3, [(0, 1)])
     flipped = bytearray(good)
@@ -718,8 +745,7 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     cases = {
         "ack-body": good + b"\x00",
         "ack-check": bytes(flipped),
-        "ack-version": head + ack_checked(ACK, 3, mid, None,
-                                          ack_fixed(version=2, epoch=1, upto=3)),
+        "ack-version": head + ack_checked(ACK, 3, mid, None, ack_fixed(version=2, epoch=1, upto=3)),
         "ack-count": ack(4, [(0, 1)]),
         "ack-range": ack(0, [(0, 4)]),
         "ack-unknown": ack(3, [(0, 1)], mid="0A" + "C" * 22),
@@ -763,12 +789,20 @@ def test_receiver_tables_stay_bounded_under_floods() -> None:
     assert b.stats.memos_delivered == 200
     assert len(b.engine.acker.done) <= 20
     b.service()
-    assert len(b.engine.acker._heap) <= 4 * (len(b.engine.acker.pending) + len(b.engine.acker.done)) + 1024
+    assert (
+        len(b.engine.acker._heap)
+        <= 4 * (len(b.engine.acker.pending) + len(b.engine.acker.done)) + 1024
+    )
 
 
 def test_memoer_rejects_bad_acked_delivery_parameters() -> None:
-    for kwa in ({"window": 0}, {"maxTries": 0}, {"maxTyme": 0}, {"ackDelay": -1},
-                {"minRto": 2.0, "maxRto": 1.0}):
+    for kwa in (
+        {"window": 0},
+        {"maxTries": 0},
+        {"maxTyme": 0},
+        {"ackDelay": -1},
+        {"minRto": 2.0, "maxRto": 1.0},
+    ):
         with pytest.raises(MemoerError):
             Memoer(**kwa)
     peer = Memoer(ackDelay=0.1, maxTries=3, maxTyme=9.0, window=5, minRto=0.5, maxRto=30.0)

@@ -23,9 +23,18 @@ from memosim.testbed.scenario import load_scenario
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "adversarial.toml"
 SEEDS = range(1, 21)
 DOER = "SafePeerMemoerDoer"
-COLUMNS = ("seed", "memos_sent", "memos_delivered", "gave_up", "false_give_ups",
-           "grams_retransmitted", "lost_silently", "in_flight_at_end",
-           "duplicates_delivered", "corrupt_delivered")
+COLUMNS = (
+    "seed",
+    "memos_sent",
+    "memos_delivered",
+    "gave_up",
+    "false_give_ups",
+    "grams_retransmitted",
+    "lost_silently",
+    "in_flight_at_end",
+    "duplicates_delivered",
+    "corrupt_delivered",
+)
 
 
 def figures(seed: int) -> dict:
@@ -46,9 +55,16 @@ def table(rows: list[dict]) -> str:
 
 
 def problems(row: dict) -> list[str]:
-    out = [f"{key} {row[key]}" for key in ("lost_silently", "in_flight_at_end",
-                                             "duplicates_delivered", "corrupt_delivered")
-           if row[key]]
+    out = [
+        f"{key} {row[key]}"
+        for key in (
+            "lost_silently",
+            "in_flight_at_end",
+            "duplicates_delivered",
+            "corrupt_delivered",
+        )
+        if row[key]
+    ]
     if row["memos_delivered"] + row["gave_up"] - row["false_give_ups"] != row["memos_sent"]:
         out.append("delivered + gave_up - false_give_ups != sent")
     if row["reported"] != row["gave_up"]:  # every give-up counted is one in failures
@@ -62,7 +78,10 @@ def test_adversarial_keeps_the_acked_promise_on_every_seed() -> None:
     print(f"\nadversarial.toml, {DOER}, sim backend\n{text}")
     broken = {row["seed"]: problems(row) for row in rows if problems(row)}
     if broken:
-        pytest.fail("acked promise broken:\n"
-                    + "\n".join(f"  seed {seed}: {', '.join(p)}" for seed, p in broken.items())
-                    + f"\nper seed:\n{text}", pytrace=False)
+        pytest.fail(
+            "acked promise broken:\n"
+            + "\n".join(f"  seed {seed}: {', '.join(p)}" for seed, p in broken.items())
+            + f"\nper seed:\n{text}",
+            pytrace=False,
+        )
     assert all(row["memos_sent"] == 100 for row in rows)

@@ -31,7 +31,8 @@ def test_qualified_ids_have_spec_lengths_and_codes() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", [b"AB+A", b"AB/A", b"ABC=", b"AB==", b"AB A", b"AB\nA", b"AB.A", b"A\x00BC", b"ABC"],
+    "text",
+    [b"AB+A", b"AB/A", b"ABC=", b"AB==", b"AB A", b"AB\nA", b"AB.A", b"A\x00BC", b"ABC"],
 )
 def test_strict_decode_refuses_characters_stdlib_would_skip(text: bytes) -> None:
     with pytest.raises(b64.B64Error):

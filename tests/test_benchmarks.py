@@ -20,8 +20,20 @@ import bench_sim  # noqa: E402
 @pytest.mark.interop
 def test_codec_benchmark_reports_memosim_hio_and_nacl(tmp_path, capsys):
     out = tmp_path / "codec.json"
-    rc = bench_codec.main(["--rounds", "1", "--seconds", "0.02", "--case", "signed_binary_100b",
-                           "--case", "text_12k", "--json", str(out)])
+    rc = bench_codec.main(
+        [
+            "--rounds",
+            "1",
+            "--seconds",
+            "0.02",
+            "--case",
+            "signed_binary_100b",
+            "--case",
+            "text_12k",
+            "--json",
+            str(out),
+        ]
+    )
     assert rc == 0
     figures = json.loads(out.read_text())
     for side in ("memosim", "hio"):

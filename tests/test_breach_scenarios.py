@@ -78,14 +78,31 @@ def test_udp_backend_reports_the_same_classes() -> None:
     from memosim.testbed import parse_scenario
     from memosim.testbed.runner import run_scenario
 
-    s = parse_scenario({
-        "scenario": {"name": "udp-breach", "duration_s": 1.5, "seed": 3},
-        "peers": [{"name": "alice", "port": 5000}, {"name": "bob", "port": 5001}],
-        "links": [{"src": "alice", "dst": "bob", "both": True, "loss": {"rate": 0.2},
-                   "delay": {"base_s": 0.005}}],
-        "workload": [{"src": "alice", "dst": "bob", "count": 15, "interval_s": 0.05,
-                      "memo_size": {"dist": "fixed", "bytes": 3000}}],
-    }, "<udp-breach>")
+    s = parse_scenario(
+        {
+            "scenario": {"name": "udp-breach", "duration_s": 1.5, "seed": 3},
+            "peers": [{"name": "alice", "port": 5000}, {"name": "bob", "port": 5001}],
+            "links": [
+                {
+                    "src": "alice",
+                    "dst": "bob",
+                    "both": True,
+                    "loss": {"rate": 0.2},
+                    "delay": {"base_s": 0.005},
+                }
+            ],
+            "workload": [
+                {
+                    "src": "alice",
+                    "dst": "bob",
+                    "count": 15,
+                    "interval_s": 0.05,
+                    "memo_size": {"dist": "fixed", "bytes": 3000},
+                }
+            ],
+        },
+        "<udp-breach>",
+    )
     result = run_scenario(s, backend="udp")
     for run in result.runs:
         summary = run.summary
@@ -93,7 +110,11 @@ def test_udp_backend_reports_the_same_classes() -> None:
         outcomes = [row["outcome"] for row in run.rows]
         assert summary["lost_silently"] == outcomes.count("lost_silently")
         assert summary["in_flight_at_end"] == outcomes.count("in_flight")
-        assert (summary["memos_delivered"] + outcomes.count("failed")
-                + summary["in_flight_at_end"] + summary["lost_silently"]) == 15
+        assert (
+            summary["memos_delivered"]
+            + outcomes.count("failed")
+            + summary["in_flight_at_end"]
+            + summary["lost_silently"]
+        ) == 15
     plain = result.run("PeerMemoerDoer").summary
     assert plain["lost_silently"] == 15 - plain["memos_delivered"]  # never retried

@@ -48,19 +48,62 @@ TINY = textwrap.dedent("""\
 
 SUMMARY_TOP = ["scenario", "seed", "backend", "trace_digest", "runs"]
 RUN_KEYS = [
-    "doer", "memos_sent", "memos_delivered", "delivery_ratio", "duplicates_delivered",
-    "corrupt_delivered", "latency_s", "grams_sent", "grams_retransmitted", "acks_sent",
-    "wire_bytes", "overhead_ratio", "goodput_bps", "gave_up", "lost_silently",
-    "in_flight_at_end", "false_give_ups", "sim_s", "wall_s",
+    "doer",
+    "memos_sent",
+    "memos_delivered",
+    "delivery_ratio",
+    "duplicates_delivered",
+    "corrupt_delivered",
+    "latency_s",
+    "grams_sent",
+    "grams_retransmitted",
+    "acks_sent",
+    "wire_bytes",
+    "overhead_ratio",
+    "goodput_bps",
+    "gave_up",
+    "lost_silently",
+    "in_flight_at_end",
+    "false_give_ups",
+    "sim_s",
+    "wall_s",
 ]
-MEMO_HEADER = ["doer", "workload", "src", "dst", "index", "bytes", "sent_s", "delivered_s",
-               "latency_s", "copies", "outcome", "failed"]
+MEMO_HEADER = [
+    "doer",
+    "workload",
+    "src",
+    "dst",
+    "index",
+    "bytes",
+    "sent_s",
+    "delivered_s",
+    "latency_s",
+    "copies",
+    "outcome",
+    "failed",
+]
 TABLE_LABELS = [
-    "memos sent", "memos delivered", "delivery ratio", "duplicates delivered",
-    "corrupt delivered", "latency p50 (ms)", "latency p90 (ms)", "latency p99 (ms)",
-    "latency max (ms)", "grams sent", "grams retransmitted", "acks sent", "wire bytes",
-    "overhead ratio", "goodput (kbit/s)", "gave up", "lost silently", "in flight at end",
-    "false give-ups", "sim s", "wall s",
+    "memos sent",
+    "memos delivered",
+    "delivery ratio",
+    "duplicates delivered",
+    "corrupt delivered",
+    "latency p50 (ms)",
+    "latency p90 (ms)",
+    "latency p99 (ms)",
+    "latency max (ms)",
+    "grams sent",
+    "grams retransmitted",
+    "acks sent",
+    "wire bytes",
+    "overhead ratio",
+    "goodput (kbit/s)",
+    "gave up",
+    "lost silently",
+    "in flight at end",
+    "false give-ups",
+    "sim s",
+    "wall s",
 ]
 DOERS = ["PeerMemoerDoer", "SafePeerMemoerDoer"]
 
@@ -162,35 +205,82 @@ BAD_VALUE = TINY.replace("rate = 0.1 }", "rate = 1.5 }")
 UNKNOWN_KEY = TINY.replace("loss = {", "los = {")
 
 
-@pytest.mark.parametrize(("argv", "content", "fragment"), [
-    (["run", "{dir}/missing.toml"], None, "missing.toml: expected a readable scenario file, found no such file"),
-    (["run", "{file}"], BAD_TOML, "bad.toml: line 3, column 8: expected valid TOML"),
-    (["run", "{file}"], BAD_VALUE, "bad.toml: links[0].loss.rate: expected a number in [0, 1], found 1.5"),
-    (["run", "{file}"], UNKNOWN_KEY, 'found an unknown key (did you mean "loss"?)'),
-    (["run", "{dir}"], None, "expected a readable scenario file, found is a directory"),
-    (["run", "{file}", "--backend", "tcp"], TINY, "argument --backend: invalid choice: 'tcp'"),
-    (["run", "{file}", "--seed", "one"], TINY, "argument --seed: expected an integer, found 'one'"),
-    (["run", "{file}", "--seed", "1.5"], TINY, "argument --seed: expected an integer, found '1.5'"),
-    (["run", "{file}", "--out", "{file}"], TINY, "is a file, not a directory"),
-    (["run"], None, "the following arguments are required: FILE"),
-    ([], None, "memosim: error: the following arguments are required: COMMAND"),
-    (["walk"], None, "invalid choice: 'walk'"),
-    (["sweep", "{file}"], TINY, "the following arguments are required: --param"),
-    (["sweep", "{file}", "--param", "loss"], TINY, "argument --param: expected PATH=V1,V2,..."),
-    (["sweep", "{file}", "--param", "links.0.loss.rate="], TINY, "expected a comma-separated list of values"),
-    (["sweep", "{file}", "--param", "links.0.loss.rate=0.1,0.1"], TINY, "expected each value once"),
-    (["sweep", "{file}", "--param", "links.0.loss.rate=0.1,2"], TINY,
-     "bad.toml with links.0.loss.rate = 2: links[0].loss.rate: expected a number in [0, 1] (a fraction: 0.02 for 2%), found 2"),
-    (["sweep", "{file}", "--param", "links.3.loss.rate=0.1"], TINY, "links: expected an index below 1, found 3"),
-    (["sweep", "{file}", "--param", "a=1", "--param", "a=2"], TINY, "a is swept twice"),
-    (["sweep", "{file}", "--param", "links.0.loss.rate=0.1", "--seeds", "0"], TINY,
-     "argument --seeds: expected an integer >= 1, found 0"),
-    (["sweep", "{file}", "--param", "links.0.loss.rate=0.1", "--jobs", "two"], TINY,
-     "argument --jobs: expected an integer >= 1, found 'two'"),
-    (["sweep", "{file}", "--param", "links.0.loss.rate=0.1", "--backend", "udp"], TINY,
-     "sweeps run on the sim backend only"),
-    (["sweep", "{file}", "--param", "links.0.loss.rate=0.1"], BAD_VALUE, "links[0].loss.rate: expected a number"),
-])
+@pytest.mark.parametrize(
+    ("argv", "content", "fragment"),
+    [
+        (
+            ["run", "{dir}/missing.toml"],
+            None,
+            "missing.toml: expected a readable scenario file, found no such file",
+        ),
+        (["run", "{file}"], BAD_TOML, "bad.toml: line 3, column 8: expected valid TOML"),
+        (
+            ["run", "{file}"],
+            BAD_VALUE,
+            "bad.toml: links[0].loss.rate: expected a number in [0, 1], found 1.5",
+        ),
+        (["run", "{file}"], UNKNOWN_KEY, 'found an unknown key (did you mean "loss"?)'),
+        (["run", "{dir}"], None, "expected a readable scenario file, found is a directory"),
+        (["run", "{file}", "--backend", "tcp"], TINY, "argument --backend: invalid choice: 'tcp'"),
+        (
+            ["run", "{file}", "--seed", "one"],
+            TINY,
+            "argument --seed: expected an integer, found 'one'",
+        ),
+        (
+            ["run", "{file}", "--seed", "1.5"],
+            TINY,
+            "argument --seed: expected an integer, found '1.5'",
+        ),
+        (["run", "{file}", "--out", "{file}"], TINY, "is a file, not a directory"),
+        (["run"], None, "the following arguments are required: FILE"),
+        ([], None, "memosim: error: the following arguments are required: COMMAND"),
+        (["walk"], None, "invalid choice: 'walk'"),
+        (["sweep", "{file}"], TINY, "the following arguments are required: --param"),
+        (["sweep", "{file}", "--param", "loss"], TINY, "argument --param: expected PATH=V1,V2,..."),
+        (
+            ["sweep", "{file}", "--param", "links.0.loss.rate="],
+            TINY,
+            "expected a comma-separated list of values",
+        ),
+        (
+            ["sweep", "{file}", "--param", "links.0.loss.rate=0.1,0.1"],
+            TINY,
+            "expected each value once",
+        ),
+        (
+            ["sweep", "{file}", "--param", "links.0.loss.rate=0.1,2"],
+            TINY,
+            "bad.toml with links.0.loss.rate = 2: links[0].loss.rate: expected a number in [0, 1] (a fraction: 0.02 for 2%), found 2",
+        ),
+        (
+            ["sweep", "{file}", "--param", "links.3.loss.rate=0.1"],
+            TINY,
+            "links: expected an index below 1, found 3",
+        ),
+        (["sweep", "{file}", "--param", "a=1", "--param", "a=2"], TINY, "a is swept twice"),
+        (
+            ["sweep", "{file}", "--param", "links.0.loss.rate=0.1", "--seeds", "0"],
+            TINY,
+            "argument --seeds: expected an integer >= 1, found 0",
+        ),
+        (
+            ["sweep", "{file}", "--param", "links.0.loss.rate=0.1", "--jobs", "two"],
+            TINY,
+            "argument --jobs: expected an integer >= 1, found 'two'",
+        ),
+        (
+            ["sweep", "{file}", "--param", "links.0.loss.rate=0.1", "--backend", "udp"],
+            TINY,
+            "sweeps run on the sim backend only",
+        ),
+        (
+            ["sweep", "{file}", "--param", "links.0.loss.rate=0.1"],
+            BAD_VALUE,
+            "links[0].loss.rate: expected a number",
+        ),
+    ],
+)
 def test_user_errors_are_one_line_exit_2(tmp_path: Path, capsys, argv, content, fragment) -> None:
     file = tmp_path / "bad.toml"
     if content is not None:
@@ -209,12 +299,17 @@ def test_errors_through_the_interpreter(tmp_path: Path) -> None:
     """No traceback from a real process either (what the console script runs)."""
     bad = tmp_path / "bad.toml"
     bad.write_text(BAD_VALUE)
-    proc = subprocess.run([sys.executable, "-m", "memosim.cli", "run", str(bad)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "memosim.cli", "run", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [
-        f"{bad}: links[0].loss.rate: expected a number in [0, 1], found 1.5"]
+        f"{bad}: links[0].loss.rate: expected a number in [0, 1], found 1.5"
+    ]
 
 
 def test_help_exits_0(capsys) -> None:
@@ -227,14 +322,18 @@ def test_udp_backend_missing_is_one_line(tiny: Path, tmp_path: Path, monkeypatch
     assert main(["run", str(tiny), "--backend", "udp", "--out", str(tmp_path / "o")]) == 1
     stdout, stderr = capsys.readouterr()
     assert stdout == ""
-    assert stderr == ("memosim run: error: the udp backend is not available in this "
-                      "installation (memosim.testbed.udprun is missing)\n")
+    assert stderr == (
+        "memosim run: error: the udp backend is not available in this "
+        "installation (memosim.testbed.udprun is missing)\n"
+    )
 
 
 @pytest.mark.udp
 def test_run_udp_backend(tmp_path: Path, capsys) -> None:
     path = tmp_path / "short.toml"
-    path.write_text(TINY.replace("duration_s = 3.0", "duration_s = 1.2").replace("count = 20", "count = 10"))
+    path.write_text(
+        TINY.replace("duration_s = 3.0", "duration_s = 1.2").replace("count = 20", "count = 10")
+    )
     out = tmp_path / "udp"
     assert main(["run", str(path), "--backend", "udp", "--out", str(out), "--no-plots"]) == 0
     doc = json.loads((out / "summary.json").read_text())

@@ -47,8 +47,6 @@ def test_without_tyme_each_source_is_a_fifo_window_and_memory_stays_bounded() ->
     assert len(mem._order) <= 2 * len(mem) + 1024
 
 
-
-
 def run(tymist: Tymist, *peers: Memoer, until: float) -> None:
     while tymist.tyme < until:
         for peer in peers:
@@ -59,8 +57,9 @@ def run(tymist: Tymist, *peers: Memoer, until: float) -> None:
 def test_a_full_quota_refuses_then_delivers_once_room_frees() -> None:
     """Beyond its quota a source's memo is refused unacked (sure-full), and
     delivered exactly once when an id expires; nothing is delivered twice."""
-    a, b, tymist = wound_pair(EchoLink(seed=1), TOCK, code=SURE,
-                              limits=Limits(sure_window=2, done_expiry=5.0))
+    a, b, tymist = wound_pair(
+        EchoLink(seed=1), TOCK, code=SURE, limits=Limits(sure_window=2, done_expiry=5.0)
+    )
     for n in range(3):
         a.memoit(f"memo {n}", "b")
     run(tymist, a, b, until=2.0)
@@ -74,8 +73,13 @@ def test_a_full_quota_refuses_then_delivers_once_room_frees() -> None:
 
 def test_a_refused_memo_the_sender_gives_up_on_is_reported() -> None:
     """With room never freeing within the sender's maxTyme, the memo ends in failures."""
-    a, b, tymist = wound_pair(EchoLink(seed=1), TOCK, code=SURE, maxTyme=10.0,
-                              limits=Limits(sure_window=1, done_expiry=1000.0))
+    a, b, tymist = wound_pair(
+        EchoLink(seed=1),
+        TOCK,
+        code=SURE,
+        maxTyme=10.0,
+        limits=Limits(sure_window=1, done_expiry=1000.0),
+    )
     a.memoit("first", "b")
     a.memoit("second", "b")
     run(tymist, a, b, until=15.0)

@@ -57,16 +57,25 @@ def run_shown(command: str, tmp_path: Path) -> list[str]:
         else:
             argv += ["--out", str(tmp_path / "out")]
         argv.append("--no-plots")
-    done = subprocess.run([str(MEMOSIM), *argv[1:]], cwd=REPO, capture_output=True,
-                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"})
+    done = subprocess.run(
+        [str(MEMOSIM), *argv[1:]],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "NO_COLOR": "1"},
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
 
 
 # transcripts of one command (the error examples, several commands on made-up
 # files, are checked by tests/test_cli.py)
-CLI_EXAMPLES = [b for b in blocks(REPO / "docs" / "cli.md")
-                if b and b[0].startswith("$ memosim") and sum(x.startswith("$") for x in b) == 1]
+CLI_EXAMPLES = [
+    b
+    for b in blocks(REPO / "docs" / "cli.md")
+    if b and b[0].startswith("$ memosim") and sum(x.startswith("$") for x in b) == 1
+]
 PROGRESS = re.compile(r"^sweep \d+/\d+ ")  # drawn on a terminal only
 
 
@@ -82,9 +91,10 @@ def test_cli_doc_example_prints_what_it_shows(block: list[str], tmp_path: Path) 
 
 def test_readme_demo_table_is_what_make_demo_prints(tmp_path: Path) -> None:
     text = (REPO / "README.md").read_text()
-    section = text[text.index("## What the demo shows"):]
-    table = next(b for b in blocks(REPO / "README.md") if b and "PeerMemoerDoer" in b[0]
-                 and b[0] in section)
+    section = text[text.index("## What the demo shows") :]
+    table = next(
+        b for b in blocks(REPO / "README.md") if b and "PeerMemoerDoer" in b[0] and b[0] in section
+    )
     makefile = (REPO / "Makefile").read_text()
     command = re.search(r"\$\(VENV\)/bin/(memosim run [^\n]+)", makefile).group(1)  # type: ignore[union-attr]
     printed = [line.rstrip() for line in run_shown(command, tmp_path)]
@@ -97,25 +107,34 @@ def test_readme_testbed_commands_run_as_shown(tmp_path: Path) -> None:
     command takes 40 wall seconds and is run by tests/test_cli_newcomer.py's
     udp tests in short form); the run writes where the README says."""
     text = (REPO / "README.md").read_text()
-    section = text[text.index("## The testbed"):]
+    section = text[text.index("## The testbed") :]
     block = next(b for b in blocks(REPO / "README.md") if b and b[0] in section)
     commands = [shlex.split(line.split("#")[0]) for line in block]
-    assert [c[:2] for c in commands] == [[".venv/bin/memosim", "list"],
-                                         [".venv/bin/memosim", "run"],
-                                         [".venv/bin/memosim", "run"],
-                                         [".venv/bin/memosim", "sweep"]]
+    assert [c[:2] for c in commands] == [
+        [".venv/bin/memosim", "list"],
+        [".venv/bin/memosim", "run"],
+        [".venv/bin/memosim", "run"],
+        [".venv/bin/memosim", "sweep"],
+    ]
     assert commands[2][-2:] == ["--backend", "udp"]
     (tmp_path / "scenarios").symlink_to(REPO / "scenarios")
     env = {"PATH": "/usr/bin:/bin", "NO_COLOR": "1"}
     printed = {}
     for argv in (commands[0], commands[1], commands[3]):
-        done = subprocess.run([str(MEMOSIM), *argv[1:]], cwd=tmp_path, capture_output=True,
-                              text=True, timeout=300, env=env)
+        done = subprocess.run(
+            [str(MEMOSIM), *argv[1:]],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
         assert done.returncode == 0, done.stderr
         printed[argv[1]] = done.stdout.splitlines()
     assert printed["list"][0].split() == ["name", "file", "description"]
     last = printed["run"][-1]
-    assert last == ("wrote results/loss-20/sim-seed1/: summary.json, memos.csv, latency.png, "
-                    "delivery.png")
+    assert last == (
+        "wrote results/loss-20/sim-seed1/: summary.json, memos.csv, latency.png, delivery.png"
+    )
     assert "`wrote results/loss-20/sim-seed1/: ...`" in " ".join(section.split())
     assert printed["sweep"][-1].startswith("wrote results/loss-5-sweep/: sweep.csv")

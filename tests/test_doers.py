@@ -97,9 +97,7 @@ def test_plain_doer_sends_once_and_loses_memos_at_20pct_loss_each_way() -> None:
     assert out["duplicates"] == 0
     assert out["a"].stats.grams_retransmitted == 0
     assert len(out["a"].engine.flights) == 0 and not out["a"].failures
-    assert out["link"].grams[("a", "b", "data")] == sum(
-        len(out["a"].rend(m)) for m in out["memos"]
-    )
+    assert out["link"].grams[("a", "b", "data")] == sum(len(out["a"].rend(m)) for m in out["memos"])
 
 
 def test_no_loss_costs_no_retransmission() -> None:
@@ -131,15 +129,26 @@ def udp_exchange(doer_cls, *, loss: float, n: int, seconds: float, seed: int = 1
     # RTO in [0.05, 0.2] s a gram gets about 25 tries in 5 s. Real-time send
     # order (and so which grams the seeded RNG drops) varies from run to run;
     # this keeps "all delivered" from hinging on that.
-    opts = dict(cls=LossyPeerMemoer, port=0, loss=loss, seed=seed, code=SURE,
-                ackDelay=0.01, minRto=0.05, maxRto=0.2, maxTries=50)
+    opts = dict(
+        cls=LossyPeerMemoer,
+        port=0,
+        loss=loss,
+        seed=seed,
+        code=SURE,
+        ackDelay=0.01,
+        minRto=0.05,
+        maxRto=0.2,
+        maxTries=50,
+    )
     with openPM(name="a", **opts) as a, openPM(name="b", **opts) as b:
         memos = workload(n, seed)
         for memo in memos:
             a.memoit(memo * 10, b.ha)  # 10..2500 bytes: 1 to 3 grams
         doist = StopDoist(
             until=lambda: len(b.inbox) >= n and not len(a.engine.flights),
-            real=True, limit=seconds, tock=0.01,
+            real=True,
+            limit=seconds,
+            tock=0.01,
         )
         doist.do(doers=[doer_cls(peer=a), doer_cls(peer=b)])
         got = Counter(memo for memo, _, _ in b.inbox)

@@ -47,8 +47,9 @@ def test_binary_header_is_decoded_text_header() -> None:
     assert grams.wiff(text) is False and grams.wiff(binary) is True
 
 
-@pytest.mark.parametrize("data,reason", [(b"", "empty"), (b"zzzz", "encoding"),
-                                         (b"\x00", "encoding")])
+@pytest.mark.parametrize(
+    "data,reason", [(b"", "empty"), (b"zzzz", "encoding"), (b"\x00", "encoding")]
+)
 def test_wiff_refuses_what_is_neither_header(data: bytes, reason: str) -> None:
     with pytest.raises(grams.GramError) as info:
         grams.wiff(data)
@@ -69,8 +70,10 @@ def test_sizing_follows_spec_formula(code: str, curt: bool) -> None:
     assert lay.zeroth_body == size - overhead(code, curt)
     assert lay.later_body == size - overhead(Pairs[code], curt)
     for length in (0, 1, lay.zeroth_body, lay.zeroth_body + 1, 5000):
-        expected = 1 if length <= lay.zeroth_body else -(
-            -(length + lay.later_body - lay.zeroth_body) // lay.later_body
+        expected = (
+            1
+            if length <= lay.zeroth_body
+            else -(-(length + lay.later_body - lay.zeroth_body) // lay.later_body)
         )
         assert lay.count(length) == expected
 
@@ -92,7 +95,12 @@ def test_parse_reports_fields() -> None:
     gram = grams.split(b"hi", code="bAAE", curt=False, size=100, mid=MID)[0]
     parsed = grams.parse(gram)
     assert (parsed.code, parsed.mid, parsed.num, parsed.count, parsed.body) == (
-        "bAAE", MID, 0, 1, b"hi")
+        "bAAE",
+        MID,
+        0,
+        1,
+        b"hi",
+    )
     assert parsed.zeroth and not parsed.authed and parsed.sig is None
     assert parsed.signed is None and parsed.vid is None and parsed.curt is False
     later = grams.parse(grams.split(b"x" * 200, code="bAAE", curt=True, size=100, mid=MID)[1])
@@ -103,8 +111,9 @@ def test_parse_reports_fields() -> None:
 
 @pytest.mark.parametrize("curt", [False, True])
 def test_signed_grams_carry_vid_and_a_signature_over_code_through_body(curt: bool) -> None:
-    out = grams.split(b"y" * 300, code="bAAC", curt=curt, size=400, mid=MID, vid=VID,
-                      sign=fake_sign)
+    out = grams.split(
+        b"y" * 300, code="bAAC", curt=curt, size=400, mid=MID, vid=VID, sign=fake_sign
+    )
     zeroth, later = (grams.parse(g) for g in out)
     assert zeroth.vid == VID and later.vid is None  # only the zeroth names the signer
     for gram, parsed in zip(out, (zeroth, later)):
@@ -148,8 +157,7 @@ def test_parse_checks_a_mid_again_when_its_neck_changes_form() -> None:
 
 
 def signed_gram(curt: bool) -> bytes:
-    return grams.split(b"z", code="bAAC", curt=curt, size=400, mid=MID, vid=VID,
-                       sign=fake_sign)[0]
+    return grams.split(b"z", code="bAAC", curt=curt, size=400, mid=MID, vid=VID, sign=fake_sign)[0]
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,9 @@ def test_gram_number_at_or_above_count_is_dropped_not_raised():
     tx = make_memoer(size=38)
     rx = make_memoer()
     g0, g1 = tx.rend("Hello there.")
-    forged = grams.split(b"Hello there.", code="bAAA", curt=False, size=38,
-                         mid=grams.parse(g0).mid)[1].replace(b"AAAB", b"AAAF", 1)
+    forged = grams.split(
+        b"Hello there.", code="bAAA", curt=False, size=38, mid=grams.parse(g0).mid
+    )[1].replace(b"AAAB", b"AAAF", 1)
     assert deliver(rx, [g0, forged]) == []  # hio: KeyError once 2 grams held
     assert rx.stats.dropped["number"] == 1
     assert deliver(rx, [g1]) == [("Hello there.", "src", None)]
@@ -40,7 +41,7 @@ def test_random_mutations_never_raise():
             if op < 0.6 and gram:
                 gram[rng.randrange(len(gram))] = rng.randrange(256)
             elif op < 0.8:
-                del gram[rng.randrange(len(gram) + 1):]
+                del gram[rng.randrange(len(gram) + 1) :]
             else:
                 gram += bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
         rx.absorb(bytes(gram), "evil")  # must not raise
@@ -257,7 +258,9 @@ def test_e_vids_sign_and_verify_from_keep_only():
     assert vid.startswith("E")
     tx = make_memoer(code="bAAC", keep={vid: keyage}, vid=vid, size=200)
     gs = tx.rend("signed by an E vid " * 20)
-    assert deliver(make_memoer(keep={vid: keyage}), gs) == [("signed by an E vid " * 20, "src", vid)]
+    assert deliver(make_memoer(keep={vid: keyage}), gs) == [
+        ("signed by an E vid " * 20, "src", vid)
+    ]
     stranger = make_memoer()  # no keep entry: an E vid is not a key, so it cannot verify
     assert deliver(stranger, gs) == []
     assert stranger.stats.dropped["unknown-vid"] >= 1
@@ -270,7 +273,8 @@ def _held_bytes_add_up(rx) -> bool:
     for partial in partials:
         per_source[partial.src] = per_source.get(partial.src, 0) + partial.nbytes
     return rxa.nbytes == sum(p.nbytes for p in partials) and all(
-        rxa._ledgers[src].nbytes == n for src, n in per_source.items())
+        rxa._ledgers[src].nbytes == n for src, n in per_source.items()
+    )
 
 
 def test_a_memo_evicted_by_its_own_zeroth_gram_refunds_its_bytes_once():
@@ -295,8 +299,9 @@ def test_a_memo_evicted_by_its_own_zeroth_gram_refunds_its_bytes_once():
 def test_superseding_counts_every_unsigned_gram_it_discards_against_their_source(signer, caplog):
     vid, keep = signer
     plain = make_memoer(size=120, midder=counter_midder(40)).rend("p" * 400)
-    signed = make_memoer(code="bAAC", keep=keep, vid=vid, size=300,
-                         midder=counter_midder(40)).rend("s" * 400)  # the same mid
+    signed = make_memoer(code="bAAC", keep=keep, vid=vid, size=300, midder=counter_midder(40)).rend(
+        "s" * 400
+    )  # the same mid
     rx = make_memoer()
     caplog.set_level("INFO", logger="memosim")
     deliver(rx, plain[:3], src="spoofer")  # an unsigned zeroth and two later grams held

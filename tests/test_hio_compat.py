@@ -38,19 +38,30 @@ def test_hio_paths_give_memosims_modules_and_names(layer):
     from hio.hioing import MemoerError, MemoerVerifyError
 
     assert (hmemo, hpeer, udping, hdoing, htyming, hhelp) == (
-        memoing, peermemoing, udp, doing, tyming, helping)
-    assert (Memoer, AuthMemoer, MemoerDoer) == (memosim.Memoer, memosim.AuthMemoer,
-                                                memosim.MemoerDoer)
+        memoing,
+        peermemoing,
+        udp,
+        doing,
+        tyming,
+        helping,
+    )
+    assert (Memoer, AuthMemoer, MemoerDoer) == (
+        memosim.Memoer,
+        memosim.AuthMemoer,
+        memosim.MemoerDoer,
+    )
     assert Keyage is memosim.Keyage and ZeroDex is memoing.ZeroDex
     assert (MemoerError, MemoerVerifyError) == (memosim.MemoerError, memosim.MemoerVerifyError)
     import hio
+
     assert hio.MemoerError is memosim.MemoerError and compat.installed()
     assert importlib.import_module("hio.core.udp").Peer is udp.Peer
     assert importlib.import_module("hio.base").Doist is memosim.Doist
 
 
-@pytest.mark.parametrize("name", ["hio.core.tcp", "hio.help.timing", "hio.base.filing",
-                                  "hio.core.memo.other"])
+@pytest.mark.parametrize(
+    "name", ["hio.core.tcp", "hio.help.timing", "hio.base.filing", "hio.core.memo.other"]
+)
 def test_hio_modules_outside_the_layer_do_not_import(layer, name):
     with pytest.raises(ModuleNotFoundError):
         importlib.import_module(name)
@@ -76,26 +87,42 @@ def test_python_dash_m_runs_a_script_with_the_layer_on(tmp_path):
         "import sys\n"
         "from hio.core.memo import memoing\n"
         "from hio.core.udp.peermemoing import openPM\n"
-        "print(memoing.__name__, openPM.__module__, sys.argv[1:])\n")
-    run = subprocess.run([sys.executable, "-m", "memosim.compat.hio", str(script), "x", "y"],
-                         capture_output=True, text=True, timeout=60)
+        "print(memoing.__name__, openPM.__module__, sys.argv[1:])\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "memosim.compat.hio", str(script), "x", "y"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["memosim.memoing", "memosim.peermemoing", "['x',", "'y']"]
-    bare = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=60)
+    bare = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
     assert bare.returncode == 1 and "No module named 'hio'" in bare.stderr
 
 
 def test_python_dash_m_without_a_target_prints_usage():
-    run = subprocess.run([sys.executable, "-m", "memosim.compat.hio", "-m"],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "memosim.compat.hio", "-m"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 1 and run.stderr.startswith("usage:")
 
 
-@pytest.mark.parametrize("text, data", [
-    ("bAAA", b"l\x00\x00"), ("bAAC", b"l\x00\x02"), ("A", b"\x00"), ("AB", b"\x00\x10"),
-    ("0B", b"\xd0\x10"), ("abc", b"i\xb7\x00"), ("-_", b"\xfb\xf0"),
-])
+@pytest.mark.parametrize(
+    "text, data",
+    [
+        ("bAAA", b"l\x00\x00"),
+        ("bAAC", b"l\x00\x02"),
+        ("A", b"\x00"),
+        ("AB", b"\x00\x10"),
+        ("0B", b"\xd0\x10"),
+        ("abc", b"i\xb7\x00"),
+        ("-_", b"\xfb\xf0"),
+    ],
+)
 def test_code_conversions_match_hio_helping(text, data):
     # values printed by hio 0.7.20's hio.help.helping for the same inputs
     assert helping.codeB64ToB2(text) == data

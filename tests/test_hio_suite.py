@@ -31,29 +31,43 @@ DIFFERENCES = {
     "test_memoing.py::test_memoer_basic": (
         "re-injects the hard-coded memo id 0AD5s502N14R8bWw8qyvRW-S after delivering it: "
         "memosim drops a delivered id's repeat (Limits.done_window), hio delivers it again",
-        REPEATED_MID),
+        REPEATED_MID,
+    ),
     "test_memoing.py::test_memoer_basic_signed": (
         "re-injects the same delivered memo id, signed: dropped as a repeat",
-        REPEATED_MID),
+        REPEATED_MID,
+    ),
     "test_memoing.py::test_memoer_small_gram_size": (
         "counts hio's binary sizing fault: hio budgets later binary grams with the text "
         "header size and makes 3 grams of a 23-byte memo at size 38, memosim makes 2; "
         "(the test would next re-inject its delivered memo id)",
-        "assert 2 == 3"),
+        "assert 2 == 3",
+    ),
 }
 
 PASSING = {
-    "test_memoing.py::" + name for name in (
-        "test_memoing_codices", "test_memoer_class", "test_setup_keep",
-        "test_memoer_sign_verify", "test_memoer_multiple",
-        "test_memoer_multiple_echoic_service_tx_rx", "test_memoer_multiple_echoic_service_all",
-        "test_memoer_multiple_signed", "test_memoer_authic",
-        "test_memoer_multiple_signed_verific_echoic_service_all", "test_open_memoer",
-        "test_memoer_doer", "test_auth_memoer_basic", "test_open_sm",
-        "test_auth_memoer_multiple_echoic_service_all", "test_auth_memoer_doer")
+    "test_memoing.py::" + name
+    for name in (
+        "test_memoing_codices",
+        "test_memoer_class",
+        "test_setup_keep",
+        "test_memoer_sign_verify",
+        "test_memoer_multiple",
+        "test_memoer_multiple_echoic_service_tx_rx",
+        "test_memoer_multiple_echoic_service_all",
+        "test_memoer_multiple_signed",
+        "test_memoer_authic",
+        "test_memoer_multiple_signed_verific_echoic_service_all",
+        "test_open_memoer",
+        "test_memoer_doer",
+        "test_auth_memoer_basic",
+        "test_open_sm",
+        "test_auth_memoer_multiple_echoic_service_all",
+        "test_auth_memoer_doer",
+    )
 } | {
-    "test_peer_memoing.py::" + name for name in (
-        "test_memoer_peer_basic", "test_memoer_peer_open", "test_peermemoer_doer")
+    "test_peer_memoing.py::" + name
+    for name in ("test_memoer_peer_basic", "test_memoer_peer_open", "test_peermemoer_doer")
 }
 
 
@@ -66,10 +80,26 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[str, str]]:
     report = work / "report.xml"
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}  # shared/ is read-only
     run = subprocess.run(
-        [sys.executable, "-m", "memosim.compat.hio", "-m", "pytest", "-q", "-p",
-         "no:cacheprovider", "--rootdir", str(SUITE), f"--junitxml={report}",
-         *(str(SUITE / f) for f in FILES)],
-        cwd=work, env=env, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "memosim.compat.hio",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(SUITE),
+            f"--junitxml={report}",
+            *(str(SUITE / f) for f in FILES),
+        ],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert report.is_file(), f"the suite did not run:\n{run.stdout}\n{run.stderr}"
     got = {}
     for case in ET.parse(report).getroot().iter("testcase"):

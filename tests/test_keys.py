@@ -67,6 +67,7 @@ class _NoLibsodium:
     def __getattr__(self, name):
         def called(*args):
             raise AssertionError(f"{name} reached with a bad length")
+
         return called
 
 

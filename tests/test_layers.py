@@ -19,8 +19,19 @@ CORE = PACKAGE / "core"
 MAX_LINES = 500
 
 # names whose use in core would read the world: clocks, sockets, OS randomness
-WORLD_MODULES = {"time", "socket", "random", "secrets", "uuid", "datetime", "threading",
-                 "select", "selectors", "asyncio", "subprocess"}
+WORLD_MODULES = {
+    "time",
+    "socket",
+    "random",
+    "secrets",
+    "uuid",
+    "datetime",
+    "threading",
+    "select",
+    "selectors",
+    "asyncio",
+    "subprocess",
+}
 WORLD_CALLS = {"urandom", "getrandom", "monotonic", "perf_counter", "time_ns", "now"}
 
 # modules still over MAX_LINES, to be split (issue: the house)
@@ -30,8 +41,9 @@ CYCLES: set[tuple[str, str]] = set()
 
 
 def modules() -> dict[str, Path]:
-    return {".".join(p.relative_to(PACKAGE).with_suffix("").parts): p
-            for p in PACKAGE.rglob("*.py")}
+    return {
+        ".".join(p.relative_to(PACKAGE).with_suffix("").parts): p for p in PACKAGE.rglob("*.py")
+    }
 
 
 def imports_of(name: str, path: Path, tree: ast.AST | None = None) -> set[str]:
@@ -74,7 +86,8 @@ def test_core_imports_nothing_from_above_and_reads_no_world() -> None:
                 for alias in node.names:
                     root = alias.name.split(".")[0]
                     assert root not in WORLD_MODULES and root != "os", (
-                        f"{path.name} imports {alias.name}")
+                        f"{path.name} imports {alias.name}"
+                    )
             elif isinstance(node, ast.Attribute):
                 assert node.attr not in WORLD_CALLS, f"{path.name} calls .{node.attr}"
 
@@ -88,20 +101,27 @@ def test_transports_need_only_the_protocols_limits() -> None:
         if not name.startswith("transports."):
             continue
         tree = ast.parse(path.read_text())
-        typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
-                       and ast.unparse(node.test) == "TYPE_CHECKING"
-                       for n in ast.walk(node)}
-        runtime = ast.Module(body=[n for n in tree.body if id(n) not in typing_only],
-                             type_ignores=[])
+        typing_only = {
+            id(n)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+            for n in ast.walk(node)
+        }
+        runtime = ast.Module(
+            body=[n for n in tree.body if id(n) not in typing_only], type_ignores=[]
+        )
         used = {m for m in imports_of(name, path, runtime) if m in mods}
         assert used <= {"core.codes"} | {m for m in mods if m.startswith("transports.")}, (
-            f"{name} imports {sorted(used)}")
+            f"{name} imports {sorted(used)}"
+        )
 
 
 def test_no_two_modules_import_each_other() -> None:
     mods = modules()
-    graph = {name: {m for m in imports_of(name, path) if m in mods and m != name}
-             for name, path in mods.items()}
+    graph = {
+        name: {m for m in imports_of(name, path) if m in mods and m != name}
+        for name, path in mods.items()
+    }
     found = set()
     for a, deps in graph.items():
         for b in deps:
@@ -111,6 +131,9 @@ def test_no_two_modules_import_each_other() -> None:
 
 
 def test_no_module_over_500_lines() -> None:
-    long = {p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
-            if len(p.read_text().splitlines()) > MAX_LINES}
+    long = {
+        p.relative_to(PACKAGE).as_posix()
+        for p in PACKAGE.rglob("*.py")
+        if len(p.read_text().splitlines()) > MAX_LINES
+    }
     assert long == TOO_LONG

@@ -263,8 +263,9 @@ def test_pick_by_hand_keeps_a_signed_memo_to_its_first_signer(signer):
     vid, keep = signer
     mallory, mallory_keyage = make_keyage(seed_of("mallory"))
     alice_tx = make_memoer(code="bAAC", keep=keep, vid=vid, size=200, midder=counter_midder(7))
-    mallory_tx = make_memoer(code="bAAC", keep={mallory: mallory_keyage}, vid=mallory,
-                             size=200, midder=counter_midder(7))  # the same mid
+    mallory_tx = make_memoer(
+        code="bAAC", keep={mallory: mallory_keyage}, vid=mallory, size=200, midder=counter_midder(7)
+    )  # the same mid
     plain_tx = make_memoer(size=200, midder=counter_midder(7))
     alice = alice_tx.rend("from alice " * 40)
     forged = mallory_tx.rend("from mallory " * 40)

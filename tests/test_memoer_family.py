@@ -14,6 +14,7 @@ from memosim import (
     AuthMemoerDoer,
     Doer,
     Doist,
+    Limits,
     Memoer,
     MemoerDoer,
     MemoerError,
@@ -25,7 +26,6 @@ from memosim import (
     openMemoer,
 )
 from memosim.core.codes import MemoDex
-from memosim.core.reassembly import Limits
 
 
 def keep_of(label: str) -> tuple[str, dict]:
@@ -46,7 +46,9 @@ def test_makeMID_on_the_class_is_a_fresh_qualified_id_from_the_os():
 def test_makeMID_on_an_instance_draws_from_its_midder_so_runs_repeat():
     raws = iter([bytes(range(16)), b"\xff" * 16])
     peer = Memoer(midder=lambda: next(raws))
-    assert peer.makeMID() == "0A" + base64.urlsafe_b64encode(b"\0\0" + bytes(range(16))).decode()[2:]
+    assert (
+        peer.makeMID() == "0A" + base64.urlsafe_b64encode(b"\0\0" + bytes(range(16))).decode()[2:]
+    )
     assert peer.makeMID() == "0AD" + "_" * 21
 
 
@@ -83,19 +85,22 @@ def test_signature_helpers_round_trip_a_real_signature():
     assert peer.verify(vid, Memoer._encodeSGN(raw=raw), b"Hello There")
 
 
-@pytest.mark.parametrize("call", [
-    lambda: Memoer._encodeVID(raw=bytes(32), code="A"),
-    lambda: Memoer._encodeVID(raw=bytes(31)),
-    lambda: Memoer._encodeQVK(raw=bytes(32), code="D"),
-    lambda: Memoer._encodeQSS(raw=bytes(33)),
-    lambda: Memoer._encodeSGN(raw=bytes(64), code="0A"),
-    lambda: Memoer._decodeVID("A" + "A" * 43),
-    lambda: Memoer._decodeVID("B" + "A" * 42),
-    lambda: Memoer._decodeQVK("B" + "A" * 42 + "!"),
-    lambda: Memoer._decodeQSS("B" + "A" * 43),
-    lambda: Memoer._decodeSGN("0B" + "A" * 85),
-    lambda: Memoer._decodeSGN("0A" + "A" * 86),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: Memoer._encodeVID(raw=bytes(32), code="A"),
+        lambda: Memoer._encodeVID(raw=bytes(31)),
+        lambda: Memoer._encodeQVK(raw=bytes(32), code="D"),
+        lambda: Memoer._encodeQSS(raw=bytes(33)),
+        lambda: Memoer._encodeSGN(raw=bytes(64), code="0A"),
+        lambda: Memoer._decodeVID("A" + "A" * 43),
+        lambda: Memoer._decodeVID("B" + "A" * 42),
+        lambda: Memoer._decodeQVK("B" + "A" * 42 + "!"),
+        lambda: Memoer._decodeQSS("B" + "A" * 43),
+        lambda: Memoer._decodeSGN("0B" + "A" * 85),
+        lambda: Memoer._decodeSGN("0A" + "A" * 86),
+    ],
+)
 def test_key_helpers_raise_MemoerError_on_bad_input(call):
     with pytest.raises(MemoerError):
         call()
@@ -143,10 +148,15 @@ def test_open_memoer_and_open_am_open_then_close_and_take_a_class():
 
 
 # ---- the Doers ---------------------------------------------------------
-@pytest.mark.parametrize("doer_cls, winds", [
-    (MemoerDoer, True), (AuthMemoerDoer, True), (SafePeerMemoerDoer, True),
-    (PeerMemoerDoer, False),
-])
+@pytest.mark.parametrize(
+    "doer_cls, winds",
+    [
+        (MemoerDoer, True),
+        (AuthMemoerDoer, True),
+        (SafePeerMemoerDoer, True),
+        (PeerMemoerDoer, False),
+    ],
+)
 def test_doers_wind_the_peer_as_hio_does(doer_cls, winds):
     peer = Memoer()
     doer = doer_cls(peer=peer)
@@ -188,5 +198,6 @@ def echo_same_mid_twice(limits: Limits | None) -> list:
 def test_a_repeated_memo_id_is_dropped_by_default_and_delivered_with_done_window_0():
     assert echo_same_mid_twice(None) == [("first", "beta", None)]
     assert echo_same_mid_twice(Limits(done_window=0)) == [
-        ("first", "beta", None), ("again", "beta", None)]
-
+        ("first", "beta", None),
+        ("again", "beta", None),
+    ]

@@ -25,8 +25,13 @@ from memosim.testbed.metrics import (
 from memosim.testbed.report import MEMO_COLUMNS
 from memosim.testbed.workload import MemoKey, make_memo
 
-STATS = {"grams_sent": 10, "acks_sent": 2, "bytes_sent": 5000, "grams_retransmitted": 1,
-         "memos_failed": 0}
+STATS = {
+    "grams_sent": 10,
+    "acks_sent": 2,
+    "bytes_sent": 5000,
+    "grams_retransmitted": 1,
+    "memos_failed": 0,
+}
 
 
 class Rng:
@@ -52,8 +57,12 @@ class Peer(SimpleNamespace):
 def recorder_of_every_kind() -> tuple[Recorder, dict[str, str]]:
     """Seven memos, one per case, settled through fake peers."""
     rec = Recorder()
-    m = {name: memo(i)[1] for i, name in enumerate(
-        ["ok", "failed", "in_flight", "lost", "false_give_up", "dup", "late_failed"])}
+    m = {
+        name: memo(i)[1]
+        for i, name in enumerate(
+            ["ok", "failed", "in_flight", "lost", "false_give_up", "dup", "late_failed"]
+        )
+    }
     for i, (_name, text) in enumerate(m.items()):
         rec.sent(memo(i)[0], text, float(i))
     rec.delivered(m["ok"], 10.0)
@@ -63,14 +72,21 @@ def recorder_of_every_kind() -> tuple[Recorder, dict[str, str]]:
     corrupt = m["ok"][:-1] + ("x" if m["ok"][-1] != "x" else "y")  # tag intact, body not
     rec.delivered(corrupt, 14.0)
     rec.delivered("no tag at all", 15.0)
-    alice = Peer(failures=[(m["failed"], "bob", None, "tries"),
-                           (m["false_give_up"], "bob", None, "tyme"),
-                           (m["late_failed"], "bob", None, "backlog"),
-                           (m["late_failed"], "bob", None, "tyme"),  # only the first counts
-                           ("a memo this run never sent", "bob", None, "tries"),
-                           (corrupt, "bob", None, "tries")],  # right tag, wrong content
-                 unsettled=[(m["in_flight"], "bob", None), (m["late_failed"], "bob", None),
-                            (m["ok"], "bob", None)])  # delivered, DONE ack not yet back
+    alice = Peer(
+        failures=[
+            (m["failed"], "bob", None, "tries"),
+            (m["false_give_up"], "bob", None, "tyme"),
+            (m["late_failed"], "bob", None, "backlog"),
+            (m["late_failed"], "bob", None, "tyme"),  # only the first counts
+            ("a memo this run never sent", "bob", None, "tries"),
+            (corrupt, "bob", None, "tries"),
+        ],  # right tag, wrong content
+        unsettled=[
+            (m["in_flight"], "bob", None),
+            (m["late_failed"], "bob", None),
+            (m["ok"], "bob", None),
+        ],
+    )  # delivered, DONE ack not yet back
     rec.settle([alice, Peer()])
     return rec, m
 
@@ -78,12 +94,18 @@ def recorder_of_every_kind() -> tuple[Recorder, dict[str, str]]:
 def test_every_memo_has_exactly_one_outcome() -> None:
     rec, _m = recorder_of_every_kind()
     got = {r.key.index: r.outcome for r in rec.memos.values()}
-    assert got == {0: "delivered", 1: "failed", 2: "in_flight", 3: "lost_silently",
-                   4: "delivered", 5: "delivered", 6: "failed"}
+    assert got == {
+        0: "delivered",
+        1: "failed",
+        2: "in_flight",
+        3: "lost_silently",
+        4: "delivered",
+        5: "delivered",
+        6: "failed",
+    }
     assert set(got.values()) <= set(OUTCOMES)
     reasons = {r.key.index: r.failed for r in rec.memos.values()}
-    assert reasons == {0: None, 1: "tries", 2: None, 3: None, 4: "tyme", 5: None,
-                       6: "backlog"}
+    assert reasons == {0: None, 1: "tries", 2: None, 3: None, 4: "tyme", 5: None, 6: "backlog"}
 
 
 def test_summary_counts_each_class() -> None:
@@ -99,8 +121,10 @@ def test_summary_counts_each_class() -> None:
     assert s["corrupt_delivered"] == 2  # altered body, and no tag at all
     failed = sum(1 for r in rec.memos.values() if r.outcome == "failed")
     # the four classes partition what was sent
-    assert (s["memos_delivered"] + failed + s["in_flight_at_end"] + s["lost_silently"]
-            == s["memos_sent"])
+    assert (
+        s["memos_delivered"] + failed + s["in_flight_at_end"] + s["lost_silently"]
+        == s["memos_sent"]
+    )
 
 
 def test_in_flight_is_not_lost_and_failed_is_not_in_flight() -> None:
@@ -165,8 +189,7 @@ def test_summary_derives_latency_cost_and_ratios_from_records_and_counters() -> 
 
 
 def test_an_empty_run_has_no_ratios_rather_than_a_division_by_zero() -> None:
-    s = summarize("PeerMemoerDoer", Recorder(), [dict(STATS, bytes_sent=0)], sim_s=0.0,
-                  wall_s=0.0)
+    s = summarize("PeerMemoerDoer", Recorder(), [dict(STATS, bytes_sent=0)], sim_s=0.0, wall_s=0.0)
     assert s["memos_sent"] == 0 and s["delivery_ratio"] is None
     assert s["overhead_ratio"] is None and s["goodput_bps"] is None
     assert s["latency_s"] == {"p50": None, "p90": None, "p99": None, "max": None}

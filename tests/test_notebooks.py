@@ -39,9 +39,10 @@ CHECK_INTERPRETER = "import sys; print(sys.prefix)"
 
 
 def _params():
-    return [pytest.param(p, id=p.stem,
-                         marks=[pytest.mark.udp] if p.name in UDP_NOTEBOOKS else [])
-            for p in NOTEBOOKS]
+    return [
+        pytest.param(p, id=p.stem, marks=[pytest.mark.udp] if p.name in UDP_NOTEBOOKS else [])
+        for p in NOTEBOOKS
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -62,21 +63,25 @@ def kernel_specs(tmp_path_factory) -> KernelSpecManager:
 
 def test_notebooks_present():
     names = {p.name for p in NOTEBOOKS}
-    assert {"01-quickstart.ipynb", "02-doer-vs-safedoer.ipynb",
-            "03-sim-vs-udp.ipynb"} <= names, names
+    assert {"01-quickstart.ipynb", "02-doer-vs-safedoer.ipynb", "03-sim-vs-udp.ipynb"} <= names, (
+        names
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_stored_without_outputs(path: Path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    dirty = [f"cell {i}: execution_count {c.get('execution_count')}, "
-             f"{len(c.get('outputs', []))} outputs"
-             for i, c in enumerate(nb.cells)
-             if c.cell_type == "code" and (c.get("execution_count") is not None or c.get("outputs"))]
-    assert not dirty, (f"{path.name} is stored with outputs ({'; '.join(dirty)}); clear them "
-                       "(Jupyter: Edit > Clear Outputs of All Cells, or `jupyter nbconvert "
-                       "--clear-output --inplace`) before committing")
+    dirty = [
+        f"cell {i}: execution_count {c.get('execution_count')}, {len(c.get('outputs', []))} outputs"
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and (c.get("execution_count") is not None or c.get("outputs"))
+    ]
+    assert not dirty, (
+        f"{path.name} is stored with outputs ({'; '.join(dirty)}); clear them "
+        "(Jupyter: Edit > Clear Outputs of All Cells, or `jupyter nbconvert "
+        "--clear-output --inplace`) before committing"
+    )
     assert not nb.metadata.get("widgets"), f"{path.name} stores widget state"
 
 
@@ -87,13 +92,24 @@ def test_notebook_runs(path: Path, kernel_specs: KernelSpecManager):
     # disk: the notebook is executed in memory only).
     nb.cells.insert(0, nbformat.v4.new_code_cell(CHECK_INTERPRETER, id="interpreter-check"))
     km = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=kernel_specs)
-    client = NotebookClient(nb, km=km, timeout=CELL_TIMEOUT, startup_timeout=60,
-                            allow_errors=False,
-                            resources={"metadata": {"path": str(NB_DIR)}})
+    client = NotebookClient(
+        nb,
+        km=km,
+        timeout=CELL_TIMEOUT,
+        startup_timeout=60,
+        allow_errors=False,
+        resources={"metadata": {"path": str(NB_DIR)}},
+    )
     client.execute()  # raises CellExecutionError (cell source and traceback) on any error
-    printed = "".join(o.get("text", "") for o in nb.cells[0].outputs
-                      if o.get("output_type") == "stream").strip()
+    printed = "".join(
+        o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream"
+    ).strip()
     assert printed == sys.prefix, f"kernel ran {printed!r}, expected the venv {sys.prefix!r}"
-    errors = [(i, o) for i, c in enumerate(nb.cells) if c.cell_type == "code"
-              for o in c.outputs if o.get("output_type") == "error"]
+    errors = [
+        (i, o)
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.get("output_type") == "error"
+    ]
     assert not errors, errors

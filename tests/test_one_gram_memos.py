@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from helpers import counter_midder, deliver, make_memoer
 
+from memosim import Limits
 from memosim.core import b64
-from memosim.core.reassembly import Limits
 
 
 def mid_of(n: int) -> str:
@@ -71,8 +71,9 @@ def test_signed_one_gram_supersedes_an_unsigned_copy(signer):
     assert deliver(rx, [], "s") == [("real", "s", vid)]
     # and the signed copy is not replaced by a later unsigned one
     rx.absorb(make_memoer(midder=counter_midder(6)).rend("x")[0], "s")
-    rx.absorb(make_memoer(code="bAAC", keep=keep, vid=vid, midder=counter_midder(6)).rend("y")[0],
-              "s")
+    rx.absorb(
+        make_memoer(code="bAAC", keep=keep, vid=vid, midder=counter_midder(6)).rend("y")[0], "s"
+    )
     rx.absorb(make_memoer(midder=counter_midder(6)).rend("z")[0], "s")
     assert deliver(rx, [], "s") == [("y", "s", vid)]
 

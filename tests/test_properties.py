@@ -15,11 +15,14 @@ KEEP = {VID: KEYAGE}
 ZERO_CODES = ["bAAA", "bAAC", "bAAE", "bAAG"]
 
 memos = st.one_of(
-    st.text(max_size=3000), st.binary(max_size=3000),
+    st.text(max_size=3000),
+    st.binary(max_size=3000),
     # generated text is mostly short: repeat a piece to get long memos too
-    st.builds(lambda piece, times: piece * times,
-              st.one_of(st.text(min_size=1, max_size=40), st.binary(min_size=1, max_size=40)),
-              st.integers(min_value=2, max_value=80)),
+    st.builds(
+        lambda piece, times: piece * times,
+        st.one_of(st.text(min_size=1, max_size=40), st.binary(min_size=1, max_size=40)),
+        st.integers(min_value=2, max_value=80),
+    ),
 )
 # room for body bytes beyond a gram's overhead: small room half the time, so
 # that most memos split into several grams
@@ -27,8 +30,13 @@ rooms = st.one_of(st.integers(min_value=1, max_value=64), st.integers(min_value=
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(memo=memos, code=st.sampled_from(ZERO_CODES), curt=st.booleans(),
-       extra=rooms, shuffle=st.randoms())
+@given(
+    memo=memos,
+    code=st.sampled_from(ZERO_CODES),
+    curt=st.booleans(),
+    extra=rooms,
+    shuffle=st.randoms(),
+)
 def test_rend_pick_fuse_round_trip(memo, code, curt, extra, shuffle):
     size = min(overhead(code, curt) + extra, 65535)
     tx = make_memoer(code=code, curt=curt, size=size, keep=KEEP, vid=VID)
@@ -41,8 +49,13 @@ def test_rend_pick_fuse_round_trip(memo, code, curt, extra, shuffle):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(memo=memos, code=st.sampled_from(ZERO_CODES), curt=st.booleans(),
-       extra=rooms, shuffle=st.randoms())
+@given(
+    memo=memos,
+    code=st.sampled_from(ZERO_CODES),
+    curt=st.booleans(),
+    extra=rooms,
+    shuffle=st.randoms(),
+)
 def test_rend_then_pick_and_fuse_by_hand(memo, code, curt, extra, shuffle):
     """hio's own calls, one by one: pick each gram (the zeroth first, as pick
     needs its vid to verify the rest), then fuse the bodies by number."""
@@ -72,13 +85,14 @@ def test_rend_then_pick_and_fuse_by_hand(memo, code, curt, extra, shuffle):
 
 
 @settings(max_examples=200, deadline=None)
-@given(memo=st.text(min_size=1, max_size=600), curt=st.booleans(),
-       flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)),
-                      min_size=1, max_size=4),
-       cut=st.one_of(st.none(), st.integers(0, 400)))
+@given(
+    memo=st.text(min_size=1, max_size=600),
+    curt=st.booleans(),
+    flips=st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4),
+    cut=st.one_of(st.none(), st.integers(0, 400)),
+)
 def test_mutated_signed_grams_never_deliver_a_different_memo(memo, curt, flips, cut):
-    tx = make_memoer(code="bAAC", curt=curt, size=220, keep=KEEP, vid=VID,
-                     midder=counter_midder(3))
+    tx = make_memoer(code="bAAC", curt=curt, size=220, keep=KEEP, vid=VID, midder=counter_midder(3))
     gs = tx.rend(memo)
     rx = make_memoer()
     mutated = []
@@ -115,7 +129,9 @@ def _check_books(rx, limits) -> None:
     assert set(rxa._ledgers) == set(by_source)
     for src, mids in by_source.items():
         ledger = rxa._ledgers[src]
-        assert list(ledger.mids) == [m for m in ledger.mids if m in mids] and set(ledger.mids) == set(mids)
+        assert list(ledger.mids) == [m for m in ledger.mids if m in mids] and set(
+            ledger.mids
+        ) == set(mids)
         assert ledger.nbytes == sum(partials[m].nbytes for m in mids)
         assert ledger.nbytes <= limits.max_bytes_per_source
         assert len(mids) <= limits.max_memos_per_source
@@ -123,23 +139,35 @@ def _check_books(rx, limits) -> None:
 
 
 _POOL_SENDERS = [
-    dict(code="bAAA", size=120), dict(code="bAAA", size=120, curt=True),
-    dict(code="bAAC", size=250, keep=KEEP, vid=VID), dict(code="bAAE", size=120),
+    dict(code="bAAA", size=120),
+    dict(code="bAAA", size=120, curt=True),
+    dict(code="bAAC", size=250, keep=KEEP, vid=VID),
+    dict(code="bAAE", size=120),
 ]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ops=st.lists(st.tuples(st.integers(0, 7), st.integers(0, 30), st.integers(0, 2),
-                              st.integers(0, 255)), min_size=1, max_size=120),
-       bounds=st.tuples(st.integers(1, 6), st.integers(1, 4), st.integers(200, 3000),
-                        st.integers(150, 2000)))
+@given(
+    ops=st.lists(
+        st.tuples(st.integers(0, 7), st.integers(0, 30), st.integers(0, 2), st.integers(0, 255)),
+        min_size=1,
+        max_size=120,
+    ),
+    bounds=st.tuples(
+        st.integers(1, 6), st.integers(1, 4), st.integers(200, 3000), st.integers(150, 2000)
+    ),
+)
 def test_reassembly_books_balance_under_any_gram_order(ops, bounds):
     """Grams of eight memos (one-gram and multi-gram, signed and not, some
     corrupted), from three sources, in any order and with repeats, under
     tight bounds: after every gram the books balance and the bounds hold."""
     max_memos, per_source, max_bytes, per_source_bytes = bounds
-    limits = Limits(max_memos=max_memos, max_memos_per_source=per_source, max_bytes=max_bytes,
-                    max_bytes_per_source=per_source_bytes)
+    limits = Limits(
+        max_memos=max_memos,
+        max_memos_per_source=per_source,
+        max_bytes=max_bytes,
+        max_bytes_per_source=per_source_bytes,
+    )
     pool = []
     for n in range(8):
         tx = make_memoer(midder=counter_midder(100 + 7 * n), **_POOL_SENDERS[n % 4])

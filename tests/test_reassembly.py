@@ -11,7 +11,8 @@ import hashlib
 import pytest
 
 from memosim.core import b64, grams
-from memosim.core.reassembly import GRAM_COST, Limits, Reassembly
+from memosim.core.limits import Limits
+from memosim.core.reassembly import GRAM_COST, Reassembly
 from memosim.core.stats import Stats
 
 VID = "B" + "A" * 43
@@ -22,13 +23,20 @@ def mid_of(n: int) -> str:
     return b64.mid_from_raw(n.to_bytes(16, "big"))
 
 
-def parsed(memo: bytes, n: int = 1, *, code: str = "bAAA", size: int = 38,
-           curt: bool = False) -> list[grams.Gram]:
+def parsed(
+    memo: bytes, n: int = 1, *, code: str = "bAAA", size: int = 38, curt: bool = False
+) -> list[grams.Gram]:
     """The parsed grams of memo under memo id n (size 38 leaves 6 body bytes a gram)."""
     signed = code in ("bAAC", "bAAG")
-    out = grams.split(memo, code=code, curt=curt, size=size, mid=mid_of(n),
-                      vid=VID if signed else None,
-                      sign=(lambda ser: hashlib.sha512(ser).digest()) if signed else None)
+    out = grams.split(
+        memo,
+        code=code,
+        curt=curt,
+        size=size,
+        mid=mid_of(n),
+        vid=VID if signed else None,
+        sign=(lambda ser: hashlib.sha512(ser).digest()) if signed else None,
+    )
     return [grams.parse(g) for g in out]
 
 
@@ -43,8 +51,11 @@ def refuse(vid: str | None, gram: grams.Gram) -> str | None:
 def new(**limits: float) -> tuple[Reassembly, list[Drop]]:
     """A Reassembly with these limits and the drops it reports after add returned."""
     drops: list[Drop] = []
-    held = Reassembly(Limits(**limits), Stats(),  # type: ignore[arg-type]
-                      lambda reason, src, detail: drops.append((reason, src, detail)))
+    held = Reassembly(
+        Limits(**limits),
+        Stats(),  # type: ignore[arg-type]
+        lambda reason, src, detail: drops.append((reason, src, detail)),
+    )
     return held, drops
 
 
@@ -55,7 +66,11 @@ def test_a_one_gram_memo_is_ready_at_once_and_shown_in_every_view() -> None:
     mid = gram.mid
     assert len(held) == 0 and held.whole_bytes == 2  # no partial-memo record
     assert (held.rxgs[mid], held.sources[mid], held.counts[mid], held.vids[mid]) == (
-        {0: b"hi"}, "alice", 1, None)
+        {0: b"hi"},
+        "alice",
+        1,
+        None,
+    )
     assert held.held(mid) == [0] and held.code_of(mid) == "bAAA" and held.epoch(mid) == 0
     assert held.pop_ready() == [mid] and held.pop_ready() == []
     assert held.take(mid, 1.0) == ({0: b"hi"}, 1, "alice", None)
@@ -89,8 +104,9 @@ def test_early_grams_wait_for_the_zeroth_gram_before_they_are_checked() -> None:
     # held, but not counted: hio's counts/rxgs/vids know nothing of it yet
     assert held.held(g0.mid) == [1] and g0.mid not in held.counts and g0.mid in held.sources
     assert held.code_of(g0.mid) is None
-    wrong = grams.parse(grams.split(b"x" * 20, code="bAAE", curt=False, size=38,
-                                    mid=g0.mid)[1])  # a Sure later gram under a plain mid
+    wrong = grams.parse(
+        grams.split(b"x" * 20, code="bAAE", curt=False, size=38, mid=g0.mid)[1]
+    )  # a Sure later gram under a plain mid
     assert wrong.num == 1 and held.add(wrong._replace(num=2), "alice", 0.0, accept) is None
     assert held.add(g0, "alice", 0.1, accept) is None  # the zeroth gram judges them
     assert drops == [("mismatch", "alice", f"{g0.mid} gram 2, held until its zeroth gram")]
@@ -140,8 +156,10 @@ def test_a_verified_signed_zeroth_gram_replaces_unsigned_grams_of_its_mid() -> N
     assert held.add(signed0, "alice", 0.0, refuse) == "signature"  # a forgery changes nothing
     assert held.add(signed0, "alice", 0.0, accept) is None
     mid = signed0.mid
-    assert drops == [("superseded", "mallory", f"{mid} gram 0"),
-                     ("superseded", "mallory", f"{mid} gram 1")]
+    assert drops == [
+        ("superseded", "mallory", f"{mid} gram 0"),
+        ("superseded", "mallory", f"{mid} gram 1"),
+    ]
     assert held.code_of(mid) == "bAAC" and held.sources[mid] == "alice"
     assert held.add(plain0, "mallory", 0.0, accept) == "duplicate"
 
@@ -195,7 +213,10 @@ def test_partial_memos_per_source_are_bounded_oldest_first() -> None:
     held.add(firsts[3], "bob", 0.0, accept)
     held.add(firsts[4], "carol", 0.0, accept)  # the total bound: alice's oldest goes
     assert sorted(held.sources[g.mid] for g in firsts if g.mid in held.counts) == [
-        "alice", "bob", "carol"]
+        "alice",
+        "bob",
+        "carol",
+    ]
     assert held.stats.memos_evicted == 2
 
 

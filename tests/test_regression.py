@@ -33,9 +33,11 @@ NAMES = [golden.scenario_name(p) for p in FILES]
 
 def _hint(name: str) -> str:
     rel = golden.golden_path(name).relative_to(golden.REPO)
-    return ("If the change is intended, regenerate and review the diff:\n"
-            f"    {golden.REGENERATE} --scenario {name}\n"
-            f"    git diff {rel}")
+    return (
+        "If the change is intended, regenerate and review the diff:\n"
+        f"    {golden.REGENERATE} --scenario {name}\n"
+        f"    git diff {rel}"
+    )
 
 
 def test_shipped_scenarios_found():
@@ -50,14 +52,20 @@ def test_sim_matches_golden(path: Path):
     old = golden.load_golden(name)
     if old is None:
         rel = golden.golden_path(name).relative_to(golden.REPO)
-        pytest.fail(f"{name}: no golden file {rel} yet. Make it and review it:\n"
-                    f"    {golden.REGENERATE} --scenario {name}\n"
-                    f"    cat {rel}", pytrace=False)
+        pytest.fail(
+            f"{name}: no golden file {rel} yet. Make it and review it:\n"
+            f"    {golden.REGENERATE} --scenario {name}\n"
+            f"    cat {rel}",
+            pytrace=False,
+        )
     moved = golden.compare(old, fresh)
     if moved:
-        pytest.fail(f"sim results of scenario {name} moved from its golden file:\n"
-                    + "\n".join(f"  {line}" for line in moved) + f"\n{_hint(name)}",
-                    pytrace=False)
+        pytest.fail(
+            f"sim results of scenario {name} moved from its golden file:\n"
+            + "\n".join(f"  {line}" for line in moved)
+            + f"\n{_hint(name)}",
+            pytrace=False,
+        )
 
 
 def test_golden_files_are_canonical_and_current():
@@ -66,14 +74,18 @@ def test_golden_files_are_canonical_and_current():
     problems = []
     for path in sorted(golden.GOLDEN_DIR.glob("*.json")):
         if path.stem not in NAMES:
-            problems.append(f"{path.name}: no scenario named {path.stem} in scenarios/ "
-                            f"(delete it, or: {golden.REGENERATE} --prune)")
+            problems.append(
+                f"{path.name}: no scenario named {path.stem} in scenarios/ "
+                f"(delete it, or: {golden.REGENERATE} --prune)"
+            )
             continue
         doc = golden.load_golden(path.stem)
         assert doc is not None
         if golden.dumps(doc) != path.read_text(encoding="utf-8"):
-            problems.append(f"{path.name}: not in canonical form "
-                            f"({golden.REGENERATE} --scenario {path.stem} rewrites it)")
+            problems.append(
+                f"{path.name}: not in canonical form "
+                f"({golden.REGENERATE} --scenario {path.stem} rewrites it)"
+            )
         if doc.get("scenario") != path.stem:
             problems.append(f"{path.name}: holds scenario {doc.get('scenario')!r}")
     assert not problems, "\n".join(problems)
@@ -81,13 +93,31 @@ def test_golden_files_are_canonical_and_current():
 
 def test_compare_names_scenario_seed_doer_and_metric():
     """The failure message format the suite promises (docs/regression.md)."""
-    run = {"memos_sent": 150, "memos_delivered": 150, "duplicates_delivered": 0,
-           "corrupt_delivered": 0, "grams_sent": 829, "grams_retransmitted": 412,
-           "acks_sent": 202, "gave_up": 0, "trace_digest": "a" * 64}
-    old = {"format": 1, "scenario": "loss-5", "scenario_digest": "d",
-           "seeds": {"1": {"SafePeerMemoerDoer": run}}}
-    new = {**old, "seeds": {"1": {"SafePeerMemoerDoer": {**run, "grams_retransmitted": 398,
-                                                         "trace_digest": "b" * 64}}}}
+    run = {
+        "memos_sent": 150,
+        "memos_delivered": 150,
+        "duplicates_delivered": 0,
+        "corrupt_delivered": 0,
+        "grams_sent": 829,
+        "grams_retransmitted": 412,
+        "acks_sent": 202,
+        "gave_up": 0,
+        "trace_digest": "a" * 64,
+    }
+    old = {
+        "format": 1,
+        "scenario": "loss-5",
+        "scenario_digest": "d",
+        "seeds": {"1": {"SafePeerMemoerDoer": run}},
+    }
+    new = {
+        **old,
+        "seeds": {
+            "1": {
+                "SafePeerMemoerDoer": {**run, "grams_retransmitted": 398, "trace_digest": "b" * 64}
+            }
+        },
+    }
     assert golden.compare(old, old) == []
     assert golden.compare(old, new) == [
         "loss-5 seed 1 SafePeerMemoerDoer: grams_retransmitted 412 -> 398",
@@ -130,19 +160,26 @@ def test_udp_within_ranges(name: str):
         s = run.summary
         where = f"{name} (shortened) seed {seed} {run.doer} over udp"
         if s["memos_sent"] != scenario.memo_count:
-            problems.append(f"{where}: memos_sent {s['memos_sent']}, "
-                            f"expected {scenario.memo_count}")
+            problems.append(
+                f"{where}: memos_sent {s['memos_sent']}, expected {scenario.memo_count}"
+            )
         if s["corrupt_delivered"] or s["duplicates_delivered"]:
-            problems.append(f"{where}: corrupt_delivered {s['corrupt_delivered']}, "
-                            f"duplicates_delivered {s['duplicates_delivered']}, expected 0")
+            problems.append(
+                f"{where}: corrupt_delivered {s['corrupt_delivered']}, "
+                f"duplicates_delivered {s['duplicates_delivered']}, expected 0"
+            )
     safe = udp.run("SafePeerMemoerDoer").summary["delivery_ratio"]
     if safe is None or safe < UDP_SAFE_MIN_RATIO:
-        problems.append(f"{name} (shortened) seed {seed} SafePeerMemoerDoer over udp: "
-                        f"delivery_ratio {safe}, expected >= {UDP_SAFE_MIN_RATIO}")
+        problems.append(
+            f"{name} (shortened) seed {seed} SafePeerMemoerDoer over udp: "
+            f"delivery_ratio {safe}, expected >= {UDP_SAFE_MIN_RATIO}"
+        )
     plain_sim = sim.run("PeerMemoerDoer").summary["delivery_ratio"]
     plain_udp = udp.run("PeerMemoerDoer").summary["delivery_ratio"]
     if plain_udp is None or not math.isclose(plain_udp, plain_sim, abs_tol=UDP_PLAIN_BAND):
-        problems.append(f"{name} (shortened) seed {seed} PeerMemoerDoer: delivery_ratio "
-                        f"udp {plain_udp} vs sim {plain_sim}, expected within "
-                        f"+-{UDP_PLAIN_BAND}")
+        problems.append(
+            f"{name} (shortened) seed {seed} PeerMemoerDoer: delivery_ratio "
+            f"udp {plain_udp} vs sim {plain_sim}, expected within "
+            f"+-{UDP_PLAIN_BAND}"
+        )
     assert not problems, "\n".join(problems)

@@ -34,8 +34,9 @@ def sockets() -> Iterator[dict[str, socket.socket]]:
         sock.close()
 
 
-def relay_for(socks: dict[str, socket.socket], link: dict[str, Any] | None = None,
-              **kwa: Any) -> Relay:
+def relay_for(
+    socks: dict[str, socket.socket], link: dict[str, Any] | None = None, **kwa: Any
+) -> Relay:
     """An opened relay between alice and bob over `link` (alice -> bob; the way
     back is clean), with the peers attached."""
     net = Network(simpy.Environment(), 7)
@@ -90,8 +91,7 @@ def test_addressing_and_delay_on_explicit_times(sockets: dict[str, socket.socket
     relay.close()  # twice is fine
 
 
-def test_a_lossy_link_drops_and_a_duplicating_one_copies(
-        sockets: dict[str, socket.socket]) -> None:
+def test_a_lossy_link_drops_and_a_duplicating_one_copies(sockets: dict[str, socket.socket]) -> None:
     a, b = sockets["alice"], sockets["bob"]
     with relay_for(sockets, {"loss": {"rate": 1.0}}) as lossy:
         for n in range(3):
@@ -131,7 +131,8 @@ def test_members_must_be_two_or_more_with_distinct_addresses() -> None:
 
 
 def test_relay_doer_runs_the_relay_on_the_wall_clock_and_measures_lag(
-        sockets: dict[str, socket.socket]) -> None:
+    sockets: dict[str, socket.socket],
+) -> None:
     walls = iter([100.0, 100.0, 100.5, 100.75])
     with relay_for(sockets) as relay:
         doer = RelayDoer(relay, clock=lambda: next(walls))

@@ -25,12 +25,23 @@ from memosim.testbed.report import (
 
 
 def doc(**safe: int) -> dict[str, Any]:
-    zero = {"lost_silently": 0, "duplicates_delivered": 0, "corrupt_delivered": 0,
-            "memos_sent": 10, "in_flight_at_end": 0, "false_give_ups": 0}
-    return {"scenario": "x", "seed": 1, "backend": "sim", "runs": [
-        {"doer": "PeerMemoerDoer", **zero, "lost_silently": 4, "duplicates_delivered": 1},
-        {"doer": "SafePeerMemoerDoer", **zero, **safe},
-    ]}
+    zero = {
+        "lost_silently": 0,
+        "duplicates_delivered": 0,
+        "corrupt_delivered": 0,
+        "memos_sent": 10,
+        "in_flight_at_end": 0,
+        "false_give_ups": 0,
+    }
+    return {
+        "scenario": "x",
+        "seed": 1,
+        "backend": "sim",
+        "runs": [
+            {"doer": "PeerMemoerDoer", **zero, "lost_silently": 4, "duplicates_delivered": 1},
+            {"doer": "SafePeerMemoerDoer", **zero, **safe},
+        ],
+    }
 
 
 def test_breaches_only_for_the_promising_doer() -> None:
@@ -45,8 +56,16 @@ def test_breach_line_plain_without_colour() -> None:
     text = format_table(doc(lost_silently=2, duplicates_delivered=1), color=False)
     assert "\x1b" not in text
     last = text.splitlines()[-1]
-    assert last.split() == ["BREACH", "SafePeerMemoerDoer:", "2", "lost", "silently,", "1",
-                            "duplicates", "delivered"]
+    assert last.split() == [
+        "BREACH",
+        "SafePeerMemoerDoer:",
+        "2",
+        "lost",
+        "silently,",
+        "1",
+        "duplicates",
+        "delivered",
+    ]
     for label in ("lost silently", "in flight at end", "false give-ups"):
         row = next(line for line in text.splitlines() if line.startswith(label))
         assert len(row.split()) == len(label.split()) + 2
@@ -99,14 +118,14 @@ def test_table_has_a_head_a_column_per_doer_and_a_row_per_metric() -> None:
     assert lines[1] == "two Doers"
     assert lines[2].split() == ["PeerMemoerDoer", "SafePeerMemoerDoer"]
     assert set(lines[3]) == {"-"} and len(lines[3]) == len(lines[2])
-    rows = lines[4:4 + len(TABLE_ROWS)]
+    rows = lines[4 : 4 + len(TABLE_ROWS)]
     assert [r[:20].rstrip() for r in rows] == [label for label, _, _ in TABLE_ROWS]
     assert len({len(r) for r in rows}) == 1  # right-aligned in fixed columns
     by_label = {label: row for (label, _, _), row in zip(TABLE_ROWS, rows)}
     assert by_label["latency p50 (ms)"].split()[-2:] == ["12.3", "-"]  # missing: a dash
     assert by_label["wire bytes"].split()[-2:] == ["-", "1,234,567"]
     assert by_label["memos sent"].split()[-2:] == ["10", "10"]
-    assert lines[4 + len(TABLE_ROWS):] == []  # nothing broken, no BREACH line
+    assert lines[4 + len(TABLE_ROWS) :] == []  # nothing broken, no BREACH line
 
 
 def test_the_run_length_row_names_simulated_or_real_seconds() -> None:
@@ -117,15 +136,19 @@ def test_the_run_length_row_names_simulated_or_real_seconds() -> None:
 
 
 def test_format_rows_right_aligns_under_a_ruled_header() -> None:
-    text = format_rows([{"n": 5, "name": "a"}, {"n": 1234, "name": None}],
-                       [("n", "n", str), ("who", "name", lambda v: v or "-")])
+    text = format_rows(
+        [{"n": 5, "name": "a"}, {"n": 1234, "name": None}],
+        [("n", "n", str), ("who", "name", lambda v: v or "-")],
+    )
     assert text.splitlines() == ["   n  who", "---------", "   5    a", "1234    -"]
 
 
 def test_write_results_writes_summary_and_memo_rows(tmp_path: Path) -> None:
     rows = [dict.fromkeys(MEMO_COLUMNS, 1), {**dict.fromkeys(MEMO_COLUMNS, 2), "extra": "x"}]
-    result = SimpleNamespace(runs=[SimpleNamespace(rows=rows[:1]), SimpleNamespace(rows=rows[1:])],
-                             summary=lambda: {"scenario": "x", "runs": []})
+    result = SimpleNamespace(
+        runs=[SimpleNamespace(rows=rows[:1]), SimpleNamespace(rows=rows[1:])],
+        summary=lambda: {"scenario": "x", "runs": []},
+    )
     out = tmp_path / "new" / "dir"
     written = write_results(result, out, plots=False)
     assert written == [out / "summary.json", out / "memos.csv"]

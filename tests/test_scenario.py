@@ -27,17 +27,29 @@ from memosim.testbed.scenario import DOERS, MAX_GRAM_SIZE
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.toml"))
 REQUIRED = {
-    "default", "clean-lan", "loss-1", "loss-5", "loss-20", "bursty-loss", "reorder-heavy",
-    "duplication-storm", "corruption", "partition-heals", "signed-reorder",
-    "near-gram-limit", "many-to-one", "late-zeroth", "corrupt-acks", "source-flood",
+    "default",
+    "clean-lan",
+    "loss-1",
+    "loss-5",
+    "loss-20",
+    "bursty-loss",
+    "reorder-heavy",
+    "duplication-storm",
+    "corruption",
+    "partition-heals",
+    "signed-reorder",
+    "near-gram-limit",
+    "many-to-one",
+    "late-zeroth",
+    "corrupt-acks",
+    "source-flood",
     "adversarial",
 }
 #: Shipped scenarios that must outlast the protocol's expiries (30 s partial
 #: memos, 60 s max tyme, 120 s delivered ids) or exceed its bounds (16,384
 #: delivered ids), so are longer or bigger than the rest: (max duration_s,
 #: max memo_count).
-LARGE = {"late-zeroth": (75.0, 400), "adversarial": (240.0, 400),
-         "source-flood": (40.0, 17_000)}
+LARGE = {"late-zeroth": (75.0, 400), "adversarial": (240.0, 400), "source-flood": (40.0, 17_000)}
 
 BASE = """\
 [scenario]
@@ -138,19 +150,24 @@ def test_near_gram_limit_sizes_sit_at_body_boundaries() -> None:
     s = load_scenario(ROOT / "scenarios" / "near-gram-limit.toml")
     assert all(p.gram_size == MAX_GRAM_SIZE for p in s.peers)
     assert {p.name: p.bodies for p in s.peers if p.name != "bob"} == {
-        "alice": (1208, 1208), "carol": (1076, 1120), "dave": (1216, 1216),
+        "alice": (1208, 1208),
+        "carol": (1076, 1120),
+        "dave": (1216, 1216),
     }
     for link in s.links:
         assert link.config.mtu == MAX_GRAM_SIZE + 28
     for w in s.workload:
-        (sender, _), = w.pairs
+        ((sender, _),) = w.pairs
         peer = s.peer(sender)
         zeroth, later = peer.bodies
         n = w.memo_size.bytes
         boundaries = [zeroth + k * later for k in range(4)]
         assert min(abs(n - b) for b in boundaries) <= 1, (sender, n)
         k = peer.gram_count(n)
-        assert peer.gram_count(boundaries[k - 1]) == k and peer.gram_count(boundaries[k - 1] + 1) == k + 1
+        assert (
+            peer.gram_count(boundaries[k - 1]) == k
+            and peer.gram_count(boundaries[k - 1] + 1) == k + 1
+        )
 
 
 def test_many_to_one_links_every_sender_with_the_hub() -> None:
@@ -172,14 +189,28 @@ def test_defaults_and_canonical_document(tmp_path: Path) -> None:
     assert s.peer("bob").addr == ("127.0.0.1", 5002)
     doc = s.to_dict()
     assert doc["scenario"] == {
-        "name": "two", "description": "", "duration_s": 10.0, "seed": 1, "tock_s": 0.005,
+        "name": "two",
+        "description": "",
+        "duration_s": 10.0,
+        "seed": 1,
+        "tock_s": 0.005,
         "doers": list(DOERS),
     }
     assert doc["links"] == [
-        {"src": "alice", "dst": "bob", "both": True, "loss": {"rate": 0.05}, "delay": {"base_s": 0.01}}
+        {
+            "src": "alice",
+            "dst": "bob",
+            "both": True,
+            "loss": {"rate": 0.05},
+            "delay": {"base_s": 0.01},
+        }
     ]
     assert doc["workload"][0] == {
-        "src": "alice", "dst": "bob", "count": 10, "interval_s": 0.1, "start_s": 0.0,
+        "src": "alice",
+        "dst": "bob",
+        "count": 10,
+        "interval_s": 0.1,
+        "start_s": 0.0,
         "memo_size": {"dist": "fixed", "bytes": 1000},
     }
     assert parse_scenario(doc, "elsewhere.toml") == s  # the file is not part of equality
@@ -187,7 +218,9 @@ def test_defaults_and_canonical_document(tmp_path: Path) -> None:
 
 def test_hosts_references_wildcards_and_specificity(tmp_path: Path) -> None:
     text = BASE.replace('name = "bob"\nport = 5002', 'name = "bob"\nhost = "0:0::1"\nport = 5002')
-    text = text.replace('[[links]]\nsrc = "alice"\ndst = "bob"', '[[links]]\nsrc = "alice"\ndst = "::1"')
+    text = text.replace(
+        '[[links]]\nsrc = "alice"\ndst = "bob"', '[[links]]\nsrc = "alice"\ndst = "::1"'
+    )
     text += """
 [[peers]]
 name = "carol"
@@ -216,8 +249,10 @@ start_s = 1.0
 
 
 def test_workload_pairs_rate_and_times(tmp_path: Path) -> None:
-    text = BASE.replace('src = "alice"\ndst = "bob"\ncount = 10\ninterval_s = 0.1',
-                        'src = "*"\ndst = "*"\ncount = 4\nrate_per_s = 4\nstart_s = 1')
+    text = BASE.replace(
+        'src = "alice"\ndst = "bob"\ncount = 10\ninterval_s = 0.1',
+        'src = "*"\ndst = "*"\ncount = 4\nrate_per_s = 4\nstart_s = 1',
+    )
     w = load_text(tmp_path, text).workload[0]
     assert w.src == "*" and w.pairs == (("alice", "bob"), ("bob", "alice"))
     assert w.interval_s is None and w.period_s == 0.25
@@ -237,8 +272,9 @@ def test_with_override_changes_one_value_and_revalidates(tmp_path: Path) -> None
     assert s.with_override("scenario.seed", s.seed) == s
     added = s.with_override("links.0.duplicate.rate", 0.1)
     assert added.links[0].config.duplicate.rate == 0.1
-    assert added.with_override("workload.0.memo_size", {"dist": "uniform", "min": 5, "max": 9}
-                               ).workload[0].memo_size == SizeSpec("uniform", min=5, max=9)
+    assert added.with_override(
+        "workload.0.memo_size", {"dist": "uniform", "min": 5, "max": 9}
+    ).workload[0].memo_size == SizeSpec("uniform", min=5, max=9)
 
 
 def test_defaults_override_reaches_only_inheriting_peers(tmp_path: Path) -> None:
@@ -253,21 +289,26 @@ def test_defaults_override_reaches_only_inheriting_peers(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("path", "value", "message"),
     [
-        ("links.0.loss.rate", 1.5,
-         "links[0].loss.rate: expected a number in [0, 1], found 1.5"),
-        ("links.2.loss.rate", 0.1,
-         "links: expected an index below 1, found 2"),
-        ("scenario.duration_s.x", 1,
-         "scenario.duration_s: expected a table or an array, found 10.0"),
-        ("peers.x", 1,
-         "peers: expected an index below 2, found x"),
-        ("nothere.0.x", 1,
-         "nothere: expected an existing array, found nothing"),
-        ("links..loss", 1,
-         'expected a dotted key path such as "links.0.loss.rate", found "links..loss"'),
-        ("scenario.duration_s", 0.5,
-         "workload[0].count: expected a count whose last memo is due before duration_s = 0.5"
-         " (start_s + (count - 1) * interval), found 10, the last due at 0.9"),
+        ("links.0.loss.rate", 1.5, "links[0].loss.rate: expected a number in [0, 1], found 1.5"),
+        ("links.2.loss.rate", 0.1, "links: expected an index below 1, found 2"),
+        (
+            "scenario.duration_s.x",
+            1,
+            "scenario.duration_s: expected a table or an array, found 10.0",
+        ),
+        ("peers.x", 1, "peers: expected an index below 2, found x"),
+        ("nothere.0.x", 1, "nothere: expected an existing array, found nothing"),
+        (
+            "links..loss",
+            1,
+            'expected a dotted key path such as "links.0.loss.rate", found "links..loss"',
+        ),
+        (
+            "scenario.duration_s",
+            0.5,
+            "workload[0].count: expected a count whose last memo is due before duration_s = 0.5"
+            " (start_s + (count - 1) * interval), found 10, the last due at 0.9",
+        ),
     ],
 )
 def test_bad_override_message(tmp_path: Path, path: str, value, message: str) -> None:
@@ -280,9 +321,17 @@ def test_bad_override_message(tmp_path: Path, path: str, value, message: str) ->
 def test_parse_override() -> None:
     assert parse_override("links.0.loss.rate=0.2") == ("links.0.loss.rate", 0.2)
     assert parse_override(" defaults.signed = true ") == ("defaults.signed", True)
-    assert parse_override("scenario.doers=[\"PeerMemoerDoer\"]") == ("scenario.doers", ["PeerMemoerDoer"])
-    assert parse_override("links.0.delay.distribution=normal") == ("links.0.delay.distribution", "normal")
-    with pytest.raises(ScenarioError, match=r"^<override>: expected key.path=value, found \"oops\"$"):
+    assert parse_override('scenario.doers=["PeerMemoerDoer"]') == (
+        "scenario.doers",
+        ["PeerMemoerDoer"],
+    )
+    assert parse_override("links.0.delay.distribution=normal") == (
+        "links.0.delay.distribution",
+        "normal",
+    )
+    with pytest.raises(
+        ScenarioError, match=r"^<override>: expected key.path=value, found \"oops\"$"
+    ):
         parse_override("oops")
 
 
@@ -294,178 +343,368 @@ PEER1 = 'name = "bob"\nport = 5002'
 
 BAD = [
     # (text to replace in BASE, replacement, message after "<file>: ")
-    ("duration_s = 10.0", "duration_s = 0",
-     "scenario.duration_s: expected a number in (0, 86400], found 0"),
-    ("duration_s = 10.0", 'duration_s = "10"',
-     'scenario.duration_s: expected a number in (0, 86400], found "10"'),
-    ("duration_s = 10.0", "duration_s = inf",
-     "scenario.duration_s: expected a number in (0, 86400], found inf"),
-    ("duration_s = 10.0", "description = 'x'",
-     "scenario.duration_s: expected a number in (0, 86400], found nothing"),
-    ("duration_s = 10.0", "duration = 10.0",
-     'scenario.duration: expected one of the keys name, description, duration_s, seed, tock_s,'
-     ' doers, found an unknown key (did you mean "duration_s"?)'),
-    ("duration_s = 10.0", "duration_s = 10.0\nseed = 1.5",
-     "scenario.seed: expected an integer, found 1.5"),
-    ("duration_s = 10.0", "duration_s = 10.0\ntock_s = 11",
-     "scenario.tock_s: expected a number in [0.0001, duration_s = 10], found 11"),
-    ("duration_s = 10.0", 'duration_s = 10.0\nname = "a/b"',
-     'scenario.name: expected a name of letters, digits, _ . - starting with a letter or digit (at most 64; it names the results directory), found "a/b"'),
-    ("duration_s = 10.0", 'duration_s = 10.0\ndoers = ["SafePeerMemoDoer"]',
-     'scenario.doers[0]: expected "PeerMemoerDoer" or "SafePeerMemoerDoer", found'
-     ' "SafePeerMemoDoer" (did you mean "SafePeerMemoerDoer"?)'),
-    ("duration_s = 10.0", 'duration_s = 10.0\ndoers = ["PeerMemoerDoer", "PeerMemoerDoer"]',
-     'scenario.doers[1]: expected each Doer once, found "PeerMemoerDoer"'),
-    ("duration_s = 10.0", "duration_s = 10.0\ndoers = []",
-     "scenario.doers: expected a non-empty array of Doer names from PeerMemoerDoer,"
-     " SafePeerMemoerDoer, found []"),
-    ("[scenario]", "[scenery]\nx=1\n[scenario]",
-     'scenery: expected one of the keys scenario, defaults, peers, links, partitions, workload,'
-     ' found an unknown key (did you mean "scenario"?)'),
-    ("[[workload]]", "[[workloads]]",
-     'workloads: expected one of the keys scenario, defaults, peers, links, partitions, workload,'
-     ' found an unknown key (did you mean "workload"?)'),
+    (
+        "duration_s = 10.0",
+        "duration_s = 0",
+        "scenario.duration_s: expected a number in (0, 86400], found 0",
+    ),
+    (
+        "duration_s = 10.0",
+        'duration_s = "10"',
+        'scenario.duration_s: expected a number in (0, 86400], found "10"',
+    ),
+    (
+        "duration_s = 10.0",
+        "duration_s = inf",
+        "scenario.duration_s: expected a number in (0, 86400], found inf",
+    ),
+    (
+        "duration_s = 10.0",
+        "description = 'x'",
+        "scenario.duration_s: expected a number in (0, 86400], found nothing",
+    ),
+    (
+        "duration_s = 10.0",
+        "duration = 10.0",
+        "scenario.duration: expected one of the keys name, description, duration_s, seed, tock_s,"
+        ' doers, found an unknown key (did you mean "duration_s"?)',
+    ),
+    (
+        "duration_s = 10.0",
+        "duration_s = 10.0\nseed = 1.5",
+        "scenario.seed: expected an integer, found 1.5",
+    ),
+    (
+        "duration_s = 10.0",
+        "duration_s = 10.0\ntock_s = 11",
+        "scenario.tock_s: expected a number in [0.0001, duration_s = 10], found 11",
+    ),
+    (
+        "duration_s = 10.0",
+        'duration_s = 10.0\nname = "a/b"',
+        'scenario.name: expected a name of letters, digits, _ . - starting with a letter or digit (at most 64; it names the results directory), found "a/b"',
+    ),
+    (
+        "duration_s = 10.0",
+        'duration_s = 10.0\ndoers = ["SafePeerMemoDoer"]',
+        'scenario.doers[0]: expected "PeerMemoerDoer" or "SafePeerMemoerDoer", found'
+        ' "SafePeerMemoDoer" (did you mean "SafePeerMemoerDoer"?)',
+    ),
+    (
+        "duration_s = 10.0",
+        'duration_s = 10.0\ndoers = ["PeerMemoerDoer", "PeerMemoerDoer"]',
+        'scenario.doers[1]: expected each Doer once, found "PeerMemoerDoer"',
+    ),
+    (
+        "duration_s = 10.0",
+        "duration_s = 10.0\ndoers = []",
+        "scenario.doers: expected a non-empty array of Doer names from PeerMemoerDoer,"
+        " SafePeerMemoerDoer, found []",
+    ),
+    (
+        "[scenario]",
+        "[scenery]\nx=1\n[scenario]",
+        "scenery: expected one of the keys scenario, defaults, peers, links, partitions, workload,"
+        ' found an unknown key (did you mean "scenario"?)',
+    ),
+    (
+        "[[workload]]",
+        "[[workloads]]",
+        "workloads: expected one of the keys scenario, defaults, peers, links, partitions, workload,"
+        ' found an unknown key (did you mean "workload"?)',
+    ),
     # defaults and peers
-    ("[[peers]]\nname = \"alice\"", "[defaults]\nsize = 1000\n\n[[peers]]\nname = \"alice\"",
-     'defaults.size: expected one of the keys gram_size, curt, signed, acked,'
-     ' found an unknown key (did you mean "gram_size"?)'),
-    ("[[peers]]\nname = \"alice\"", "[defaults]\ngram_size = 1241\n\n[[peers]]\nname = \"alice\"",
-     "defaults.gram_size: expected an integer in [33, 1240] (acked text grams carry 32 header"
-     " bytes), found 1241"),
-    ("[[peers]]\nname = \"alice\"", "[defaults]\ngram_size = 24\ncurt = true\nacked = false\n\n"
-     "[[peers]]\nname = \"alice\"",
-     "defaults.gram_size: expected an integer in [25, 1240] (plain binary grams carry 24 header"
-     " bytes), found 24"),
-    ("[[peers]]\nname = \"alice\"", "[defaults]\ngram_size = 100\n\n[[peers]]\nname = \"alice\"",
-     None),  # fine for unsigned peers
-    ("[[peers]]\nname = \"alice\"", "[defaults]\ngram_size = 100\n\n[[peers]]\nsigned = true\nname = \"alice\"",
-     "defaults.gram_size: expected an integer in [165, 1240] (peer alice sends signed acked text"
-     " grams with 164 bytes of header and signature), found 100"),
-    (PEER1, PEER1 + "\nsigned = true\ngram_size = 164",
-     "peers[1].gram_size: expected an integer in [165, 1240] (signed acked text grams carry 164"
-     " bytes of header and signature), found 164"),
-    (PEER1, PEER1 + "\nsigned = 1",
-     "peers[1].signed: expected true or false, found 1"),
-    (PEER1, 'name = "alice"\nport = 5002',
-     'peers[1].name: expected a name no other peer has, found "alice", the name of peers[0]'),
-    (PEER1, 'name = "bob"\nport = 5001',
-     "peers[1].port: expected an address no other peer has, found 5001, making 127.0.0.1:5001"
-     " the address of peers[0]"),
-    (PEER1, 'name = "bob"\nport = 70000',
-     "peers[1].port: expected an integer in [1, 65535], found 70000"),
-    (PEER1, 'name = "bob"',
-     "peers[1].port: expected an integer in [1, 65535], found nothing"),
-    (PEER1, 'name = "bob"\nport = 5002\nhost = "localhost"',
-     'peers[1].host: expected an IPv4 or IPv6 address, found "localhost"'),
-    (PEER1, 'name = "2bob"\nport = 5002',
-     'peers[1].name: expected a name of letters, digits, _ . - starting with a letter (at most 32),'
-     ' found "2bob"'),
-    (PEER1, 'name = "bob"\nport = 5002\nsize = 1000',
-     'peers[1].size: expected one of the keys name, host, port, gram_size, curt, signed, acked,'
-     ' found an unknown key (did you mean "gram_size"?)'),
-    ("[[peers]]\nname = \"alice\"\nport = 5001\n\n", "",
-     "peers: expected at least two [[peers]] entries, found 1"),
-    ("[[peers]]\nname = \"alice\"\nport = 5001\n\n[[peers]]\nname = \"bob\"\nport = 5002\n",
-     "[peers]\nname = \"alice\"\n",
-     'peers: expected an array of tables [[peers]] (at least two), found {name = "alice"}'),
+    (
+        '[[peers]]\nname = "alice"',
+        '[defaults]\nsize = 1000\n\n[[peers]]\nname = "alice"',
+        "defaults.size: expected one of the keys gram_size, curt, signed, acked,"
+        ' found an unknown key (did you mean "gram_size"?)',
+    ),
+    (
+        '[[peers]]\nname = "alice"',
+        '[defaults]\ngram_size = 1241\n\n[[peers]]\nname = "alice"',
+        "defaults.gram_size: expected an integer in [33, 1240] (acked text grams carry 32 header"
+        " bytes), found 1241",
+    ),
+    (
+        '[[peers]]\nname = "alice"',
+        '[defaults]\ngram_size = 24\ncurt = true\nacked = false\n\n[[peers]]\nname = "alice"',
+        "defaults.gram_size: expected an integer in [25, 1240] (plain binary grams carry 24 header"
+        " bytes), found 24",
+    ),
+    (
+        '[[peers]]\nname = "alice"',
+        '[defaults]\ngram_size = 100\n\n[[peers]]\nname = "alice"',
+        None,
+    ),  # fine for unsigned peers
+    (
+        '[[peers]]\nname = "alice"',
+        '[defaults]\ngram_size = 100\n\n[[peers]]\nsigned = true\nname = "alice"',
+        "defaults.gram_size: expected an integer in [165, 1240] (peer alice sends signed acked text"
+        " grams with 164 bytes of header and signature), found 100",
+    ),
+    (
+        PEER1,
+        PEER1 + "\nsigned = true\ngram_size = 164",
+        "peers[1].gram_size: expected an integer in [165, 1240] (signed acked text grams carry 164"
+        " bytes of header and signature), found 164",
+    ),
+    (PEER1, PEER1 + "\nsigned = 1", "peers[1].signed: expected true or false, found 1"),
+    (
+        PEER1,
+        'name = "alice"\nport = 5002',
+        'peers[1].name: expected a name no other peer has, found "alice", the name of peers[0]',
+    ),
+    (
+        PEER1,
+        'name = "bob"\nport = 5001',
+        "peers[1].port: expected an address no other peer has, found 5001, making 127.0.0.1:5001"
+        " the address of peers[0]",
+    ),
+    (
+        PEER1,
+        'name = "bob"\nport = 70000',
+        "peers[1].port: expected an integer in [1, 65535], found 70000",
+    ),
+    (PEER1, 'name = "bob"', "peers[1].port: expected an integer in [1, 65535], found nothing"),
+    (
+        PEER1,
+        'name = "bob"\nport = 5002\nhost = "localhost"',
+        'peers[1].host: expected an IPv4 or IPv6 address, found "localhost"',
+    ),
+    (
+        PEER1,
+        'name = "2bob"\nport = 5002',
+        "peers[1].name: expected a name of letters, digits, _ . - starting with a letter (at most 32),"
+        ' found "2bob"',
+    ),
+    (
+        PEER1,
+        'name = "bob"\nport = 5002\nsize = 1000',
+        "peers[1].size: expected one of the keys name, host, port, gram_size, curt, signed, acked,"
+        ' found an unknown key (did you mean "gram_size"?)',
+    ),
+    (
+        '[[peers]]\nname = "alice"\nport = 5001\n\n',
+        "",
+        "peers: expected at least two [[peers]] entries, found 1",
+    ),
+    (
+        '[[peers]]\nname = "alice"\nport = 5001\n\n[[peers]]\nname = "bob"\nport = 5002\n',
+        '[peers]\nname = "alice"\n',
+        'peers: expected an array of tables [[peers]] (at least two), found {name = "alice"}',
+    ),
     # links
-    ("loss = { rate = 0.05 }", "loss = { rate = 1.5 }",
-     "links[0].loss.rate: expected a number in [0, 1], found 1.5"),
-    ("loss = { rate = 0.05 }", "loss = { rat = 0.05 }",
-     'links[0].loss.rat: expected one of the keys model, rate, correlation, found an unknown key'
-     ' (did you mean "rate"?)'),
-    ("loss = { rate = 0.05 }", "los = { rate = 0.05 }",
-     'links[0].los: expected one of the keys src, dst, both, loss, delay, reorder, duplicate,'
-     ' corrupt, rate, mtu, schedule, found an unknown key (did you mean "loss"?)'),
-    ("loss = { rate = 0.05 }", "loss = 0.05",
-     "links[0].loss: expected a table with keys model, rate, correlation, found 0.05"),
-    ("loss = { rate = 0.05 }", 'loss = { model = "gilbert_elliott", p = 2 }',
-     "links[0].loss.p: expected a number in [0, 1] (a fraction: 0.02 for 2%), found 2"),
-    ("delay = { base_s = 0.01 }", 'delay = { base_s = 0.01, distribution = "gauss" }',
-     'links[0].delay.distribution: expected "uniform" or "normal" or "pareto" or "lognormal",'
-     ' found "gauss"'),
-    ("delay = { base_s = 0.01 }", "reorder = { rate = 0.1 }",
-     "links[0].reorder: expected a delay on the same link (as in netem), found {rate = 0.1}"),
-    ("delay = { base_s = 0.01 }", 'schedule = [ { at = 2.0, state = "off" } ]',
-     'links[0].schedule[0].state: expected "down" or "up", found "off"'),
-    ("delay = { base_s = 0.01 }", "mtu = 20",
-     "links[0].mtu: expected an integer >= 29 (IPv4 datagram bytes), found 20"),
-    (LINK0, 'src = "alice"\ndst = "bobb"',
-     'links[0].dst: expected a peer name (alice, bob) or the host of exactly one peer, or "*" for'
-     ' every peer, found "bobb" (did you mean "bob"?)'),
-    (LINK0, 'src = "alice"\ndst = "alice"',
-     'links[0].dst: expected a peer other than src, found "alice"'),
-    (LINK0, 'dst = "bob"',
-     'links[0].src: expected a peer name (alice, bob) or the host of exactly one peer, or "*" for'
-     ' every peer, found nothing'),
-    (LINK0, 'src = "127.0.0.1"\ndst = "bob"',
-     'links[0].src: expected a peer name (alice, bob) or the host of exactly one peer, or "*" for'
-     ' every peer, found "127.0.0.1", the host of 2 peers'),
-    (LINK0, LINK0 + '\n\n[[links]]\nsrc = "bob"\ndst = "alice"',
-     "links[1]: expected one entry per directed pair (a more specific entry may override a \"*\""
-     " one), found bob -> alice again, as in links[0]"),
+    (
+        "loss = { rate = 0.05 }",
+        "loss = { rate = 1.5 }",
+        "links[0].loss.rate: expected a number in [0, 1], found 1.5",
+    ),
+    (
+        "loss = { rate = 0.05 }",
+        "loss = { rat = 0.05 }",
+        "links[0].loss.rat: expected one of the keys model, rate, correlation, found an unknown key"
+        ' (did you mean "rate"?)',
+    ),
+    (
+        "loss = { rate = 0.05 }",
+        "los = { rate = 0.05 }",
+        "links[0].los: expected one of the keys src, dst, both, loss, delay, reorder, duplicate,"
+        ' corrupt, rate, mtu, schedule, found an unknown key (did you mean "loss"?)',
+    ),
+    (
+        "loss = { rate = 0.05 }",
+        "loss = 0.05",
+        "links[0].loss: expected a table with keys model, rate, correlation, found 0.05",
+    ),
+    (
+        "loss = { rate = 0.05 }",
+        'loss = { model = "gilbert_elliott", p = 2 }',
+        "links[0].loss.p: expected a number in [0, 1] (a fraction: 0.02 for 2%), found 2",
+    ),
+    (
+        "delay = { base_s = 0.01 }",
+        'delay = { base_s = 0.01, distribution = "gauss" }',
+        'links[0].delay.distribution: expected "uniform" or "normal" or "pareto" or "lognormal",'
+        ' found "gauss"',
+    ),
+    (
+        "delay = { base_s = 0.01 }",
+        "reorder = { rate = 0.1 }",
+        "links[0].reorder: expected a delay on the same link (as in netem), found {rate = 0.1}",
+    ),
+    (
+        "delay = { base_s = 0.01 }",
+        'schedule = [ { at = 2.0, state = "off" } ]',
+        'links[0].schedule[0].state: expected "down" or "up", found "off"',
+    ),
+    (
+        "delay = { base_s = 0.01 }",
+        "mtu = 20",
+        "links[0].mtu: expected an integer >= 29 (IPv4 datagram bytes), found 20",
+    ),
+    (
+        LINK0,
+        'src = "alice"\ndst = "bobb"',
+        'links[0].dst: expected a peer name (alice, bob) or the host of exactly one peer, or "*" for'
+        ' every peer, found "bobb" (did you mean "bob"?)',
+    ),
+    (
+        LINK0,
+        'src = "alice"\ndst = "alice"',
+        'links[0].dst: expected a peer other than src, found "alice"',
+    ),
+    (
+        LINK0,
+        'dst = "bob"',
+        'links[0].src: expected a peer name (alice, bob) or the host of exactly one peer, or "*" for'
+        " every peer, found nothing",
+    ),
+    (
+        LINK0,
+        'src = "127.0.0.1"\ndst = "bob"',
+        'links[0].src: expected a peer name (alice, bob) or the host of exactly one peer, or "*" for'
+        ' every peer, found "127.0.0.1", the host of 2 peers',
+    ),
+    (
+        LINK0,
+        LINK0 + '\n\n[[links]]\nsrc = "bob"\ndst = "alice"',
+        'links[1]: expected one entry per directed pair (a more specific entry may override a "*"'
+        " one), found bob -> alice again, as in links[0]",
+    ),
     (LINK0, LINK0 + '\n\n[[links]]\nsrc = "*"\ndst = "*"\nmtu = 1500', None),  # less specific
     # partitions
-    ("[[workload]]", '[[partitions]]\nhosts = ["alice"]\nstart_s = 1.0\n\n[[workload]]',
-     'partitions[0].hosts: expected one of the keys peers, start_s, end_s, found an unknown key'
-     ' (did you mean "peers"?)'),
-    ("[[workload]]", '[[partitions]]\npeers = ["alice", "carol"]\nstart_s = 1.0\n\n[[workload]]',
-     'partitions[0].peers[1]: expected a peer name (alice, bob) or the host of exactly one peer,'
-     ' found "carol"'),
-    ("[[workload]]", '[[partitions]]\npeers = ["alice", "bob"]\nstart_s = 1.0\n\n[[workload]]',
-     'partitions[0].peers: expected some but not all peers (the rest form the other side),'
-     ' found ["alice", "bob"]'),
-    ("[[workload]]", '[[partitions]]\npeers = ["alice"]\nstart_s = 5.0\nend_s = 5.0\n\n[[workload]]',
-     "partitions[0].end_s: expected a number > start_s = 5, found 5.0"),
-    ("[[workload]]", '[[partitions]]\npeers = ["alice"]\nstart_s = 10\n\n[[workload]]',
-     "partitions[0].start_s: expected a number in [0, duration_s = 10), found 10"),
+    (
+        "[[workload]]",
+        '[[partitions]]\nhosts = ["alice"]\nstart_s = 1.0\n\n[[workload]]',
+        "partitions[0].hosts: expected one of the keys peers, start_s, end_s, found an unknown key"
+        ' (did you mean "peers"?)',
+    ),
+    (
+        "[[workload]]",
+        '[[partitions]]\npeers = ["alice", "carol"]\nstart_s = 1.0\n\n[[workload]]',
+        "partitions[0].peers[1]: expected a peer name (alice, bob) or the host of exactly one peer,"
+        ' found "carol"',
+    ),
+    (
+        "[[workload]]",
+        '[[partitions]]\npeers = ["alice", "bob"]\nstart_s = 1.0\n\n[[workload]]',
+        "partitions[0].peers: expected some but not all peers (the rest form the other side),"
+        ' found ["alice", "bob"]',
+    ),
+    (
+        "[[workload]]",
+        '[[partitions]]\npeers = ["alice"]\nstart_s = 5.0\nend_s = 5.0\n\n[[workload]]',
+        "partitions[0].end_s: expected a number > start_s = 5, found 5.0",
+    ),
+    (
+        "[[workload]]",
+        '[[partitions]]\npeers = ["alice"]\nstart_s = 10\n\n[[workload]]',
+        "partitions[0].start_s: expected a number in [0, duration_s = 10), found 10",
+    ),
     # workload
-    ("count = 10", "count = -1",
-     "workload[0].count: expected an integer in [0, 100000] (memos per pair; at most 100,000 per run), found -1"),
-    ("count = 10", "count = 10.0",
-     "workload[0].count: expected an integer in [0, 100000] (memos per pair; at most 100,000 per run), found 10.0"),
-    ("count = 10", "count = 101",
-     "workload[0].count: expected a count whose last memo is due before duration_s = 10"
-     " (start_s + (count - 1) * interval), found 101, the last due at 10"),
-    ("interval_s = 0.1", "interval_s = 0.1\nrate_per_s = 10",
-     "workload[0].rate_per_s: expected either interval_s or rate_per_s, not both, found 10"),
-    ("interval_s = 0.1", "",
-     "workload[0].interval_s: expected a number >= 0 (or rate_per_s, a number > 0), found nothing"),
-    ("interval_s = 0.1", "rate_per_s = 0",
-     "workload[0].rate_per_s: expected a number > 0, found 0"),
-    ("interval_s = 0.1", "interval = 0.1",
-     'workload[0].interval: expected one of the keys src, dst, count, interval_s, rate_per_s,'
-     ' start_s, memo_size, found an unknown key (did you mean "interval_s"?)'),
-    ('src = "alice"\ndst = "bob"\n' + WORK0, 'src = "alice"\ndst = "alice"\n' + WORK0,
-     'workload[0].dst: expected a peer other than the sender, found "alice"'),
-    ('src = "alice"\ndst = "bob"\n' + WORK0, 'src = "alice"\ndst = ["bob", "bob"]\n' + WORK0,
-     'workload[0].dst[1]: expected each peer once, found "bob"'),
-    ('src = "alice"\ndst = "bob"\n' + WORK0, 'src = "alice"\ndst = "bo"\n' + WORK0,
-     'workload[0].dst: expected a peer name (alice, bob) or the host of exactly one peer, or "*"'
-     ' for every peer, found "bo" (did you mean "bob"?)'),
-    ('{ dist = "fixed", bytes = 1000 }', '{ dist = "fixed", bytes = 0 }',
-     "workload[0].memo_size.bytes: expected an integer in [1, 16777216], found 0"),
-    ('{ dist = "fixed", bytes = 1000 }', '{ dist = "fixed", size = 1000 }',
-     'workload[0].memo_size.size: expected one of the keys dist, bytes, found an unknown key'),
-    ('{ dist = "fixed", bytes = 1000 }', '{ dist = "lognorm", median = 1000 }',
-     'workload[0].memo_size.dist: expected "fixed" or "uniform" or "lognormal", found "lognorm"'
-     ' (did you mean "lognormal"?)'),
-    ('{ dist = "fixed", bytes = 1000 }', '{ dist = "uniform", min = 2000, max = 1000 }',
-     "workload[0].memo_size.max: expected an integer in [2000, 16777216], found 1000"),
-    ('{ dist = "fixed", bytes = 1000 }', '{ dist = "lognormal", median = 1000, sigma = 0.5 }',
-     "workload[0].memo_size.max: expected an integer in [1, 16777216], found nothing"),
-    ('{ dist = "fixed", bytes = 1000 }', '{ dist = "lognormal", median = 9000, sigma = 0.5, max = 8000 }',
-     "workload[0].memo_size.median: expected a number in [min = 1, max = 8000], found 9000"),
-    ('memo_size = { dist = "fixed", bytes = 1000 }', "memo_size = 1000",
-     'workload[0].memo_size: expected {dist = "fixed", bytes = N} or a uniform or lognormal table,'
-     " found 1000"),
-    ('[[workload]]\nsrc = "alice"\ndst = "bob"\n' + WORK0, "",
-     "workload: expected an array of tables [[workload]], found nothing"),
+    (
+        "count = 10",
+        "count = -1",
+        "workload[0].count: expected an integer in [0, 100000] (memos per pair; at most 100,000 per run), found -1",
+    ),
+    (
+        "count = 10",
+        "count = 10.0",
+        "workload[0].count: expected an integer in [0, 100000] (memos per pair; at most 100,000 per run), found 10.0",
+    ),
+    (
+        "count = 10",
+        "count = 101",
+        "workload[0].count: expected a count whose last memo is due before duration_s = 10"
+        " (start_s + (count - 1) * interval), found 101, the last due at 10",
+    ),
+    (
+        "interval_s = 0.1",
+        "interval_s = 0.1\nrate_per_s = 10",
+        "workload[0].rate_per_s: expected either interval_s or rate_per_s, not both, found 10",
+    ),
+    (
+        "interval_s = 0.1",
+        "",
+        "workload[0].interval_s: expected a number >= 0 (or rate_per_s, a number > 0), found nothing",
+    ),
+    (
+        "interval_s = 0.1",
+        "rate_per_s = 0",
+        "workload[0].rate_per_s: expected a number > 0, found 0",
+    ),
+    (
+        "interval_s = 0.1",
+        "interval = 0.1",
+        "workload[0].interval: expected one of the keys src, dst, count, interval_s, rate_per_s,"
+        ' start_s, memo_size, found an unknown key (did you mean "interval_s"?)',
+    ),
+    (
+        'src = "alice"\ndst = "bob"\n' + WORK0,
+        'src = "alice"\ndst = "alice"\n' + WORK0,
+        'workload[0].dst: expected a peer other than the sender, found "alice"',
+    ),
+    (
+        'src = "alice"\ndst = "bob"\n' + WORK0,
+        'src = "alice"\ndst = ["bob", "bob"]\n' + WORK0,
+        'workload[0].dst[1]: expected each peer once, found "bob"',
+    ),
+    (
+        'src = "alice"\ndst = "bob"\n' + WORK0,
+        'src = "alice"\ndst = "bo"\n' + WORK0,
+        'workload[0].dst: expected a peer name (alice, bob) or the host of exactly one peer, or "*"'
+        ' for every peer, found "bo" (did you mean "bob"?)',
+    ),
+    (
+        '{ dist = "fixed", bytes = 1000 }',
+        '{ dist = "fixed", bytes = 0 }',
+        "workload[0].memo_size.bytes: expected an integer in [1, 16777216], found 0",
+    ),
+    (
+        '{ dist = "fixed", bytes = 1000 }',
+        '{ dist = "fixed", size = 1000 }',
+        "workload[0].memo_size.size: expected one of the keys dist, bytes, found an unknown key",
+    ),
+    (
+        '{ dist = "fixed", bytes = 1000 }',
+        '{ dist = "lognorm", median = 1000 }',
+        'workload[0].memo_size.dist: expected "fixed" or "uniform" or "lognormal", found "lognorm"'
+        ' (did you mean "lognormal"?)',
+    ),
+    (
+        '{ dist = "fixed", bytes = 1000 }',
+        '{ dist = "uniform", min = 2000, max = 1000 }',
+        "workload[0].memo_size.max: expected an integer in [2000, 16777216], found 1000",
+    ),
+    (
+        '{ dist = "fixed", bytes = 1000 }',
+        '{ dist = "lognormal", median = 1000, sigma = 0.5 }',
+        "workload[0].memo_size.max: expected an integer in [1, 16777216], found nothing",
+    ),
+    (
+        '{ dist = "fixed", bytes = 1000 }',
+        '{ dist = "lognormal", median = 9000, sigma = 0.5, max = 8000 }',
+        "workload[0].memo_size.median: expected a number in [min = 1, max = 8000], found 9000",
+    ),
+    (
+        'memo_size = { dist = "fixed", bytes = 1000 }',
+        "memo_size = 1000",
+        'workload[0].memo_size: expected {dist = "fixed", bytes = N} or a uniform or lognormal table,'
+        " found 1000",
+    ),
+    (
+        '[[workload]]\nsrc = "alice"\ndst = "bob"\n' + WORK0,
+        "",
+        "workload: expected an array of tables [[workload]], found nothing",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("old", "new", "message"), BAD, ids=[f"bad{i}" for i in range(len(BAD))])
-def test_bad_input_gives_one_exact_line(tmp_path: Path, old: str, new: str, message: str | None) -> None:
+def test_bad_input_gives_one_exact_line(
+    tmp_path: Path, old: str, new: str, message: str | None
+) -> None:
     assert old in BASE
     text = BASE.replace(old, new, 1)
     if message is None:
@@ -488,7 +727,10 @@ def test_unreadable_and_non_utf8_files(tmp_path: Path) -> None:
     missing = tmp_path / "nope.toml"
     with pytest.raises(ScenarioError) as info:
         load_scenario(missing)
-    assert str(info.value) == f"{missing}: expected a readable scenario file, found no such file or directory"
+    assert (
+        str(info.value)
+        == f"{missing}: expected a readable scenario file, found no such file or directory"
+    )
     path = tmp_path / "latin.toml"
     path.write_bytes(b"[scenario]\n# caf\xe9\nduration_s = 1\n")
     with pytest.raises(ScenarioError) as info:
@@ -504,7 +746,12 @@ def test_parse_scenario_rejects_non_tables() -> None:
 
 def test_scenario_error_attributes_pickle_and_shape() -> None:
     err = ScenarioError("f.toml", "links[1].loss.rate", "a number in [0, 1]", 1.5)
-    assert (err.file, err.path, err.expected, err.found) == ("f.toml", "links[1].loss.rate", "a number in [0, 1]", 1.5)
+    assert (err.file, err.path, err.expected, err.found) == (
+        "f.toml",
+        "links[1].loss.rate",
+        "a number in [0, 1]",
+        1.5,
+    )
     assert str(err) == "f.toml: links[1].loss.rate: expected a number in [0, 1], found 1.5"
     again = pickle.loads(pickle.dumps(err))
     assert str(again) == str(err)
@@ -559,12 +806,18 @@ def _leaf_paths(x, prefix: str = "") -> list[str]:
 _DEFAULT = load_scenario(ROOT / "scenarios" / "near-gram-limit.toml")
 _PATHS = sorted(set(_leaf_paths(_DEFAULT.to_dict())))
 _scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=True),
-    st.text(max_size=12), st.sampled_from(["*", "alice", "bob", "127.0.0.1", "fixed", "gilbert_elliott"]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True),
+    st.text(max_size=12),
+    st.sampled_from(["*", "alice", "bob", "127.0.0.1", "fixed", "gilbert_elliott"]),
 )
 _values = st.recursive(
     _scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
     max_leaves=6,
 )
 

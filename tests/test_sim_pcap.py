@@ -142,8 +142,11 @@ def tshark() -> str:
     """tshark's path. `make test` installs it first when missing (tools/tshark.sh)."""
     found = shutil.which("tshark")
     if found is None:
-        pytest.fail("tshark is missing: `make test` installs it when run as root "
-                    "(tools/tshark.sh); elsewhere: apt-get install tshark", pytrace=False)
+        pytest.fail(
+            "tshark is missing: `make test` installs it when run as root "
+            "(tools/tshark.sh); elsewhere: apt-get install tshark",
+            pytrace=False,
+        )
     return found
 
 

@@ -136,9 +136,15 @@ def test_partition_heals_and_safe_doer_recovers():
 if __name__ == "__main__":
     import json
 
-    print(json.dumps({name: {d: outcome(name, d) for d in ("PeerMemoerDoer",
-                                                          "SafePeerMemoerDoer")}
-                      for name in sorted(IMPAIRMENTS)}, indent=1))
+    print(
+        json.dumps(
+            {
+                name: {d: outcome(name, d) for d in ("PeerMemoerDoer", "SafePeerMemoerDoer")}
+                for name in sorted(IMPAIRMENTS)
+            },
+            indent=1,
+        )
+    )
 
 
 def test_work_queued_at_a_pass_instant_goes_out_in_that_pass():

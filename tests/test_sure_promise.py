@@ -242,8 +242,15 @@ def test_plain_ack_cannot_retire_a_signed_sure_memo() -> None:
     bvid, _ = make_keyage(seed_of("bob"))
     tymist = Tymist(tock=TOCK)
     link = EchoLink()
-    a = LinkedMemoer(link=link, name="a", code=SURE_AUTH, keep={avid: akey}, vid=avid,
-                     maxTyme=8.0, midder=seeded_midder(6, "a"))
+    a = LinkedMemoer(
+        link=link,
+        name="a",
+        code=SURE_AUTH,
+        keep={avid: akey},
+        vid=avid,
+        maxTyme=8.0,
+        midder=seeded_midder(6, "a"),
+    )
     # whoever answers at b's address has no key: its acks are plain Acks
     impostor = LinkedMemoer(link=link, name="b", midder=seeded_midder(6, "b"))
     for peer in (a, impostor):
@@ -267,12 +274,21 @@ def test_ack_auth_signed_by_another_known_vid_cannot_retire_memos() -> None:
     mvid, mkey = make_keyage(seed_of("mallory"))
     tymist = Tymist(tock=TOCK)
     link = EchoLink()
-    a = LinkedMemoer(link=link, name="a", code=SURE_AUTH, authic=True, vid=avid,
-                     keep={avid: akey, mvid: mkey}, rvids={"b": bvid}, maxTyme=8.0,
-                     midder=seeded_midder(7, "a"))
+    a = LinkedMemoer(
+        link=link,
+        name="a",
+        code=SURE_AUTH,
+        authic=True,
+        vid=avid,
+        keep={avid: akey, mvid: mkey},
+        rvids={"b": bvid},
+        maxTyme=8.0,
+        midder=seeded_midder(7, "a"),
+    )
     # mallory answers at b's address and signs her acks with her own, known key
-    impostor = LinkedMemoer(link=link, name="b", keep={mvid: mkey}, vid=mvid,
-                            midder=seeded_midder(7, "b"))
+    impostor = LinkedMemoer(
+        link=link, name="b", keep={mvid: mkey}, vid=mvid, midder=seeded_midder(7, "b")
+    )
     for peer in (a, impostor):
         peer.reopen()
         peer.wind(tymist.tymen())

@@ -285,9 +285,11 @@ memos = st.one_of(
     st.text(max_size=40),
     st.binary(max_size=60),
     # repeats of a piece: long multi-gram memos
-    st.builds(lambda piece, times: piece * times,
-              st.one_of(st.text(min_size=1, max_size=12), st.binary(min_size=1, max_size=12)),
-              st.integers(min_value=2, max_value=16)),
+    st.builds(
+        lambda piece, times: piece * times,
+        st.one_of(st.text(min_size=1, max_size=12), st.binary(min_size=1, max_size=12)),
+        st.integers(min_value=2, max_value=16),
+    ),
 )
 ways = st.sampled_from(DIRS)
 picks = st.integers(min_value=0, max_value=2**16)
@@ -312,7 +314,9 @@ class SureDelivery(RuleBasedStateMachine):
     @initialize(
         code=st.sampled_from([SURE, SURE, SURE, SURE_AUTH]),
         curt=st.booleans(),
-        room=st.one_of(st.integers(min_value=3, max_value=24), st.integers(min_value=25, max_value=300)),
+        room=st.one_of(
+            st.integers(min_value=3, max_value=24), st.integers(min_value=25, max_value=300)
+        ),
         expiry=st.sampled_from([1.0, 2.5]),
         max_tyme=st.sampled_from([6.0, 20.0, 60.0]),
         max_tries=st.sampled_from([10, 4]),
@@ -322,22 +326,40 @@ class SureDelivery(RuleBasedStateMachine):
         sure_window=st.sampled_from([None, None, None, 4]),
         weather=st.one_of(
             st.none(),
-            st.builds(Weather, st.integers(min_value=0, max_value=2**32),
-                      loss=st.sampled_from([0.0, 0.1, 0.3]), dup=st.sampled_from([0.0, 0.1]),
-                      flip=st.sampled_from([0.0, 0.02, 0.1, 0.3]),
-                      slip=st.sampled_from([0.0, 0.3])),
+            st.builds(
+                Weather,
+                st.integers(min_value=0, max_value=2**32),
+                loss=st.sampled_from([0.0, 0.1, 0.3]),
+                dup=st.sampled_from([0.0, 0.1]),
+                flip=st.sampled_from([0.0, 0.02, 0.1, 0.3]),
+                slip=st.sampled_from([0.0, 0.3]),
+            ),
         ),
         first=st.lists(memos, min_size=1, max_size=3),
     )
-    def setup(self, code, curt, room, expiry, max_tyme, max_tries, window, ack_delay, tight,
-              sure_window, weather, first):
+    def setup(
+        self,
+        code,
+        curt,
+        room,
+        expiry,
+        max_tyme,
+        max_tries,
+        window,
+        ack_delay,
+        tight,
+        sure_window,
+        weather,
+        first,
+    ):
         self.broken = True
         self.signed = code == SURE_AUTH
         self.max_tyme = max_tyme
         fields: dict = {"expiry": expiry}
         if tight:  # few partial memos: evictions
-            fields.update(max_memos=3, max_memos_per_source=2, max_bytes=8192,
-                          max_bytes_per_source=4096)
+            fields.update(
+                max_memos=3, max_memos_per_source=2, max_bytes=8192, max_bytes_per_source=4096
+            )
         # few delivered ids remembered: later memos refused ("sure-full")
         self.refusing = sure_window is not None and "sure_window" in _LIMIT_FIELDS
         if self.refusing:
@@ -350,14 +372,30 @@ class SureDelivery(RuleBasedStateMachine):
         if self.signed and _HAS_RVIDS:
             extra["rvids"] = {B: BVID}
         self.sender = ChannelMemoer(
-            channel=self.channel, name=A, code=code, curt=curt, size=size,
-            keep={AVID: AKEY}, vid=AVID, midder=seeded_midder(0, "sure-a"),
-            limits=self.limits, maxTyme=max_tyme, maxTries=max_tries, window=window,
-            sureOnly=True, **extra,
+            channel=self.channel,
+            name=A,
+            code=code,
+            curt=curt,
+            size=size,
+            keep={AVID: AKEY},
+            vid=AVID,
+            midder=seeded_midder(0, "sure-a"),
+            limits=self.limits,
+            maxTyme=max_tyme,
+            maxTries=max_tries,
+            window=window,
+            sureOnly=True,
+            **extra,
         )
         self.receiver = ChannelMemoer(
-            channel=self.channel, name=B, keep={BVID: BKEY}, vid=BVID, size=size,
-            midder=seeded_midder(0, "sure-b"), limits=self.limits, ackDelay=ack_delay,
+            channel=self.channel,
+            name=B,
+            keep={BVID: BKEY},
+            vid=BVID,
+            size=size,
+            midder=seeded_midder(0, "sure-b"),
+            limits=self.limits,
+            ackDelay=ack_delay,
             sureOnly=True,
         )
         for peer in (self.sender, self.receiver):
@@ -388,8 +426,9 @@ class SureDelivery(RuleBasedStateMachine):
     def jump(self, most: float | None = None) -> None:
         """Tick to the peers' next timer (a tock at least, `most` at most)."""
         now = self.tymist.tyme
-        dues = [due for due in (self.sender.get_timer(), self.receiver.get_timer())
-                if due is not None]
+        dues = [
+            due for due in (self.sender.get_timer(), self.receiver.get_timer()) if due is not None
+        ]
         span = max(min(dues) - now, TOCK) if dues else 1.0
         if most is not None:
             span = max(min(span, most), TOCK)
@@ -540,7 +579,7 @@ class SureDelivery(RuleBasedStateMachine):
             return
         self.broken = True
         inbox = list(self.receiver.inbox)
-        for memo, src, vid in inbox[self.seen_inbox:]:
+        for memo, src, vid in inbox[self.seen_inbox :]:
             key = key_of(memo)
             if key not in self.sent:
                 self.phantom(memo, DATA)
@@ -549,22 +588,23 @@ class SureDelivery(RuleBasedStateMachine):
             assert self.delivered[key] == 1, f"delivered twice: {memo!r}"
             sent = self.sent[key]
             want = as_delivered(sent)
-            assert type(memo) is type(want) and memo == want, (
-                f"delivered {memo!r}, sent {sent!r}")
+            assert type(memo) is type(want) and memo == want, f"delivered {memo!r}, sent {sent!r}"
             assert src == A, f"delivered from {src!r}"
             assert vid == (AVID if self.signed else None), f"delivered with vid {vid!r}"
         self.seen_inbox = len(inbox)
         failures = list(self.sender.failures)
-        for memo, dst, _vid, reason in failures[self.seen_failures:]:
+        for memo, dst, _vid, reason in failures[self.seen_failures :]:
             key = key_of(memo)
-            assert key in self.sent and self.sent[key] == memo, f"failed a memo never sent: {memo!r}"
+            assert key in self.sent and self.sent[key] == memo, (
+                f"failed a memo never sent: {memo!r}"
+            )
             self.failed[key] += 1
             assert self.failed[key] == 1, f"failed twice: {memo!r} ({reason})"
             assert dst == B
             assert reason in ("tries", "tyme", "backlog"), reason
         self.seen_failures = len(failures)
         # the receiver sends only acks: anything the sender delivers is a phantom
-        for memo, _src, _vid in list(self.sender.inbox)[self.seen_sender:]:
+        for memo, _src, _vid in list(self.sender.inbox)[self.seen_sender :]:
             self.phantom(memo, ACKS)
         self.seen_sender = len(self.sender.inbox)
         self.broken = False
@@ -612,7 +652,8 @@ class SureDelivery(RuleBasedStateMachine):
             outstanding[flight.dst] += len(flight.outstanding)
         for dst, dest in dests.items():
             assert dest.inflight == outstanding[dst], (
-                f"{dst}: {dest.inflight} grams counted in flight, {outstanding[dst]} outstanding")
+                f"{dst}: {dest.inflight} grams counted in flight, {outstanding[dst]} outstanding"
+            )
         self.broken = False
 
     # ---- the end ----------------------------------------------------------------
@@ -629,7 +670,8 @@ class SureDelivery(RuleBasedStateMachine):
                 break
             assert self.tymist.tyme < limit, (
                 f"sender still unsettled {self.tymist.tyme - start:.1f} s after healing: "
-                f"{[memo for memo, _, _ in left]!r}")
+                f"{[memo for memo, _, _ in left]!r}"
+            )
             self.jump()
         self.receiver.serviceAll()
         self.deliveries_are_sent_memos_once_and_intact()
@@ -642,13 +684,16 @@ class SureDelivery(RuleBasedStateMachine):
         for way in DIRS:
             self.channel.cut[way] = -math.inf
         self.settle()
-        lost = [self.sent[key] for key in self.order
-                if not self.delivered[key] and not self.failed[key]]
+        lost = [
+            self.sent[key] for key in self.order if not self.delivered[key] and not self.failed[key]
+        ]
         both = [self.sent[key] for key in self.order if self.delivered[key] and self.failed[key]]
-        say(f"sent {len(self.order)}, delivered {sum(self.delivered.values())}, "
-             f"failed {sum(self.failed.values())}, delivered and failed {len(both)}; "
-             f"sender dropped {dict(self.sender.stats.dropped)}, "
-             f"receiver dropped {dict(self.receiver.stats.dropped)}")
+        say(
+            f"sent {len(self.order)}, delivered {sum(self.delivered.values())}, "
+            f"failed {sum(self.failed.values())}, delivered and failed {len(both)}; "
+            f"sender dropped {dict(self.sender.stats.dropped)}, "
+            f"receiver dropped {dict(self.receiver.stats.dropped)}"
+        )
         assert not lost, f"neither delivered nor failed: {lost!r}"
         # liveness: once healed, a new memo gets through, unless the receiver
         # was set to refuse memos beyond a few delivered ids, or the window
@@ -662,7 +707,8 @@ class SureDelivery(RuleBasedStateMachine):
         key = key_of(fresh)
         assert self.delivered[key] == 1 and not self.failed[key], (
             f"a memo sent over the healed channel was not delivered: "
-            f"{[f for f in self.sender.failures if key_of(f[0]) == key]!r}")
+            f"{[f for f in self.sender.failures if key_of(f[0]) == key]!r}"
+        )
 
 
 SureDelivery.TestCase.settings = settings(

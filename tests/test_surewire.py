@@ -43,8 +43,9 @@ SIG_CURT = 66
 # ---------------------------------------------------------------- Sure payload
 def test_sure_payload_is_version_tag_memo_with_the_tag_keyed_by_the_mid() -> None:
     payload = wrap(MID, b"hello")
-    tag = hashlib.blake2b(b"hello", digest_size=16, key=MID.encode(),
-                          person=b"memosim-sure-v1").digest()
+    tag = hashlib.blake2b(
+        b"hello", digest_size=16, key=MID.encode(), person=b"memosim-sure-v1"
+    ).digest()
     assert payload == b"\x01" + tag + b"hello" and sure_tag(MID, b"hello") == tag
     assert len(payload) == SURE_PREFIX + 5
     assert unwrap(MID, payload) == b"hello"
@@ -57,7 +58,7 @@ def test_unwrap_refuses_payloads_that_are_not_intact_or_not_for_the_mid() -> Non
     assert unwrap(MID, payload[:-1]) is None  # lost a byte
     assert unwrap(MID, payload + b"!") is None  # gained one
     assert unwrap(MID, b"\x02" + payload[1:]) is None  # unknown version
-    assert unwrap(MID, payload[:SURE_PREFIX - 1]) is None  # shorter than version and tag
+    assert unwrap(MID, payload[: SURE_PREFIX - 1]) is None  # shorter than version and tag
     for at in range(len(payload)):
         damaged = bytearray(payload)
         damaged[at] ^= 0x40
@@ -84,8 +85,9 @@ def test_ranges_of_groups_consecutive_numbers() -> None:
 
 def test_body_round_trip_and_layout() -> None:
     # v1: version | flags | epoch(4) | upto(3) | ranges(6 each) | check(16)
-    body = encode_body(ACK, 7, MID, None, done=False, epoch=0x01020304, upto=7,
-                       ranges=[(0, 3), (5, 6)], limit=10)
+    body = encode_body(
+        ACK, 7, MID, None, done=False, epoch=0x01020304, upto=7, ranges=[(0, 3), (5, 6)], limit=10
+    )
     payload = bytes([1, 0, 1, 2, 3, 4, 0, 0, 7]) + bytes([0, 0, 0, 0, 0, 3, 0, 0, 5, 0, 0, 6])
     assert body == ack_checked(ACK, 7, MID, None, payload)
     assert len(body) == 9 + 12 + 16
@@ -95,18 +97,23 @@ def test_body_round_trip_and_layout() -> None:
     assert done == ack_checked(ACK, 7, MID, None, bytes([1, 1, 0, 0, 0, 0, 0, 0, 7]))
     assert decode(ACK, 7, MID, None, done) == Ack(True, 0, 7, [])
     # a reset ack (holds nothing of the memo): epoch 0, no ranges, upto "all"
-    reset = encode_body(ACK, 0, MID, None, done=False, epoch=0, upto=NO_UPTO, ranges=[],
-                        limit=10)
+    reset = encode_body(ACK, 0, MID, None, done=False, epoch=0, upto=NO_UPTO, ranges=[], limit=10)
     assert decode(ACK, 0, MID, None, reset) == Ack(False, 0, 2**24 - 1, [])
     # over the limit: the lowest ranges, and upto stops where the first left out starts
-    capped = encode_body(ACK, 9, MID, None, done=False, epoch=5, upto=9,
-                         ranges=[(0, 1), (2, 3), (4, 5)], limit=2)
-    assert capped == encode_body(ACK, 9, MID, None, done=False, epoch=5, upto=4,
-                                 ranges=[(0, 1), (2, 3)], limit=9)
+    capped = encode_body(
+        ACK, 9, MID, None, done=False, epoch=5, upto=9, ranges=[(0, 1), (2, 3), (4, 5)], limit=2
+    )
+    assert capped == encode_body(
+        ACK, 9, MID, None, done=False, epoch=5, upto=4, ranges=[(0, 1), (2, 3)], limit=9
+    )
     assert decode(ACK, 9, MID, None, capped) == Ack(False, 5, 4, [(0, 1), (2, 3)])
     # the check covers code, neck, mid and vid, not just the body
-    for code, neck, mid, vid in ((ACK_AUTH, 7, MID, None), (ACK, 6, MID, None),
-                                 (ACK, 7, "0A" + "C" * 22, None), (ACK, 7, MID, "B" * 44)):
+    for code, neck, mid, vid in (
+        (ACK_AUTH, 7, MID, None),
+        (ACK, 6, MID, None),
+        (ACK, 7, "0A" + "C" * 22, None),
+        (ACK, 7, MID, "B" * 44),
+    ):
         with pytest.raises(AckError) as info:
             decode(code, neck, mid, vid, body)
         assert info.value.reason == "ack-check"
@@ -124,11 +131,26 @@ def test_body_round_trip_and_layout() -> None:
         (ack_checked(ACK, 3, MID, None, ack_fixed(version=2)), "ack-version"),
         (ack_checked(ACK, 3, MID, None, ack_fixed(flags=2)), "ack-body"),  # unknown flag bit
         (ack_checked(ACK, 3, MID, None, ack_fixed(flags=0x81)), "ack-body"),
-        (ack_checked(ACK, 3, MID, None, ack_fixed(done=True) + ack_spans((0, 3))), "ack-body"),  # done+ranges
-        (ack_checked(ACK, 3, MID, None, ack_fixed() + ack_spans((1, 1))), "ack-body"),  # empty range
-        (ack_checked(ACK, 3, MID, None, ack_fixed() + ack_spans((2, 1))), "ack-body"),  # end before start
-        (ack_checked(ACK, 3, MID, None, ack_fixed() + ack_spans((0, 3), (2, 4))), "ack-body"),  # overlap
-        (ack_checked(ACK, 3, MID, None, ack_fixed() + ack_spans((5, 6), (1, 2))), "ack-body"),  # descending
+        (
+            ack_checked(ACK, 3, MID, None, ack_fixed(done=True) + ack_spans((0, 3))),
+            "ack-body",
+        ),  # done+ranges
+        (
+            ack_checked(ACK, 3, MID, None, ack_fixed() + ack_spans((1, 1))),
+            "ack-body",
+        ),  # empty range
+        (
+            ack_checked(ACK, 3, MID, None, ack_fixed() + ack_spans((2, 1))),
+            "ack-body",
+        ),  # end before start
+        (
+            ack_checked(ACK, 3, MID, None, ack_fixed() + ack_spans((0, 3), (2, 4))),
+            "ack-body",
+        ),  # overlap
+        (
+            ack_checked(ACK, 3, MID, None, ack_fixed() + ack_spans((5, 6), (1, 2))),
+            "ack-body",
+        ),  # descending
     ],
 )
 def test_malformed_bodies_raise_ack_error_only(body: bytes, reason: str) -> None:
@@ -138,8 +160,9 @@ def test_malformed_bodies_raise_ack_error_only(body: bytes, reason: str) -> None
 
 
 def test_every_bit_flip_of_an_ack_body_fails_its_check() -> None:
-    body = encode_body(ACK, 5, MID, None, done=False, epoch=3, upto=5, ranges=[(0, 2), (3, 4)],
-                       limit=9)
+    body = encode_body(
+        ACK, 5, MID, None, done=False, epoch=3, upto=5, ranges=[(0, 2), (3, 4)], limit=9
+    )
     assert decode(ACK, 5, MID, None, body) == Ack(False, 3, 5, [(0, 2), (3, 4)])
     reasons: Counter[str] = Counter()
     for bit in range(len(body) * 8):
@@ -153,8 +176,9 @@ def test_every_bit_flip_of_an_ack_body_fails_its_check() -> None:
 
 @pytest.mark.parametrize("curt", [False, True])
 def test_ack_gram_layout_text_and_binary(curt: bool) -> None:
-    gram = make_ack(MID, 3, done=False, epoch=1, upto=3, ranges=[(0, 1), (2, 3)], curt=curt,
-                    size=1240)
+    gram = make_ack(
+        MID, 3, done=False, epoch=1, upto=3, ranges=[(0, 1), (2, 3)], curt=curt, size=1240
+    )
     head = b"bAAI" + b"AAAD" + MID.encode()  # code, neck 3, mid
     if curt:
         head = b64.decode(head)
@@ -176,7 +200,15 @@ def test_ack_auth_is_signed_over_code_through_body(curt: bool) -> None:
     keep = {vid: keyage}
     signer = Signer()
     gram = make_ack(
-        MID, 1, done=True, epoch=0, upto=1, ranges=[], curt=curt, size=1240, vid=vid,
+        MID,
+        1,
+        done=True,
+        epoch=0,
+        upto=1,
+        ranges=[],
+        curt=curt,
+        size=1240,
+        vid=vid,
         sign=lambda ser: signer.sign(keep, vid, ser),
     )
     parsed = grams.parse(gram)

@@ -27,11 +27,17 @@ from memosim.testbed.sweeps import (
 )
 
 SWEEP_HEADER = [
-    "links.0.loss.rate", "doer", "n",
-    "delivery_ratio_mean", "delivery_ratio_ci95",
-    "latency_p99_s_mean", "latency_p99_s_ci95",
-    "retransmissions_per_memo_mean", "retransmissions_per_memo_ci95",
-    "overhead_ratio_mean", "overhead_ratio_ci95",
+    "links.0.loss.rate",
+    "doer",
+    "n",
+    "delivery_ratio_mean",
+    "delivery_ratio_ci95",
+    "latency_p99_s_mean",
+    "latency_p99_s_ci95",
+    "retransmissions_per_memo_mean",
+    "retransmissions_per_memo_ci95",
+    "overhead_ratio_mean",
+    "overhead_ratio_ci95",
 ]
 DOERS = ["PeerMemoerDoer", "SafePeerMemoerDoer"]
 
@@ -82,13 +88,21 @@ def test_ci95() -> None:
 
 def test_split_values() -> None:
     assert split_values("0.1, 0.2,0.3") == ["0.1", "0.2", "0.3"]
-    assert split_values('[1, 2],{a = 1, b = 2},"x,y",z') == ["[1, 2]", "{a = 1, b = 2}", '"x,y"', "z"]
+    assert split_values('[1, 2],{a = 1, b = 2},"x,y",z') == [
+        "[1, 2]",
+        "{a = 1, b = 2}",
+        '"x,y"',
+        "z",
+    ]
 
 
 def test_parse_param() -> None:
     assert parse_param("links.0.loss.rate=0.01,0.05") == Param("links.0.loss.rate", (0.01, 0.05))
     assert parse_param("defaults.curt=true,false").values == (True, False)
-    assert parse_param("links[0].loss={rate = 0.1},{rate = 0.2}").values == ({"rate": 0.1}, {"rate": 0.2})
+    assert parse_param("links[0].loss={rate = 0.1},{rate = 0.2}").values == (
+        {"rate": 0.1},
+        {"rate": 0.2},
+    )
     assert parse_param('scenario.doers=["PeerMemoerDoer"]').values == (["PeerMemoerDoer"],)
     assert parse_param("scenario.description=a,b").values == ("a", "b")
     for bad in ("nothing", "=1", "x=", "x=1,,2", "x=1,1", "a b=1"):
@@ -105,7 +119,10 @@ def test_grid_applies_a_combination_as_a_whole(tiny: Path) -> None:
         {"workload.0.count": 10, "workload.0.interval_s": 0.02},
     ]
     assert cells[0][1].memo_count == 100
-    with pytest.raises(ScenarioError, match=r"tiny.toml with workload.0.count = 100, workload.0.interval_s = 0.05: workload\[0\].count"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"tiny.toml with workload.0.count = 100, workload.0.interval_s = 0.05: workload\[0\].count",
+    ):
         grid(s, [Param("workload.0.count", (100,)), Param("workload.0.interval_s", (0.05,))])
 
 
@@ -139,8 +156,16 @@ def test_progress_bar_on_a_terminal_only() -> None:
 
 def test_sweep_command_writes_csvs_and_plots(tiny: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "sw"
-    argv = ["sweep", str(tiny), "--param", "links.0.loss.rate=0.05,0.3", "--seeds", "2",
-            "--jobs", "2"]
+    argv = [
+        "sweep",
+        str(tiny),
+        "--param",
+        "links.0.loss.rate=0.05,0.3",
+        "--seeds",
+        "2",
+        "--jobs",
+        "2",
+    ]
     assert main([*argv, "--out", str(out)]) == 0
     stdout, stderr = capsys.readouterr()
     assert stderr == ""  # no progress bar: stderr is not a terminal
@@ -150,7 +175,11 @@ def test_sweep_command_writes_csvs_and_plots(tiny: Path, tmp_path: Path, capsys)
     assert rows[0] == SWEEP_HEADER
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert [(r["links.0.loss.rate"], r["doer"]) for r in body] == [
-        ("0.05", DOERS[0]), ("0.05", DOERS[1]), ("0.3", DOERS[0]), ("0.3", DOERS[1])]
+        ("0.05", DOERS[0]),
+        ("0.05", DOERS[1]),
+        ("0.3", DOERS[0]),
+        ("0.3", DOERS[1]),
+    ]
     for r in body:
         assert r["n"] == "2"
         for col in SWEEP_HEADER[3:]:
@@ -167,8 +196,12 @@ def test_sweep_command_writes_csvs_and_plots(tiny: Path, tmp_path: Path, capsys)
     assert len(runs) == 1 + 2 * 2 * 2
     assert [r[1] for r in runs[1:]] == ["3", "3", "4", "4"] * 2  # seeds 3, 4 from the file
 
-    for name in ("sweep_delivery.png", "sweep_latency.png", "sweep_retransmissions.png",
-                 "sweep_overhead.png"):
+    for name in (
+        "sweep_delivery.png",
+        "sweep_latency.png",
+        "sweep_retransmissions.png",
+        "sweep_overhead.png",
+    ):
         assert_png(out / name)
 
     # Determinism: the same sweep again (in this process this time) gives the same bytes.
@@ -194,7 +227,11 @@ def test_api(tiny: Path) -> None:
     rows = api.sweep(s, {"links.0.loss.rate": [0.0, 0.3]}, seeds=2, jobs=1)
     assert json.loads(json.dumps(rows)) == rows
     assert [(r["links.0.loss.rate"], r["doer"], r["n"]) for r in rows] == [
-        (0.0, DOERS[0], 2), (0.0, DOERS[1], 2), (0.3, DOERS[0], 2), (0.3, DOERS[1], 2)]
+        (0.0, DOERS[0], 2),
+        (0.0, DOERS[1], 2),
+        (0.3, DOERS[0], 2),
+        (0.3, DOERS[1], 2),
+    ]
     for r in rows[:2]:  # no loss: everything arrives, no spread
         assert (r["delivery_ratio_mean"], r["delivery_ratio_ci95"]) == (1.0, 0.0)
     with pytest.raises(ScenarioError):
@@ -212,10 +249,17 @@ def test_sweep_plot_with_categorical_axis(tmp_path: Path) -> None:
     from memosim.testbed import plots
 
     rows = [
-        {"defaults.curt": curt, "links.0.loss.rate": rate, "doer": doer, "n": 3,
-         "delivery_ratio_mean": 0.5 + 0.1 * i, "delivery_ratio_ci95": 0.05}
+        {
+            "defaults.curt": curt,
+            "links.0.loss.rate": rate,
+            "doer": doer,
+            "n": 3,
+            "delivery_ratio_mean": 0.5 + 0.1 * i,
+            "delivery_ratio_ci95": 0.05,
+        }
         for i, (curt, rate, doer) in enumerate(
-            (c, r, d) for c in (False, True) for r in (0.1, 0.2) for d in DOERS)
+            (c, r, d) for c in (False, True) for r in (0.1, 0.2) for d in DOERS
+        )
     ]
     fig = plots.sweep_metric(rows, ["defaults.curt", "links.0.loss.rate"], "delivery_ratio")
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["false", "true"]

@@ -17,14 +17,30 @@ from memosim.testbed.udprun import run_udp
 pytestmark = pytest.mark.udp
 
 
-def two_peers(name: str, *, duration: float, link: dict, count: int, interval: float,
-              size: dict, partitions: list | None = None, doers=None):
+def two_peers(
+    name: str,
+    *,
+    duration: float,
+    link: dict,
+    count: int,
+    interval: float,
+    size: dict,
+    partitions: list | None = None,
+    doers=None,
+):
     doc = {
         "scenario": {"name": name, "duration_s": duration, "seed": 3, "tock_s": 0.005},
         "peers": [{"name": "alice", "port": 5000}, {"name": "bob", "port": 5001}],
         "links": [{"src": "alice", "dst": "bob", "both": True, **link}],
-        "workload": [{"src": "alice", "dst": "bob", "count": count, "interval_s": interval,
-                      "memo_size": size}],
+        "workload": [
+            {
+                "src": "alice",
+                "dst": "bob",
+                "count": count,
+                "interval_s": interval,
+                "memo_size": size,
+            }
+        ],
     }
     if partitions:
         doc["partitions"] = partitions
@@ -41,9 +57,14 @@ def relay_clean(run) -> None:
 
 
 def test_loss_safe_delivers_all_plain_fewer():
-    s = two_peers("udp-loss-10", duration=3.5, link={"loss": {"rate": 0.10},
-                                                     "delay": {"base_s": 0.005}},
-                  count=30, interval=0.05, size={"dist": "fixed", "bytes": 4000})
+    s = two_peers(
+        "udp-loss-10",
+        duration=3.5,
+        link={"loss": {"rate": 0.10}, "delay": {"base_s": 0.005}},
+        count=30,
+        interval=0.05,
+        size={"dist": "fixed", "bytes": 4000},
+    )
     result = run_scenario(s, backend="udp")
     assert result.backend == "udp" and result.trace_digest is None
     plain, safe = result.run("PeerMemoerDoer"), result.run("SafePeerMemoerDoer")
@@ -63,8 +84,14 @@ def test_loss_safe_delivers_all_plain_fewer():
 
 def test_clean_link_delivers_all_after_the_link_delay():
     base = 0.02
-    s = two_peers("udp-clean", duration=2.0, link={"delay": {"base_s": base}},
-                  count=20, interval=0.05, size={"dist": "uniform", "min": 100, "max": 5000})
+    s = two_peers(
+        "udp-clean",
+        duration=2.0,
+        link={"delay": {"base_s": base}},
+        count=20,
+        interval=0.05,
+        size={"dist": "uniform", "min": 100, "max": 5000},
+    )
     for doer in ("PeerMemoerDoer", "SafePeerMemoerDoer"):
         run = run_udp(s, doer, s.seed)
         assert run.summary["delivery_ratio"] == 1.0, run.summary
@@ -82,9 +109,15 @@ def test_clean_link_delivers_all_after_the_link_delay():
 
 def test_partition_drops_during_its_window_and_safe_recovers():
     start, end = 0.5, 1.3
-    s = two_peers("udp-partition", duration=3.5, link={"delay": {"base_s": 0.005}},
-                  count=20, interval=0.1, size={"dist": "fixed", "bytes": 2000},
-                  partitions=[{"peers": ["alice"], "start_s": start, "end_s": end}])
+    s = two_peers(
+        "udp-partition",
+        duration=3.5,
+        link={"delay": {"base_s": 0.005}},
+        count=20,
+        interval=0.1,
+        size={"dist": "fixed", "bytes": 2000},
+        partitions=[{"peers": ["alice"], "start_s": start, "end_s": end}],
+    )
     run = run_udp(s, "SafePeerMemoerDoer", s.seed)
     dropped = run.network["links"]["alice->bob"]["dropped"]
     assert dropped.get("partition", 0) > 0 and set(dropped) == {"partition"}
@@ -118,8 +151,14 @@ def test_sockets_closed_when_a_run_fails(monkeypatch):
 
     monkeypatch.setattr(udprun, "Relay", FailingRelay)
     monkeypatch.setattr(udprun, "PeerMemoer", CountedPeer)
-    s = two_peers("udp-fail", duration=1.0, link={}, count=2, interval=0.01,
-                  size={"dist": "fixed", "bytes": 100})
+    s = two_peers(
+        "udp-fail",
+        duration=1.0,
+        link={},
+        count=2,
+        interval=0.01,
+        size={"dist": "fixed", "bytes": 100},
+    )
     with pytest.raises(RuntimeError, match="relay broke"):
         run_udp(s, "SafePeerMemoerDoer", s.seed)
     (relay,) = made["relays"]

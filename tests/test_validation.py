@@ -52,9 +52,14 @@ def test_error_without_a_file_starts_at_the_key_path_and_in_file_adds_it() -> No
     assert type(told) is ScenarioError and isinstance(told, ValueError)
     assert str(told) == "loss.toml: links[0].loss.rate: expected a number in [0, 1], found 1.5"
     assert (told.file, told.path, told.expected, told.found) == (
-        "loss.toml", "links[0].loss.rate", "a number in [0, 1]", 1.5)
+        "loss.toml",
+        "links[0].loss.rate",
+        "a number in [0, 1]",
+        1.5,
+    )
     assert str(ScenarioError("x.toml", "", "valid TOML", Text("a syntax error"))) == (
-        "x.toml: expected valid TOML, found a syntax error")
+        "x.toml: expected valid TOML, found a syntax error"
+    )
     assert str(pickle.loads(pickle.dumps(ex))) == str(ex)
 
 
@@ -63,8 +68,10 @@ def test_impairment_errors_are_the_same_type_with_the_key_path() -> None:
         build_link_impairments({"delay": {"base_s": 0.1, "distribution": "normall"}}, "links[2]")
     ex = info.value
     assert (ex.file, ex.path) == ("", "links[2].delay.distribution")
-    assert str(ex) == ('links[2].delay.distribution: expected "uniform" or "normal" or "pareto" '
-                       'or "lognormal", found "normall" (did you mean "normal"?)')
+    assert str(ex) == (
+        'links[2].delay.distribution: expected "uniform" or "normal" or "pareto" '
+        'or "lognormal", found "normall" (did you mean "normal"?)'
+    )
 
 
 # ---------------------------------------------------------- leaf checks
@@ -77,10 +84,19 @@ def test_at_quotes_keys_toml_must_quote() -> None:
     assert at("peers[1]", 7) == "peers[1].7"
 
 
-@pytest.mark.parametrize("x, ok", [
-    (0, True), (-2.5, True), (1e300, True), (True, False), (math.nan, False),
-    (math.inf, False), ("1", False), (None, False),
-])
+@pytest.mark.parametrize(
+    "x, ok",
+    [
+        (0, True),
+        (-2.5, True),
+        (1e300, True),
+        (True, False),
+        (math.nan, False),
+        (math.inf, False),
+        ("1", False),
+        (None, False),
+    ],
+)
 def test_is_number(x: object, ok: bool) -> None:
     assert is_number(x) is ok
 
@@ -92,11 +108,14 @@ def test_number_checks_type_range_and_default() -> None:
     assert number(d, "absent", "loss", *in_unit, 0) == 0.0
     assert isinstance(number({"n": 3}, "n", "", "a number", lambda v: True), float)
     assert fails(number, d, "bad", "loss", *in_unit) == (
-        "loss.bad: expected a number in [0, 1], found 1.5")
+        "loss.bad: expected a number in [0, 1], found 1.5"
+    )
     assert fails(number, d, "flag", "loss", *in_unit) == (
-        "loss.flag: expected a number in [0, 1], found true")
+        "loss.flag: expected a number in [0, 1], found true"
+    )
     assert fails(number, d, "absent", "loss", *in_unit) == (
-        "loss.absent: expected a number in [0, 1], found nothing")
+        "loss.absent: expected a number in [0, 1], found nothing"
+    )
 
 
 def test_positive_and_nonneg() -> None:
@@ -112,12 +131,14 @@ def test_integer_bounds_and_reason() -> None:
     assert integer({"n": 5}, "n", "t", 1, 10) == 5
     assert integer({}, "n", "t", 0, default=64) == 64
     assert fails(integer, {"n": 11}, "n", "t", 1, 10) == (
-        "t.n: expected an integer in [1, 10], found 11")
+        "t.n: expected an integer in [1, 10], found 11"
+    )
     assert fails(integer, {"n": 0}, "n", "t", 1) == "t.n: expected an integer >= 1, found 0"
     assert fails(integer, {"n": 2.0}, "n", "t", 1) == "t.n: expected an integer >= 1, found 2.0"
     assert fails(integer, {"n": True}, "n", "t", 0) == "t.n: expected an integer >= 0, found true"
     assert fails(integer, {"n": 0}, "n", "t", 1, 9, why=" (memos)") == (
-        "t.n: expected an integer in [1, 9] (memos), found 0")
+        "t.n: expected an integer in [1, 9] (memos), found 0"
+    )
 
 
 def test_boolean_and_string() -> None:
@@ -137,7 +158,8 @@ def test_table_and_tables() -> None:
     assert tables([d, d], "ts", "an array of tables") == [d, d]
     assert tables((), "ts", "an array of tables") == []
     assert fails(tables, d, "ts", "an array of tables [[ts]]") == (
-        "ts: expected an array of tables [[ts]], found {a = 1}")
+        "ts: expected an array of tables [[ts]], found {a = 1}"
+    )
     assert fails(tables, [d, 3], "ts", "x") == "ts[1]: expected a table, found 3"
 
 
@@ -163,39 +185,58 @@ def test_unknown_adds_a_guess_only_to_close_strings() -> None:
 
 def test_check_keys_names_the_key_and_the_known_ones() -> None:
     check_keys({"rate": 1}, "loss", ("rate", "correlation"))
-    assert fails(check_keys, {"rate": 1, "corelation": 0}, "links[0].loss",
-                 ("rate", "correlation")) == (
+    assert fails(
+        check_keys, {"rate": 1, "corelation": 0}, "links[0].loss", ("rate", "correlation")
+    ) == (
         "links[0].loss.corelation: expected one of the keys rate, correlation, found an "
-        'unknown key (did you mean "correlation"?)')
+        'unknown key (did you mean "correlation"?)'
+    )
     assert fails(check_keys, {"xyz": 0}, "", ("rate",)) == (
-        "xyz: expected one of the keys rate, found an unknown key")
+        "xyz: expected one of the keys rate, found an unknown key"
+    )
     assert fails(check_keys, {"start": 0}, "w", ("start_s", "end_s"), {"start": "start_s"}) == (
-        'w.start: expected one of the keys start_s, end_s, found an unknown key '
-        '(did you mean "start_s"?)')
+        "w.start: expected one of the keys start_s, end_s, found an unknown key "
+        '(did you mean "start_s"?)'
+    )
 
 
 def test_choice() -> None:
     assert choice("up", "s", ("down", "up")) == "up"
     assert fails(choice, "Up", "s", ("down", "up")) == (
-        's: expected "down" or "up", found "Up" (did you mean "up"?)')
+        's: expected "down" or "up", found "Up" (did you mean "up"?)'
+    )
     assert fails(choice, MISSING, "s", ("down", "up")) == (
-        's: expected "down" or "up", found nothing')
+        's: expected "down" or "up", found nothing'
+    )
     assert fails(choice, ["up"], "s", ("down", "up")) == 's: expected "down" or "up", found ["up"]'
 
 
 # ------------------------------------------------------------ the renderer
 
 
-@pytest.mark.parametrize("value, text", [
-    ("x", '"x"'), ('say "hi"\n', '"say \\"hi\\"\\n"'), ("é", '"é"'),
-    (True, "true"), (False, "false"), (3, "3"), (1.0, "1.0"), (1e300, "1e+300"),
-    (math.nan, "nan"), (math.inf, "inf"), (-math.inf, "-inf"),
-    ([1, "a", [True]], '[1, "a", [true]]'), ((), "[]"),
-    ({"rate": 0.5, "a b": {}, "é": 1}, '{rate = 0.5, "a b" = {}, "é" = 1}'),
-    (datetime.date(2024, 5, 1), "2024-05-01"),
-    (datetime.datetime(2024, 5, 1, 12, 30), "2024-05-01T12:30:00"),
-    (Text("nothing"), "nothing"), (None, "a NoneType"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        ("x", '"x"'),
+        ('say "hi"\n', '"say \\"hi\\"\\n"'),
+        ("é", '"é"'),
+        (True, "true"),
+        (False, "false"),
+        (3, "3"),
+        (1.0, "1.0"),
+        (1e300, "1e+300"),
+        (math.nan, "nan"),
+        (math.inf, "inf"),
+        (-math.inf, "-inf"),
+        ([1, "a", [True]], '[1, "a", [true]]'),
+        ((), "[]"),
+        ({"rate": 0.5, "a b": {}, "é": 1}, '{rate = 0.5, "a b" = {}, "é" = 1}'),
+        (datetime.date(2024, 5, 1), "2024-05-01"),
+        (datetime.datetime(2024, 5, 1, 12, 30), "2024-05-01T12:30:00"),
+        (Text("nothing"), "nothing"),
+        (None, "a NoneType"),
+    ],
+)
 def test_toml_value(value: object, text: str) -> None:
     assert toml_value(value) == text
 
@@ -224,4 +265,6 @@ def test_one_box_muller_serves_delays_and_memo_sizes() -> None:
     z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(math.tau * u2)
     assert std_normal(Streams(5).stream("t").random) == z
     size = SizeSpec("lognormal", min=1, max=10_000, median=500.0, sigma=0.5)
-    assert size.sample(Streams(5).stream("t")) == max(1, min(10_000, round(500 * math.exp(0.5 * z))))
+    assert size.sample(Streams(5).stream("t")) == max(
+        1, min(10_000, round(500 * math.exp(0.5 * z)))
+    )

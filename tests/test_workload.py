@@ -24,7 +24,7 @@ def test_same_seed_same_memo_another_seed_another_filler() -> None:
     assert one == make_memo(KEY, 500, random.Random(7))
     assert one != make_memo(KEY, 500, random.Random(8))
     # a long memo repeats one seeded 64-byte block: cheap, and still not constant
-    body = one[len(TAG):]
+    body = one[len(TAG) :]
     assert body[:64] == body[64:128] and len(set(body[:64])) > 10
 
 
@@ -35,9 +35,18 @@ def test_parse_key_reads_back_the_key_from_text_or_bytes(key: MemoKey) -> None:
     assert parse_key(memo.encode()) == key
 
 
-@pytest.mark.parametrize("memo", ["", "no tag", "#x:alice>bob:1|", "#1:alice>bob:1",
-                                  "#1:alice-bob:1|", b"\xff\xfe#1:a>b:1|",
-                                  "." * 96 + "#1:a>b:1|"])
+@pytest.mark.parametrize(
+    "memo",
+    [
+        "",
+        "no tag",
+        "#x:alice>bob:1|",
+        "#1:alice>bob:1",
+        "#1:alice-bob:1|",
+        b"\xff\xfe#1:a>b:1|",
+        "." * 96 + "#1:a>b:1|",
+    ],
+)
 def test_parse_key_is_none_for_an_unreadable_tag(memo: str | bytes) -> None:
     assert parse_key(memo) is None
 

@@ -44,13 +44,28 @@ PACKAGES = {
     "hio": ("memosim.memoing", ("MemoerError", "MemoerVerifyError")),
     "hio.hioing": ("memosim.memoing", ("MemoerError", "MemoerVerifyError")),
     "hio.help": ("memosim.compat.helping", ()),
-    "hio.base": ("memosim.doing", ("Tymist", "Tymee", "Tymer", "Doist", "doize", "doify",
-                                   "Doer")),
+    "hio.base": ("memosim.doing", ("Tymist", "Tymee", "Tymer", "Doist", "doize", "doify", "Doer")),
     "hio.core": ("memosim.memoing", ()),
-    "hio.core.memo": ("memosim.memoing", (
-        "Versionage", "Sizage", "Keyage", "MemoDex", "ZeroDex", "GramDex", "AuthDex",
-        "SureDex", "AckDex", "openMemoer", "Memoer", "MemoerDoer", "openAM", "AuthMemoer",
-        "AuthMemoerDoer")),
+    "hio.core.memo": (
+        "memosim.memoing",
+        (
+            "Versionage",
+            "Sizage",
+            "Keyage",
+            "MemoDex",
+            "ZeroDex",
+            "GramDex",
+            "AuthDex",
+            "SureDex",
+            "AckDex",
+            "openMemoer",
+            "Memoer",
+            "MemoerDoer",
+            "openAM",
+            "AuthMemoer",
+            "AuthMemoerDoer",
+        ),
+    ),
     "hio.core.udp": ("memosim.transports.udp", ("Peer",)),
 }
 
@@ -84,10 +99,11 @@ def install() -> None:
         return
     present = sorted(n for n in sys.modules if n == "hio" or n.startswith("hio."))
     if present:
-        raise RuntimeError(f"hio is already imported ({present[0]}); install memosim's "
-                           "hio layer before anything imports hio")
-    entries = {name: _standin(name, source, names)
-               for name, (source, names) in PACKAGES.items()}
+        raise RuntimeError(
+            f"hio is already imported ({present[0]}); install memosim's "
+            "hio layer before anything imports hio"
+        )
+    entries = {name: _standin(name, source, names) for name, (source, names) in PACKAGES.items()}
     entries.update({name: importlib.import_module(source) for name, source in MODULES.items()})
     for name, module in entries.items():
         parent, _, leaf = name.rpartition(".")

@@ -98,8 +98,9 @@ class Acker:
         if entry is not None:  # a copy of a delivered memo: its done ack was lost
             rec = self.done.get(mid)
             if rec is None or rec.kind != DONE:
-                rec = self._remember(mid, _AckRec(entry.src, entry.curt, entry.signed, DONE,
-                                                  tyme - self.delay))
+                rec = self._remember(
+                    mid, _AckRec(entry.src, entry.curt, entry.signed, DONE, tyme - self.delay)
+                )
             self._schedule(mid, rec, max(tyme, rec.last + self.delay))
             return
         if mid not in self.rx.sources:
@@ -111,7 +112,9 @@ class Acker:
             rec.signed = True
         self._schedule(mid, rec, max(tyme, rec.last + self.delay))
 
-    def delivered(self, mid: str, src: Address, curt: bool, signed: bool, now: float | None) -> None:
+    def delivered(
+        self, mid: str, src: Address, curt: bool, signed: bool, now: float | None
+    ) -> None:
         """A Sure memo was delivered: ack it done at once."""
         self._close(mid)
         rec = self._remember(mid, _AckRec(src, curt, signed, DONE, 0.0))
@@ -145,14 +148,24 @@ class Acker:
             if rec.kind == DONE:
                 entry = rx.sure.get(mid)
                 if entry is not None:
-                    out.append(AckOut(rec.src, mid, entry.count, True, 0, entry.count, [],
-                                      rec.curt, rec.signed))
+                    out.append(
+                        AckOut(
+                            rec.src,
+                            mid,
+                            entry.count,
+                            True,
+                            0,
+                            entry.count,
+                            [],
+                            rec.curt,
+                            rec.signed,
+                        )
+                    )
                     rec.last = tyme
                 continue
             if rec.kind == RESET:
                 if mid not in rx.sources:  # nothing of it came back since
-                    out.append(AckOut(rec.src, mid, 0, False, 0, NO_UPTO, [], rec.curt,
-                                      rec.signed))
+                    out.append(AckOut(rec.src, mid, 0, False, 0, NO_UPTO, [], rec.curt, rec.signed))
                     rec.last = tyme
                 continue
             if mid not in rx.sources:
@@ -163,8 +176,19 @@ class Acker:
                 nums: Iterable[int] = sorted(rx.rxgs.get(mid, ()))
             else:
                 nums = rx.held(mid)
-            out.append(AckOut(rec.src, mid, count, False, rx.epoch(mid),
-                              count or NO_UPTO, ranges_of(nums), rec.curt, rec.signed))
+            out.append(
+                AckOut(
+                    rec.src,
+                    mid,
+                    count,
+                    False,
+                    rx.epoch(mid),
+                    count or NO_UPTO,
+                    ranges_of(nums),
+                    rec.curt,
+                    rec.signed,
+                )
+            )
             rec.last = tyme
         self._prune()
         return out

@@ -19,7 +19,20 @@ from .surewire import Ack, AckError, Range, capacity, make_ack, ranges_of
 ACK_DELAY = 0.05  # tyme an ack waits to cover more grams; spacing of acks of one memo
 
 __all__ = [
-    "ACK_DELAY", "MAX_DESTS", "MAX_FLIGHTS", "MAX_TRIES", "MAX_TYME", "WINDOW", "Ack",
-    "AckError", "AckOut", "Acker", "Flight", "Flights", "Range", "capacity", "make_ack",
+    "ACK_DELAY",
+    "MAX_DESTS",
+    "MAX_FLIGHTS",
+    "MAX_TRIES",
+    "MAX_TYME",
+    "WINDOW",
+    "Ack",
+    "AckError",
+    "AckOut",
+    "Acker",
+    "Flight",
+    "Flights",
+    "Range",
+    "capacity",
+    "make_ack",
     "ranges_of",
 ]

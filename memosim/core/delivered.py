@@ -68,7 +68,9 @@ class Delivered:
             return len(self._per_src) < self.max_sources
         return now is None or len(mids) < self.per_source
 
-    def add(self, mid: str, src: Address, now: float | None, count: int, curt: bool, signed: bool) -> None:
+    def add(
+        self, mid: str, src: Address, now: float | None, count: int, curt: bool, signed: bool
+    ) -> None:
         """Remember a delivered memo (call room() first)."""
         mids = self._per_src.get(src)
         if mids is None:

@@ -21,7 +21,6 @@ memos), acker.py and flights.py (acked delivery's two ends), keys.py
 
 from __future__ import annotations
 
-import binascii
 import logging
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -31,30 +30,32 @@ from . import codes, grams, surewire
 from .acker import Acker
 from .aliases import Address, Deliveries, Failures, Memo, Outbox
 from .codes import MemoDex
+from .errors import MemoerError, MemoerVerifyError
 from .flights import MAX_TRIES, MAX_TYME, WINDOW, Flights
-from .keys import Keyage, KeyMaterialError, Signer, Verifier, sign_detached
-from .reassembly import Limits, Reassembly
+from .keys import Keyage, KeyMaterialError, Verifier, sign_detached
+from .limits import Limits
+from .reassembly import Reassembly
+from .rendering import Renderer
 from .rto import K_MAX_RTO, K_MIN_RTO
 from .stats import Stats
+
+__all__ = [
+    "ACK_DELAY",
+    "Engine",
+    "MemoDelivered",
+    "MemoFailed",
+    "MemoerError",
+    "MemoerVerifyError",
+]
 
 logger = logging.getLogger("memosim.memoer")
 
 ACK_DELAY = 0.05  # tyme an ack waits to cover more grams; spacing of acks of one memo
 
-_b2a = binascii.b2a_base64
-_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _AUTH_CODES = codes.AUTH_CODES
 _ACK_CODES = codes.ACK_CODES
 _SURE_CODES = codes.SURE_CODES
 _SURE_LEAD = bytes([surewire.SURE_VERSION])
-
-
-class MemoerError(ValueError):
-    """A local misuse: bad code, size, vid, memo type or length."""
-
-
-class MemoerVerifyError(MemoerError):
-    """A signature that does not verify, from verify() or pick(), as in hio."""
 
 
 class MemoDelivered(NamedTuple):
@@ -74,8 +75,9 @@ class MemoFailed(NamedTuple):
     reason: str
 
 
-class Engine:
-    """One peer's memogram protocol state: codec settings, reassembly, acks, retries.
+class Engine(Renderer):
+    """One peer's memogram protocol state: reassembly, acks, retries, over a Renderer
+    (its codec settings and how a memo becomes grams).
 
     outbox, delivered and failures are deques the caller may share (hio's
     txgs, rxms and failures are these very deques): outbox holds (gram, dst)
@@ -116,7 +118,6 @@ class Engine:
         if not 0.0 < min_rto <= max_rto:
             raise MemoerError(f"need 0 < minRto <= maxRto, got {min_rto}, {max_rto}")
         self.name = name
-        self.midder = midder
         self.fuse = fuse  # joins a multi-gram memo's bodies (hio's override point)
         self.stats = Stats()
         self.limits = limits if limits is not None else Limits()
@@ -124,73 +125,37 @@ class Engine:
         self.delivered: Deliveries = delivered if delivered is not None else deque()
         self.failures: Failures = failures if failures is not None else deque()
         self.rx = Reassembly(self.limits, self.stats, self.dropped)
-        self.acker = Acker(self.rx, delay=float(ack_delay), max_pending=self.limits.max_memos,
-                           max_pending_per_source=self.limits.max_memos_per_source,
-                           max_done=self.limits.done_window)
-        self.flights = Flights(txgs=self.outbox, failures=self.failures, stats=self.stats,
-                               window=int(window), max_tries=int(max_tries),
-                               max_tyme=float(max_tyme), min_rto=float(min_rto),
-                               max_rto=float(max_rto))
+        self.acker = Acker(
+            self.rx,
+            delay=float(ack_delay),
+            max_pending=self.limits.max_memos,
+            max_pending_per_source=self.limits.max_memos_per_source,
+            max_done=self.limits.done_window,
+        )
+        self.flights = Flights(
+            txgs=self.outbox,
+            failures=self.failures,
+            stats=self.stats,
+            window=int(window),
+            max_tries=int(max_tries),
+            max_tyme=float(max_tyme),
+            min_rto=float(min_rto),
+            max_rto=float(max_rto),
+        )
         self.rvids: dict[Address, str] = dict(rvids) if rvids else {}
-        self.max_gram_size = int(max_gram_size)
         self.authic = bool(authic)
         self.sure_only = bool(sure_only)
-        self.keep: Mapping[str, Keyage] = keep if keep is not None else {}
-        self.vid = vid or None
         self.rxbytes = bool(rxbytes)
-        self.signer = Signer()
         self.verifier = Verifier()
-        self._curt = bool(curt)
-        self._code = MemoDex.GramZero
-        self._asked: int | None = size
-        self.code = code
-
-    # ---- codec settings ----------------------------------------------------
-    @property
-    def code(self) -> str:
-        """Zeroth gram code used when rending memos for transmission."""
-        return self._code
-
-    @code.setter
-    def code(self, code: str) -> None:
-        if code not in codes.ZeroDex:
-            raise MemoerError(f"invalid code {code!r}: must be a zeroth gram code")
-        self._code = code
-        self.size = self._asked
-
-    @property
-    def curt(self) -> bool:
-        """True renders headers in binary (Base2), False in text (Base64)."""
-        return self._curt
-
-    @curt.setter
-    def curt(self, curt: bool) -> None:
-        self._curt = bool(curt)
-        self.size = self._asked
-
-    @property
-    def size(self) -> int:
-        """Largest gram made when rending, header and signature included."""
-        return self._size
-
-    @size.setter
-    def size(self, size: int | None) -> None:
-        self._asked = size  # re-applied when code or curt changes the smallest size
-        size = self.max_gram_size if size is None else int(size)
-        size = max(size, codes.overhead(self._code, self._curt) + 1)
-        if size > self.max_gram_size:
-            raise MemoerError(f"gram size {size} exceeds MaxGramSize {self.max_gram_size}")
-        self._size = size
-        self._sizing = grams.sizing(self._code, self._curt, size)
-        sizes = codes.Sizes[self._code]
-        self.vid_chars = sizes.vz  # vid length the code carries (0: none)
-        self.signs = bool(sizes.az)
-        self.sure = self._code in codes.SureDex
-        # a Sure memo is sent with its tag ahead of it (surewire.py)
-        self.max_memo = self._sizing.max_memo - (surewire.SURE_PREFIX if self.sure else 0)
-        # one-gram memos (the common case) skip the splitter: code + neck 1 + mid + body
-        self._one_gram_body = self._sizing.zeroth_body
-        self._one_gram_head = grams.one_gram_head(self._code, self._curt)
+        super().__init__(
+            midder=midder,
+            code=code,
+            curt=curt,
+            size=size,
+            max_gram_size=max_gram_size,
+            keep=keep,
+            vid=vid,
+        )
 
     # ---- receive -----------------------------------------------------------
     def receive_datagram(self, data: bytes, src: Address, now: float | None) -> None:
@@ -363,81 +328,40 @@ class Engine:
         return None
 
     # ---- send --------------------------------------------------------------
-    def check_memo(self, memo: Memo, vid: str | None) -> bytes:
-        """The bytes of a memo this engine can send; MemoerError when it cannot."""
-        if isinstance(memo, str):
-            data = memo.encode()
-        elif isinstance(memo, (bytes, bytearray, memoryview)):
-            data = bytes(memo)
-        else:
-            raise MemoerError(f"memo must be str or bytes, not {type(memo).__name__}")
-        if len(data) > self.max_memo:
-            raise MemoerError(f"memo length {len(data)} exceeds max {self.max_memo}")
-        vz = self.vid_chars
-        if vz:
-            vid = vid if vid is not None else self.vid
-            if not vid or len(vid) != vz:
-                raise MemoerError(f"code {self._code} needs a 44-char vid, got {vid!r}")
-            if vid not in self.keep:
-                raise MemoerError(f"vid {vid[:12]}... has no keep entry to sign with")
-        return data
-
     def check_receiver(self, dst: Address, rvid: str | None) -> None:
         """A signed Sure memo needs the vid dst acks with (remembered for dst)."""
         if self.sure and self.signs:
             if rvid is not None:
                 self.rvids[dst] = rvid
             elif dst not in self.rvids:
-                raise MemoerError(f"signed Sure memo to {dst!r} needs the receiver's vid "
-                                  "(memoit rvid= or rvids=) to check its acks")
+                raise MemoerError(
+                    f"signed Sure memo to {dst!r} needs the receiver's vid "
+                    "(memoit rvid= or rvids=) to check its acks"
+                )
 
-    def send_memo(self, memo: Memo, dst: Address, vid: str | None = None, now: float | None = None,
-                  rvid: str | None = None) -> None:
+    def send_memo(
+        self,
+        memo: Memo,
+        dst: Address,
+        vid: str | None = None,
+        now: float | None = None,
+        rvid: str | None = None,
+    ) -> None:
         """Send a memo: checked, rended and, for a Sure code with tyme given,
         tracked until acked or given up (MemoFailed); else sent once."""
         data = self.check_memo(memo, vid)
         self.check_receiver(dst, rvid)
         self.send_rended(self.render(data, vid), memo, dst, vid, now, track=now is not None)
 
-    def new_mid(self) -> tuple[bytes, bytes]:
-        """A new memo id as its 24 text bytes and its 18-byte binary form."""
-        raw = self.midder()
-        if len(raw) != 16:
-            raise MemoerError(f"midder must give 16 bytes, gave {len(raw)}")
-        binary = grams.MID_LEAD_BINARY + raw  # Base64 of this is '0A' + 22 digits
-        return _b2a(binary, newline=False).translate(_TO_URLSAFE), binary  # b64.encode, inline
-
-    def render(self, data: bytes, vid: str | None) -> list[bytes]:
-        """Grams of checked memo bytes (signed when the code says so)."""
-        if len(data) > self.max_memo:  # the size may have shrunk since the check
-            raise MemoerError(f"memo length {len(data)} exceeds max {self.max_memo}")
-        curt = self._curt
-        if not self.signs:
-            mid_t, mid_b = self.new_mid()
-            if self.sure:  # its tag binds the content to the id (surewire.py)
-                data = surewire.wrap(mid_t.decode(), data)
-            if len(data) <= self._one_gram_body:  # one gram: code, neck 1, mid, body
-                return [self._one_gram_head + (mid_b if curt else mid_t) + data]
-            return grams.split(data, code=self._code, curt=curt, size=self._size,
-                               mid=mid_t.decode(), lay=self._sizing)
-        vid = vid if vid is not None else self.vid
-        secret = self.signer.secret(self.keep, vid)  # type: ignore[arg-type]
-        mid_t, mid_b = self.new_mid()
-        if self.sure:
-            data = surewire.wrap(mid_t.decode(), data)
-        if len(data) <= self._one_gram_body:  # one gram: code, neck 1, mid, vid, body, signature
-            gram = b"".join((self._one_gram_head, mid_b if curt else mid_t,
-                             grams.vid_bytes(vid, curt), data))  # type: ignore[arg-type]
-            return [gram + grams.sig_bytes(sign_detached(gram, secret), curt)]
-
-        def signer(ser: bytes) -> bytes:
-            return sign_detached(ser, secret)
-
-        return grams.split(data, code=self._code, curt=curt, size=self._size,
-                           mid=mid_t.decode(), vid=vid, sign=signer, lay=self._sizing)
-
-    def send_rended(self, rended: list[bytes], memo: Memo | None, dst: Address, vid: str | None,
-                    now: float | None, track: bool) -> None:
+    def send_rended(
+        self,
+        rended: list[bytes],
+        memo: Memo | None,
+        dst: Address,
+        vid: str | None,
+        now: float | None,
+        track: bool,
+    ) -> None:
         """Queue a rended memo's grams. A Sure memo with track (the sender keeps
         tyme) is tracked for acked delivery, which sends within the window."""
         if self.sure and track and memo is not None and now is not None:
@@ -473,11 +397,21 @@ class Engine:
                     logger.error("%s cannot sign acks as %s: %s", self.name, vid, ex)
                     vid = None
                 else:
+
                     def sign(ser: bytes, secret: bytes = secret) -> bytes:
                         return sign_detached(ser, secret)
+
             gram = surewire.make_ack(
-                out.mid, out.neck, done=out.done, epoch=out.epoch, upto=out.upto,
-                ranges=out.ranges, curt=out.curt, size=self._size, vid=vid, sign=sign,
+                out.mid,
+                out.neck,
+                done=out.done,
+                epoch=out.epoch,
+                upto=out.upto,
+                ranges=out.ranges,
+                curt=out.curt,
+                size=self._size,
+                vid=vid,
+                sign=sign,
             )
             self.outbox.append((gram, out.dst))
             self.stats.acks_sent += 1

@@ -56,12 +56,37 @@ class Flight:
     """
 
     __slots__ = (
-        "memo", "dst", "vid", "rvid", "mid", "grams", "count", "born", "tx", "unsent",
-        "outstanding", "acked", "acked_count", "epoch", "quiet", "probes", "due", "queued", "dead",
+        "memo",
+        "dst",
+        "vid",
+        "rvid",
+        "mid",
+        "grams",
+        "count",
+        "born",
+        "tx",
+        "unsent",
+        "outstanding",
+        "acked",
+        "acked_count",
+        "epoch",
+        "quiet",
+        "probes",
+        "due",
+        "queued",
+        "dead",
     )
 
-    def __init__(self, memo: Memo, dst: Address, vid: str | None, mid: str, grams_: list[bytes], born: float,
-                 rvid: str | None = None) -> None:
+    def __init__(
+        self,
+        memo: Memo,
+        dst: Address,
+        vid: str | None,
+        mid: str,
+        grams_: list[bytes],
+        born: float,
+        rvid: str | None = None,
+    ) -> None:
         self.memo = memo
         self.dst = dst
         self.vid = vid
@@ -146,9 +171,15 @@ class Flights:
             self.dests[dst] = dest
         return dest
 
-    def add(self, memo: Memo, dst: Address, vid: str | None, grams_: list[bytes], now: float,
-            rvid: str | None = None
-            ) -> None:
+    def add(
+        self,
+        memo: Memo,
+        dst: Address,
+        vid: str | None,
+        grams_: list[bytes],
+        now: float,
+        rvid: str | None = None,
+    ) -> None:
         """Track a rended memo and send what the window allows."""
         if len(self.flights) >= self.max_flights:
             self.failures.append((memo, dst, vid, "backlog"))
@@ -227,8 +258,7 @@ class Flights:
         """The receiver holds exactly what `ranges` lists: every acked gram it
         does not list is un-acked and queued to be sent again."""
         lost = [
-            n for n in range(flight.count)
-            if flight.acked[n] and not _covered(ranges, starts, n)
+            n for n in range(flight.count) if flight.acked[n] and not _covered(ranges, starts, n)
         ]
         for num in lost:
             flight.acked[num] = 0

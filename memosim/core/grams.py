@@ -181,7 +181,7 @@ def parse(data: bytes | bytearray) -> Gram:
                 vid = _remember(_TEXT_VIDS, raw_vid, raw_vid.decode())
         sig = None
         if az:
-            qb64 = data[n - az:]
+            qb64 = data[n - az :]
             if qb64[:2] != b"0B":
                 raise GramError("sig")
             try:  # b64.decode, inline: one translation, one strict C decode
@@ -215,7 +215,7 @@ def parse(data: bytes | bytearray) -> Gram:
                 vid = _remember(_BINARY_VIDS, raw_vid, b64.encode(raw_vid).decode())
         sig = None
         if az:
-            qb2 = data[n - az:]
+            qb2 = data[n - az :]
             if qb2[:2] != _SIG_LEAD_BINARY:
                 raise GramError("sig")
             sig = qb2[2:]
@@ -250,8 +250,9 @@ def sizing(code: str, curt: bool, size: int) -> Sizing:
     later_body = size - overhead(Pairs[code], curt)
     if zeroth_body < 1:
         raise ValueError(f"gram size {size} leaves no body room for code {code}")
-    return Sizing(zeroth_body, later_body,
-                  min(MaxMemoSize, later_body * (MaxGramCount - 1) + zeroth_body))
+    return Sizing(
+        zeroth_body, later_body, min(MaxMemoSize, later_body * (MaxGramCount - 1) + zeroth_body)
+    )
 
 
 _TEXT_NECKS = [b64.encode(i.to_bytes(3, "big")) for i in range(4096)]  # common counts

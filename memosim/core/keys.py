@@ -65,7 +65,8 @@ try:
     from nacl._sodium import lib as _lib
 
     _direct = callable(getattr(_lib, "crypto_sign", None)) and callable(
-        getattr(_lib, "crypto_sign_open", None))
+        getattr(_lib, "crypto_sign_open", None)
+    )
     _new_buf = _ffi.new_allocator(should_clear_after_alloc=False)
 except ImportError:  # pragma: no cover - depends on the installed PyNaCl
     _direct = False

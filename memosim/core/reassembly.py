@@ -38,12 +38,12 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
 from .aliases import Address
 from .codes import AUTH_CODES, SURE_CODES, ZERO_CODES, Pairs
 from .delivered import Delivered
 from .grams import Gram
+from .limits import Limits
 from .stats import Stats
 from .views import HeldView, Whole, new_whole
 
@@ -55,38 +55,25 @@ _AUTH = AUTH_CODES
 GRAM_COST = 96  # bookkeeping bytes charged per held gram on top of its payload
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Bounds on what a receiver holds for memos that have not completed.
-
-    expiry: tyme a partial memo may wait for its missing grams.
-    max_memos / max_memos_per_source: partial memos held, in all / per source.
-    max_bytes / max_bytes_per_source: bytes held for partial memos.
-    done_window: completed memo ids remembered to drop duplicates.
-    done_expiry: tyme a completed memo id is remembered (Sure memos too).
-    sure_window: delivered Sure memo ids remembered per source.
-    sure_sources: sources whose delivered Sure memo ids are remembered.
-    """
-
-    expiry: float = 30.0
-    max_memos: int = 4096
-    max_memos_per_source: int = 1024
-    max_bytes: int = 64 * 2**20
-    max_bytes_per_source: int = 16 * 2**20
-    done_window: int = 16384
-    done_expiry: float = 120.0
-    sure_window: int = 8192
-    sure_sources: int = 64
-
-
 Check = Callable[[str | None, Gram], str | None]
 
 
 class _Partial:
     """Everything held for one memo that has not completed."""
 
-    __slots__ = ("src", "born", "nbytes", "code", "pair", "count", "vid", "grams", "early",
-                 "ledger", "epoch")
+    __slots__ = (
+        "src",
+        "born",
+        "nbytes",
+        "code",
+        "pair",
+        "count",
+        "vid",
+        "grams",
+        "early",
+        "ledger",
+        "epoch",
+    )
 
     def __init__(self, src: Address, born: float | None, ledger: _Ledger, epoch: int) -> None:
         self.src = src
@@ -138,8 +125,11 @@ class Reassembly:
         self._done_order: deque[str] = deque()
         self.nbytes = 0  # bytes charged for partial memos
         self.whole_bytes = 0  # bytes of one-gram memos waiting to be fused
-        self.sure = Delivered(per_source=limits.sure_window, max_sources=limits.sure_sources,
-                              expiry=limits.done_expiry)
+        self.sure = Delivered(
+            per_source=limits.sure_window,
+            max_sources=limits.sure_sources,
+            expiry=limits.done_expiry,
+        )
         self._epoch = 0  # last epoch given to a partial memo record
 
     # ---- queries -----------------------------------------------------
@@ -296,8 +286,9 @@ class Reassembly:
         body = gram.body
         size = len(body)
         if len(wholes) >= lim.max_memos or self.whole_bytes + size > lim.max_bytes:
-            while wholes and (len(wholes) >= lim.max_memos
-                              or self.whole_bytes + size > lim.max_bytes):
+            while wholes and (
+                len(wholes) >= lim.max_memos or self.whole_bytes + size > lim.max_bytes
+            ):
                 self.stats.memos_evicted += 1
                 oldest = next(iter(wholes))
                 logger.info("evicted memo %s from %s: bounds reached", oldest, wholes[oldest][0])
@@ -312,7 +303,9 @@ class Reassembly:
         self.whole_bytes -= len(whole.body)
         self.ready.pop(mid, None)
 
-    def _add_early(self, partial: _Partial | None, gram: Gram, src: Address, now: float | None) -> str | None:
+    def _add_early(
+        self, partial: _Partial | None, gram: Gram, src: Address, now: float | None
+    ) -> str | None:
         if partial is None:
             partial = self._open(gram.mid, src, now)
         if gram.num in partial.early:
@@ -425,8 +418,9 @@ class Reassembly:
         ready.clear()
         return mids
 
-    def take(self, mid: str, now: float | None, remember: bool = True
-             ) -> tuple[dict[int, bytes], int, object, str | None]:
+    def take(
+        self, mid: str, now: float | None, remember: bool = True
+    ) -> tuple[dict[int, bytes], int, object, str | None]:
         """Remove a complete memo: (grams, count, src, vid); remember its mid as
         done unless remember=False."""
         whole = self.take_whole(mid, now, remember)
@@ -435,8 +429,9 @@ class Reassembly:
             return {0: body}, 1, src, vid
         return self.take_partial(mid, now, remember)
 
-    def take_partial(self, mid: str, now: float | None, remember: bool = True
-                     ) -> tuple[dict[int, bytes], int, object, str | None]:
+    def take_partial(
+        self, mid: str, now: float | None, remember: bool = True
+    ) -> tuple[dict[int, bytes], int, object, str | None]:
         """take for a mid known not to be a one-gram memo. remember=False
         leaves the mid unremembered: the caller decides (Sure memos are
         remembered per source once their tag is checked)."""

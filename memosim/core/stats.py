@@ -33,6 +33,8 @@ class Stats:
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready snapshot."""
-        out: dict[str, object] = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "dropped"}
+        out: dict[str, object] = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name != "dropped"
+        }
         out["dropped"] = dict(sorted(self.dropped.items()))
         return out

@@ -121,19 +121,31 @@ def _check(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> byte
     return _blake2b(head + body, digest_size=CHECK_BYTES, person=_ACK_PERSON).digest()
 
 
-def encode_body(code: str, neck: int, mid: str, vid: str | None, *, done: bool, epoch: int,
-                upto: int, ranges: Sequence[Range], limit: int) -> bytes:
+def encode_body(
+    code: str,
+    neck: int,
+    mid: str,
+    vid: str | None,
+    *,
+    done: bool,
+    epoch: int,
+    upto: int,
+    ranges: Sequence[Range],
+    limit: int,
+) -> bytes:
     """An ack body with at most `limit` ranges (the lowest; upto then stops
     where the first range left out starts), its check appended."""
     if len(ranges) > limit:
         upto = ranges[limit][0]
         ranges = ranges[:limit]
-    body = b"".join((
-        bytes((ACK_VERSION, DONE if done else 0)),
-        (epoch & 0xFFFFFFFF).to_bytes(4, "big"),
-        min(upto, NO_UPTO).to_bytes(3, "big"),
-        *(start.to_bytes(3, "big") + end.to_bytes(3, "big") for start, end in ranges),
-    ))
+    body = b"".join(
+        (
+            bytes((ACK_VERSION, DONE if done else 0)),
+            (epoch & 0xFFFFFFFF).to_bytes(4, "big"),
+            min(upto, NO_UPTO).to_bytes(3, "big"),
+            *(start.to_bytes(3, "big") + end.to_bytes(3, "big") for start, end in ranges),
+        )
+    )
     return body + _check(code, neck, mid, vid, body)
 
 
@@ -166,9 +178,19 @@ def decode(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> Ack:
     return Ack(done, epoch, upto, ranges)
 
 
-def make_ack(mid: str, neck: int, *, done: bool, epoch: int, upto: int,
-             ranges: Sequence[Range], curt: bool, size: int, vid: str | None = None,
-             sign: Callable[[bytes], bytes] | None = None) -> bytes:
+def make_ack(
+    mid: str,
+    neck: int,
+    *,
+    done: bool,
+    epoch: int,
+    upto: int,
+    ranges: Sequence[Range],
+    curt: bool,
+    size: int,
+    vid: str | None = None,
+    sign: Callable[[bytes], bytes] | None = None,
+) -> bytes:
     """One Ack gram, or AckAuth when vid and sign (raw 64-byte signer) are given."""
     signed = bool(vid and sign)
     code = MemoDex.AckAuth if signed else MemoDex.Ack
@@ -178,8 +200,17 @@ def make_ack(mid: str, neck: int, *, done: bool, epoch: int, upto: int,
     ser = b"".join(head)
     if curt:
         ser = b64.decode(ser)  # every text header field is whole quadlets
-    ser += encode_body(code, neck, mid, vid if signed else None, done=done, epoch=epoch,
-                       upto=upto, ranges=ranges, limit=capacity(size, curt, signed))
+    ser += encode_body(
+        code,
+        neck,
+        mid,
+        vid if signed else None,
+        done=done,
+        epoch=epoch,
+        upto=upto,
+        ranges=ranges,
+        limit=capacity(size, curt, signed),
+    )
     if signed:
         ser += grams.sig_bytes(sign(ser), curt)  # type: ignore[misc]
     return ser

@@ -42,8 +42,9 @@ class HeldView(Mapping[str, Any]):
     mid -> Whole. counted: show only memos whose zeroth gram has arrived.
     """
 
-    def __init__(self, partials: Mapping[str, Any], wholes: Mapping[str, Whole], field: str,
-                 counted: bool) -> None:
+    def __init__(
+        self, partials: Mapping[str, Any], wholes: Mapping[str, Whole], field: str, counted: bool
+    ) -> None:
         self._partials = partials
         self._wholes = wholes
         self._field = field

@@ -65,8 +65,9 @@ class SimDoist(Doist):
     # floats can differ in the last bit, which must not skip a due deed.
     _slack = _EPS
 
-    def __init__(self, env: simpy.Environment, *, peers: Iterable[WatchedPeer] = (),
-                 **kwa: Any) -> None:
+    def __init__(
+        self, env: simpy.Environment, *, peers: Iterable[WatchedPeer] = (), **kwa: Any
+    ) -> None:
         self.env = env
         self._slots: list[_Slot] = []
         super().__init__(**kwa)
@@ -131,8 +132,11 @@ class SimDoist(Doist):
         for dog, retyme, doer in deeds:
             assert dog is not None  # entered deeds, never the end-of-pass mark
             key = id(getattr(doer, "peer", None))
-            self._slots.append(_Slot(dog, float(retyme or 0.0), doer, key if key in index else None,
-                                     len(self._slots)))
+            self._slots.append(
+                _Slot(
+                    dog, float(retyme or 0.0), doer, key if key in index else None, len(self._slots)
+                )
+            )
         self._reindex()
 
     def _reindex(self) -> None:
@@ -147,8 +151,7 @@ class SimDoist(Doist):
                 by_key.setdefault(slot.key, []).append(slot)
         self._by_key, self._free = by_key, free
 
-    def enter(self, doers: Iterable[Any] | None = None, *, temp: bool | None = None
-              ) -> deque[Deed]:
+    def enter(self, doers: Iterable[Any] | None = None, *, temp: bool | None = None) -> deque[Deed]:
         deeds = super().enter(self.doers if doers is None else doers, temp=temp)
         if doers is None:
             self._slots = []
@@ -163,8 +166,9 @@ class SimDoist(Doist):
 
     def remove(self, doers: Iterable[Any]) -> None:
         gone = [doer for doer in doers if doer in self.doers]
-        closing = deque(Deed(s.dog, s.retyme, s.doer) for s in self._slots
-                        if s.alive and s.doer in gone)
+        closing = deque(
+            Deed(s.dog, s.retyme, s.doer) for s in self._slots if s.alive and s.doer in gone
+        )
         for slot in self._slots:
             if slot.doer in gone:
                 slot.alive = False
@@ -266,8 +270,9 @@ class SimDoist(Doist):
             return when
         return math.ceil(when / tock - _EPS) * tock
 
-    def process(self, doers: Iterable[Any] | None = None, *, temp: bool | None = None
-                ) -> Generator[simpy.Event, Any, None]:
+    def process(
+        self, doers: Iterable[Any] | None = None, *, temp: bool | None = None
+    ) -> Generator[simpy.Event, Any, None]:
         """SimPy process running the doers until they are done or the env stops."""
         if doers is not None:
             self.doers = list(doers)
@@ -301,8 +306,14 @@ class SimDoist(Doist):
         finally:
             self.exit()
 
-    def do(self, doers: Iterable[Any] | None = None, limit: float | None = None,
-           tyme: float | None = None, *, temp: bool | None = None) -> None:
+    def do(
+        self,
+        doers: Iterable[Any] | None = None,
+        limit: float | None = None,
+        tyme: float | None = None,
+        *,
+        temp: bool | None = None,
+    ) -> None:
         """Run the doers on the environment until done or `limit` tyme passes."""
         if limit is not None:
             self.limit = abs(float(limit))

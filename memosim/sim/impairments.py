@@ -72,8 +72,9 @@ def _prob(d: Mapping[str, Any], key: str, path: str, default: Any = MISSING) -> 
     x = d.get(key, default)
     if not is_number(x) or not 0.0 <= x <= 1.0:
         if is_number(x) and 2.0 <= x <= 100.0:  # a percentage: say how to write it
-            raise ScenarioError("", at(path, key), "a number in [0, 1] (a fraction: "
-                                f"{x / 100:g} for {x:g}%)", x)
+            raise ScenarioError(
+                "", at(path, key), f"a number in [0, 1] (a fraction: {x / 100:g} for {x:g}%)", x
+            )
         raise ScenarioError("", at(path, key), "a number in [0, 1]", x)
     return float(x)
 
@@ -408,7 +409,9 @@ def _build_rate(x: Any, path: str) -> RateLimit:
 
 def _build_mtu(x: Any, path: str) -> int:
     if isinstance(x, bool) or not isinstance(x, int) or x < IP_UDP_OVERHEAD + 1:
-        raise ScenarioError("", path, f"an integer >= {IP_UDP_OVERHEAD + 1} (IPv4 datagram bytes)", x)
+        raise ScenarioError(
+            "", path, f"an integer >= {IP_UDP_OVERHEAD + 1} (IPv4 datagram bytes)", x
+        )
     return x
 
 
@@ -423,8 +426,9 @@ def _build_schedule(x: Any, path: str) -> Schedule:
         d = _keyed(item, p, ("at", "state"))
         t = nonneg(d, "at", p)
         if t < prev:
-            raise ScenarioError("", at(p, "at"), f"a time >= {prev!r} (entries in time order)",
-                                d["at"])
+            raise ScenarioError(
+                "", at(p, "at"), f"a time >= {prev!r} (entries in time order)", d["at"]
+            )
         prev = t
         if choice(d.get("state", MISSING), at(p, "state"), ("down", "up")) == "down":
             if down_since is None:

@@ -273,8 +273,9 @@ class Network:
 
     # ---------------------------------------------------------------- taps
 
-    def tap(self, fn: Callable[[float, Address, Address, bytes], Any],
-            point: str = "deliver") -> None:
+    def tap(
+        self, fn: Callable[[float, Address, Address, bytes], Any], point: str = "deliver"
+    ) -> None:
         """Call ``fn(time, src, dst, payload)`` for every datagram sent
         (``point="send"``, before any impairment) or delivered into an inbox
         (``point="deliver"``). Used by the pcap writer."""
@@ -341,16 +342,32 @@ class Network:
             self._carry(now, link, data, src, dst, counters, h)
         return n
 
-    def _drop_now(self, now: float, link: Link, counters: EndpointCounters, src: Address,
-                  dst: Address, data: bytes, reason: str) -> int:
+    def _drop_now(
+        self,
+        now: float,
+        link: Link,
+        counters: EndpointCounters,
+        src: Address,
+        dst: Address,
+        data: bytes,
+        reason: str,
+    ) -> int:
         link.counters.drop(reason)
         counters.drop(reason)
         if self.trace is not None:
             self.trace.record(now, "drop", src, dst, len(data), reason, data)
         return len(data)
 
-    def _carry(self, now: float, link: Link, data: bytes, src: Address, dst: Address,
-               counters: EndpointCounters, h: Any) -> None:
+    def _carry(
+        self,
+        now: float,
+        link: Link,
+        data: bytes,
+        src: Address,
+        dst: Address,
+        counters: EndpointCounters,
+        h: Any,
+    ) -> None:
         """Steps 5-7 for one copy: corrupt, rate queue, reorder/delay."""
         trace = self.trace
         bad = False

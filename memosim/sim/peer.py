@@ -28,11 +28,20 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
 
     MaxGramSize = UdpMaxGramSize
 
-    def __init__(self, *, network: Network, streams: Streams, name: str = "main",
-                 bc: int | None = 1024, **kwa: Any) -> None:
+    def __init__(
+        self,
+        *,
+        network: Network,
+        streams: Streams,
+        name: str = "main",
+        bc: int | None = 1024,
+        **kwa: Any,
+    ) -> None:
         rng = streams.stream(f"peer:{name}:mids")
         super().__init__(
-            network=network, name=name, bc=bc,
+            network=network,
+            name=name,
+            bc=bc,
             clock=lambda: network.env.now,
             midder=lambda: rng.randbytes(16),
             **kwa,

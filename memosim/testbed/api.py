@@ -40,25 +40,36 @@ def _scenario(scenario_or_path: Scenario | str | Path) -> Scenario:
     return load_scenario(scenario_or_path)
 
 
-def run(scenario_or_path: Scenario | str | Path, backend: str = "sim",
-        seed: int | None = None) -> ScenarioResult:
+def run(
+    scenario_or_path: Scenario | str | Path, backend: str = "sim", seed: int | None = None
+) -> ScenarioResult:
     """Run every Doer of the scenario once; ``result.summary()`` is the plain data."""
     return run_scenario(_scenario(scenario_or_path), backend=backend, seed=seed)
 
 
-def sweep_result(scenario_or_path: Scenario | str | Path,
-                 params: Mapping[str, Sequence[Any]] | Sequence[Param], seeds: int = 1,
-                 jobs: int | None = None, seed: int | None = None,
-                 progress: bool = False) -> SweepResult:
+def sweep_result(
+    scenario_or_path: Scenario | str | Path,
+    params: Mapping[str, Sequence[Any]] | Sequence[Param],
+    seeds: int = 1,
+    jobs: int | None = None,
+    seed: int | None = None,
+    progress: bool = False,
+) -> SweepResult:
     """Like :func:`sweep`, but the whole SweepResult (``.rows`` aggregated per
     combination and Doer, ``.runs`` one per combination, seed and Doer)."""
-    return run_sweep(_scenario(scenario_or_path), params, seeds=seeds, jobs=jobs, seed=seed,
-                     progress=progress)
+    return run_sweep(
+        _scenario(scenario_or_path), params, seeds=seeds, jobs=jobs, seed=seed, progress=progress
+    )
 
 
-def sweep(scenario_or_path: Scenario | str | Path, params: Mapping[str, Sequence[Any]],
-          seeds: int = 1, jobs: int | None = None, seed: int | None = None,
-          progress: bool = False) -> list[dict[str, Any]]:
+def sweep(
+    scenario_or_path: Scenario | str | Path,
+    params: Mapping[str, Sequence[Any]],
+    seeds: int = 1,
+    jobs: int | None = None,
+    seed: int | None = None,
+    progress: bool = False,
+) -> list[dict[str, Any]]:
     """Run every combination of params (key path -> values) with `seeds` seeds each
     in `jobs` processes (default: one per CPU) on the sim backend.
 
@@ -67,8 +78,9 @@ def sweep(scenario_or_path: Scenario | str | Path, params: Mapping[str, Sequence
     latency_p99_s, retransmissions_per_memo and overhead_ratio (None when
     undefined, e.g. a CI over one seed).
     """
-    return sweep_result(scenario_or_path, params, seeds=seeds, jobs=jobs, seed=seed,
-                        progress=progress).rows
+    return sweep_result(
+        scenario_or_path, params, seeds=seeds, jobs=jobs, seed=seed, progress=progress
+    ).rows
 
 
 def table(result: ScenarioResult | dict[str, Any]) -> str:
@@ -76,8 +88,7 @@ def table(result: ScenarioResult | dict[str, Any]) -> str:
     return format_table(result)
 
 
-def write(result: ScenarioResult | SweepResult, out: str | Path, plots: bool = True
-          ) -> list[Path]:
+def write(result: ScenarioResult | SweepResult, out: str | Path, plots: bool = True) -> list[Path]:
     """Write a run's (summary.json, memos.csv, PNGs) or a sweep's (sweep.csv,
     sweep_runs.csv, PNGs) files into the directory out; return their paths."""
     if isinstance(result, SweepResult):

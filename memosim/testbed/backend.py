@@ -37,11 +37,23 @@ from .metrics import Recorder, memo_rows, summarize
 from .scenario import ALL, Scenario
 from .workload import MemoKey, make_memo
 
-__all__ = ["DOER_CLASSES", "Backend", "Collector", "RunResult", "build_network", "collect",
-           "peer_keys", "peer_options", "peer_vids", "schedule"]
+__all__ = [
+    "DOER_CLASSES",
+    "Backend",
+    "Collector",
+    "RunResult",
+    "build_network",
+    "collect",
+    "peer_keys",
+    "peer_options",
+    "peer_vids",
+    "schedule",
+]
 
-DOER_CLASSES: dict[str, type[MemoerDoer]] = {"PeerMemoerDoer": PeerMemoerDoer,
-                                             "SafePeerMemoerDoer": SafePeerMemoerDoer}
+DOER_CLASSES: dict[str, type[MemoerDoer]] = {
+    "PeerMemoerDoer": PeerMemoerDoer,
+    "SafePeerMemoerDoer": SafePeerMemoerDoer,
+}
 
 
 @dataclass
@@ -79,8 +91,7 @@ def peer_options(scenario: Scenario, seed: int) -> dict[str, dict[str, Any]]:
     signed by the receiver it addressed (see `peer_vids`)."""
     out = {}
     for p in scenario.peers:
-        opts: dict[str, Any] = {"code": p.code, "curt": p.curt,
-                                "size": p.gram_size}
+        opts: dict[str, Any] = {"code": p.code, "curt": p.curt, "size": p.gram_size}
         opts["vid"], opts["keep"] = peer_keys(seed, p.name)
         out[p.name] = opts
     return out
@@ -100,14 +111,16 @@ def schedule(scenario: Scenario, seed: int) -> list[tuple[float, MemoKey, str]]:
             rng = streams.stream(f"workload:{wi}:{src}>{dst}")
             for idx, when in enumerate(w.times()):
                 key = MemoKey(wi, src, dst, idx)
-                events.append((when, wi, src, dst, idx, make_memo(key, w.memo_size.sample(rng),
-                                                                  rng), key))
+                events.append(
+                    (when, wi, src, dst, idx, make_memo(key, w.memo_size.sample(rng), rng), key)
+                )
     events.sort(key=lambda e: e[:5])
     return [(e[0], e[6], e[5]) for e in events]
 
 
-def build_network(scenario: Scenario, env: simpy.Environment, seed: int,
-                  trace: Trace | None) -> Network:
+def build_network(
+    scenario: Scenario, env: simpy.Environment, seed: int, trace: Trace | None
+) -> Network:
     """The scenario's links and partitions on a Network whose hosts are peer names.
 
     A '"*" -> "*"' link becomes the network's default, made per pair on first
@@ -129,8 +142,14 @@ class Collector(Doer):
     tells `progress` (a display; see memosim.testbed.progress) the tyme and the
     memos delivered so far. Progress only reads, so it cannot change a run."""
 
-    def __init__(self, peers: Sequence[Memoer], recorder: Recorder, clock: Callable[[], float],
-                 progress: Any = None, **kwa: Any) -> None:
+    def __init__(
+        self,
+        peers: Sequence[Memoer],
+        recorder: Recorder,
+        clock: Callable[[], float],
+        progress: Any = None,
+        **kwa: Any,
+    ) -> None:
         super().__init__(**kwa)
         self.peers = peers
         self.recorder = recorder
@@ -149,11 +168,26 @@ class Collector(Doer):
         return False
 
 
-def collect(doer: str, recorder: Recorder, peers: Mapping[str, Memoer], *, sim_s: float,
-            wall_s: float, trace_digest: str | None, network: dict[str, Any]) -> RunResult:
+def collect(
+    doer: str,
+    recorder: Recorder,
+    peers: Mapping[str, Memoer],
+    *,
+    sim_s: float,
+    wall_s: float,
+    trace_digest: str | None,
+    network: dict[str, Any],
+) -> RunResult:
     """The RunResult of a finished run: its summary, per-memo rows and each
     peer's counters."""
     stats = {name: peer.stats.as_dict() for name, peer in peers.items()}
     summary = summarize(doer, recorder, list(stats.values()), sim_s=sim_s, wall_s=wall_s)
-    return RunResult(doer, summary, memo_rows(doer, recorder), list(recorder.deliveries),
-                     trace_digest=trace_digest, network=network, peers=stats)
+    return RunResult(
+        doer,
+        summary,
+        memo_rows(doer, recorder),
+        list(recorder.deliveries),
+        trace_digest=trace_digest,
+        network=network,
+        peers=stats,
+    )

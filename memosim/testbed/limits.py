@@ -38,8 +38,13 @@ MIN_TOCK_S = 1e-4
 MAX_DURATION_S = 86_400.0
 """Longest run (a day of tyme)."""
 LIMITS = {
-    "file bytes": MAX_FILE_BYTES, "nesting depth": MAX_DEPTH, "peers": MAX_PEERS,
-    "link pairs": MAX_LINK_PAIRS, "memos per run": MAX_MEMOS,
-    "memo bytes per run": MAX_WORKLOAD_BYTES, "passes per run": MAX_PASSES,
-    "tock_s minimum": MIN_TOCK_S, "duration_s maximum": MAX_DURATION_S,
+    "file bytes": MAX_FILE_BYTES,
+    "nesting depth": MAX_DEPTH,
+    "peers": MAX_PEERS,
+    "link pairs": MAX_LINK_PAIRS,
+    "memos per run": MAX_MEMOS,
+    "memo bytes per run": MAX_WORKLOAD_BYTES,
+    "passes per run": MAX_PASSES,
+    "tock_s minimum": MIN_TOCK_S,
+    "duration_s maximum": MAX_DURATION_S,
 }

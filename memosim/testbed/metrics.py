@@ -24,10 +24,25 @@ from typing import Any, Protocol
 from .workload import MemoKey, digest, parse_key
 
 SUMMARY_KEYS = (
-    "doer", "memos_sent", "memos_delivered", "delivery_ratio", "duplicates_delivered",
-    "corrupt_delivered", "latency_s", "grams_sent", "grams_retransmitted", "acks_sent",
-    "wire_bytes", "overhead_ratio", "goodput_bps", "gave_up", "lost_silently",
-    "in_flight_at_end", "false_give_ups", "sim_s", "wall_s",
+    "doer",
+    "memos_sent",
+    "memos_delivered",
+    "delivery_ratio",
+    "duplicates_delivered",
+    "corrupt_delivered",
+    "latency_s",
+    "grams_sent",
+    "grams_retransmitted",
+    "acks_sent",
+    "wire_bytes",
+    "overhead_ratio",
+    "goodput_bps",
+    "gave_up",
+    "lost_silently",
+    "in_flight_at_end",
+    "false_give_ups",
+    "sim_s",
+    "wall_s",
 )
 
 #: What became of a sent memo, as :func:`outcome` and memos.csv's ``outcome`` column name it.
@@ -156,8 +171,14 @@ def percentile(sorted_values: list[float], q: float) -> float | None:
     return sorted_values[rank - 1]
 
 
-def summarize(doer: str, recorder: Recorder, stats: Sequence[Mapping[str, Any]], *,
-              sim_s: float, wall_s: float) -> dict[str, Any]:
+def summarize(
+    doer: str,
+    recorder: Recorder,
+    stats: Sequence[Mapping[str, Any]],
+    *,
+    sim_s: float,
+    wall_s: float,
+) -> dict[str, Any]:
     """The summary.json entry of one Doer's run."""
     records = list(recorder.memos.values())
     delivered = [r for r in records if r.delivered_s is not None]
@@ -203,14 +224,24 @@ def summarize(doer: str, recorder: Recorder, stats: Sequence[Mapping[str, Any]],
 def memo_rows(doer: str, recorder: Recorder) -> list[dict[str, Any]]:
     """Per-memo CSV rows, in send order."""
     rows = []
-    for r in sorted(recorder.memos.values(), key=lambda r: (r.sent_s, r.key.workload,
-                                                           r.key.src, r.key.dst, r.key.index)):
-        rows.append({
-            "doer": doer, "workload": r.key.workload, "src": r.key.src, "dst": r.key.dst,
-            "index": r.key.index, "bytes": r.size, "sent_s": round(r.sent_s, 6),
-            "delivered_s": "" if r.delivered_s is None else round(r.delivered_s, 6),
-            "latency_s": "" if r.latency_s is None else round(r.latency_s, 6),
-            "copies": r.copies, "outcome": r.outcome,
-            "failed": "" if r.failed is None else r.failed,
-        })
+    for r in sorted(
+        recorder.memos.values(),
+        key=lambda r: (r.sent_s, r.key.workload, r.key.src, r.key.dst, r.key.index),
+    ):
+        rows.append(
+            {
+                "doer": doer,
+                "workload": r.key.workload,
+                "src": r.key.src,
+                "dst": r.key.dst,
+                "index": r.key.index,
+                "bytes": r.size,
+                "sent_s": round(r.sent_s, 6),
+                "delivered_s": "" if r.delivered_s is None else round(r.delivered_s, 6),
+                "latency_s": "" if r.latency_s is None else round(r.latency_s, 6),
+                "copies": r.copies,
+                "outcome": r.outcome,
+                "failed": "" if r.failed is None else r.failed,
+            }
+        )
     return rows

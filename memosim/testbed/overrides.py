@@ -21,6 +21,7 @@ from .scenario_model import thaw
 
 __all__ = ["assign", "check_path", "override_label", "parse_override"]
 
+
 def parse_override(text: str) -> tuple[str, Any]:
     """Split ``"links.0.loss.rate=0.1"`` into a path and a TOML value.
 

@@ -110,10 +110,16 @@ def latency_cdf(result: ScenarioResult, *, title: str | None = None) -> Figure:
             # Fire and forget shares its first steps with acked delivery: dashed
             # and on top, so neither curve hides the other.
             plain = run.doer == "PeerMemoerDoer"
-            ax.step([xs[0], *xs, top_ms], [0.0, *ys, ys[-1]], where="post",
-                    color=_color(run.doer, doers), label=label,
-                    linewidth=2.2 if plain else 1.6, linestyle="--" if plain else "-",
-                    zorder=3 if plain else 2)
+            ax.step(
+                [xs[0], *xs, top_ms],
+                [0.0, *ys, ys[-1]],
+                where="post",
+                color=_color(run.doer, doers),
+                label=label,
+                linewidth=2.2 if plain else 1.6,
+                linestyle="--" if plain else "-",
+                zorder=3 if plain else 2,
+            )
         else:
             ax.plot([], [], color=_color(run.doer, doers), label=label)
     positive = [x for x in everything if x > 0]
@@ -149,20 +155,44 @@ def delivery_over_time(result: ScenarioResult, *, title: str | None = None) -> F
     sents = [sorted(float(row["sent_s"]) for row in run.rows) for run in result.runs]
     if sents and all(s == sents[0] for s in sents):
         xs, ys = _cumulative(sents[0], end)
-        ax.step(xs, ys, where="post", color="gray", linestyle="--", linewidth=1.2,
-                label="sent (every Doer)")
+        ax.step(
+            xs,
+            ys,
+            where="post",
+            color="gray",
+            linestyle="--",
+            linewidth=1.2,
+            label="sent (every Doer)",
+        )
     else:
         for run, sent in zip(result.runs, sents):
             xs, ys = _cumulative(sent, end)
-            ax.step(xs, ys, where="post", color=_color(run.doer, doers), linestyle="--",
-                    linewidth=1.0, alpha=0.7, label=f"sent ({run.doer})")
+            ax.step(
+                xs,
+                ys,
+                where="post",
+                color=_color(run.doer, doers),
+                linestyle="--",
+                linewidth=1.0,
+                alpha=0.7,
+                label=f"sent ({run.doer})",
+            )
     for run in result.runs:
         xs, ys = _cumulative(run.deliveries, end)
-        ax.step(xs, ys, where="post", color=_color(run.doer, doers), linewidth=1.6,
-                label=f"delivered ({run.doer}): {len(run.deliveries)}")
+        ax.step(
+            xs,
+            ys,
+            where="post",
+            color=_color(run.doer, doers),
+            linewidth=1.6,
+            label=f"delivered ({run.doer}): {len(run.deliveries)}",
+        )
     # Show the traffic, not the quiet tail of duration_s after the last event.
-    last = max([t for sent in sents for t in sent[-1:]]
-               + [t for run in result.runs for t in run.deliveries[-1:]] + [0.0])
+    last = max(
+        [t for sent in sents for t in sent[-1:]]
+        + [t for run in result.runs for t in run.deliveries[-1:]]
+        + [0.0]
+    )
     right = min(end, last * 1.08 + 0.02 * end) if last > 0 else end
     ax.set_xlim(0, right or None)
     ax.set_ylim(bottom=0)
@@ -177,9 +207,15 @@ def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def sweep_metric(rows: Sequence[Mapping[str, Any]], params: Sequence[str], metric: str, *,
-                 ylabel: str | None = None, scale: float = 1.0, title: str | None = None
-                 ) -> Figure:
+def sweep_metric(
+    rows: Sequence[Mapping[str, Any]],
+    params: Sequence[str],
+    metric: str,
+    *,
+    ylabel: str | None = None,
+    scale: float = 1.0,
+    title: str | None = None,
+) -> Figure:
     """Mean of `metric` (columns <metric>_mean, <metric>_ci95) against params[0].
 
     One line per Doer and per combination of the other params; error bars are
@@ -203,14 +239,25 @@ def sweep_metric(rows: Sequence[Mapping[str, Any]], params: Sequence[str], metri
         # delivery ratio above 1): asymmetric bars below and above the mean.
         top = 1.0 * scale if metric == "delivery_ratio" else float("inf")
         halves = [(r.get(f"{metric}_ci95") or 0.0) * scale for r in pts]
-        errs = [[min(h, y) for y, h in zip(ys, halves)],
-                [min(h, max(top - y, 0.0)) for y, h in zip(ys, halves)]]
+        errs = [
+            [min(h, y) for y, h in zip(ys, halves)],
+            [min(h, max(top - y, 0.0)) for y, h in zip(ys, halves)],
+        ]
         label = doer
         if others:
             label += ", " + ", ".join(f"{p}={_short(v)}" for p, v in zip(others, combo))
-        ax.errorbar(xs, ys, yerr=errs, color=_color(doer, doers),
-                    linestyle=_STYLES[ci % len(_STYLES)], marker=_MARKERS[(di + ci) % len(_MARKERS)],
-                    capsize=4, linewidth=1.4, markersize=5, label=label)
+        ax.errorbar(
+            xs,
+            ys,
+            yerr=errs,
+            color=_color(doer, doers),
+            linestyle=_STYLES[ci % len(_STYLES)],
+            marker=_MARKERS[(di + ci) % len(_MARKERS)],
+            capsize=4,
+            linewidth=1.4,
+            markersize=5,
+            label=label,
+        )
     if not numeric:
         ax.set_xticks(range(len(xvalues)), [_short(v) for v in xvalues])
         ax.set_xlim(-0.5, len(xvalues) - 0.5)
@@ -226,16 +273,29 @@ def sweep_metric(rows: Sequence[Mapping[str, Any]], params: Sequence[str], metri
         ax.legend(fontsize=8)
     else:
         ax.text(0.5, 0.5, "no values (nothing delivered)", transform=ax.transAxes, ha="center")
-    _title(ax, f"{ylabel or metric} vs {param_label(xparam)} (mean, 95% CI over {seeds})",
-           title)
+    _title(ax, f"{ylabel or metric} vs {param_label(xparam)} (mean, 95% CI over {seeds})", title)
     return fig
 
 
 #: Units of a swept key by its last part (a suffix _s is seconds).
-_UNITS = {"rate": "fraction", "correlation": "fraction", "p": "fraction", "r": "fraction",
-          "bad_loss": "fraction", "good_loss": "fraction", "gram_size": "bytes",
-          "bytes": "bytes", "min": "bytes", "max": "bytes", "median": "bytes", "mtu": "bytes",
-          "bps": "bit/s", "overhead": "bytes", "queue_limit": "bytes", "count": "memos per pair"}
+_UNITS = {
+    "rate": "fraction",
+    "correlation": "fraction",
+    "p": "fraction",
+    "r": "fraction",
+    "bad_loss": "fraction",
+    "good_loss": "fraction",
+    "gram_size": "bytes",
+    "bytes": "bytes",
+    "min": "bytes",
+    "max": "bytes",
+    "median": "bytes",
+    "mtu": "bytes",
+    "bps": "bit/s",
+    "overhead": "bytes",
+    "queue_limit": "bytes",
+    "count": "memos per pair",
+}
 
 
 def param_label(path: str) -> str:
@@ -250,9 +310,9 @@ def param_label(path: str) -> str:
             words.append(part)
     leaf, unit = words[-1], ""
     if leaf.endswith("_per_s"):
-        leaf, unit = leaf[:-len("_per_s")], "per s"
+        leaf, unit = leaf[: -len("_per_s")], "per s"
     elif leaf.endswith("_s"):
-        leaf, unit = leaf[:-len("_s")], "s"
+        leaf, unit = leaf[: -len("_s")], "s"
     elif len(words) > 1 and words[-2] == "rate" and leaf in ("bps", "overhead", "queue_limit"):
         unit = _UNITS[leaf]
     elif leaf in _UNITS and leaf not in ("bps", "overhead", "queue_limit"):

@@ -47,8 +47,9 @@ class RunProgress:
     when the Doer is done, leaving the terminal to the table.
     """
 
-    def __init__(self, *, stream: TextIO | None = None, delay: float = 1.0,
-                 every: int = 64) -> None:
+    def __init__(
+        self, *, stream: TextIO | None = None, delay: float = 1.0, every: int = 64
+    ) -> None:
         self.stream = sys.stderr if stream is None else stream
         self.delay, self.every = delay, every
         self.bar: Any = None
@@ -59,10 +60,15 @@ class RunProgress:
         self.finish()
         self._calls = 0
         self._delivered = -1
-        self.bar = _tqdm(total=duration, desc=doer, file=self.stream, leave=False,
-                         delay=0.0 if backend == "udp" else self.delay, mininterval=0.1,
-                         bar_format="{desc} {percentage:3.0f}%|{bar}| tyme {n:.1f}/{total:g} s"
-                                    "{postfix}")
+        self.bar = _tqdm(
+            total=duration,
+            desc=doer,
+            file=self.stream,
+            leave=False,
+            delay=0.0 if backend == "udp" else self.delay,
+            mininterval=0.1,
+            bar_format="{desc} {percentage:3.0f}%|{bar}| tyme {n:.1f}/{total:g} s{postfix}",
+        )
 
     def update(self, tyme: float, delivered: int) -> None:
         self._calls += 1
@@ -88,16 +94,21 @@ class Progress:
     (pipes, files, notebooks) it writes nothing.
     """
 
-    def __init__(self, total: int, *, label: str = "sweep", stream: TextIO | None = None,
-                 live: bool | None = None) -> None:
+    def __init__(
+        self,
+        total: int,
+        *,
+        label: str = "sweep",
+        stream: TextIO | None = None,
+        live: bool | None = None,
+    ) -> None:
         self.total, self.label = total, label
         self.stream = sys.stderr if stream is None else stream
         self.live = on_terminal(self.stream) if live is None else live
         self.done = 0
         self.bar: Any = None
         if self.live:
-            self.bar = _tqdm(total=total, desc=label, unit="run", file=self.stream,
-                             mininterval=0.1)
+            self.bar = _tqdm(total=total, desc=label, unit="run", file=self.stream, mininterval=0.1)
 
     def update(self, done: int | None = None) -> None:
         step = 1 if done is None else done - self.done

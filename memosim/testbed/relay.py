@@ -287,8 +287,9 @@ class RelayDoer(Doer):
     tyme they sent it. See docs/backends.md.
     """
 
-    def __init__(self, relay: Relay, *, clock: Callable[[], float] = time.monotonic,
-                 **kwa: Any) -> None:
+    def __init__(
+        self, relay: Relay, *, clock: Callable[[], float] = time.monotonic, **kwa: Any
+    ) -> None:
         super().__init__(**kwa)
         self.relay = relay
         self.clock = clock

@@ -45,8 +45,18 @@ __all__ = [
 
 #: Columns of memos.csv, as RunResult.rows holds them (metrics.memo_rows).
 MEMO_COLUMNS = (
-    "doer", "workload", "src", "dst", "index", "bytes", "sent_s", "delivered_s",
-    "latency_s", "copies", "outcome", "failed",
+    "doer",
+    "workload",
+    "src",
+    "dst",
+    "index",
+    "bytes",
+    "sent_s",
+    "delivered_s",
+    "latency_s",
+    "copies",
+    "outcome",
+    "failed",
 )
 #: Files write_results creates in a results directory.
 OUTPUT_FILES = ("summary.json", "memos.csv", "latency.png", "delivery.png")
@@ -73,6 +83,7 @@ def _fixed(digits: int, scale: float = 1.0) -> Formatter:
         if not isinstance(x, (int, float)) or isinstance(x, bool):
             return "-"
         return f"{x * scale:,.{digits}f}"
+
     return fmt
 
 
@@ -143,8 +154,12 @@ def want_color(stream: object = None) -> bool:
         return False
 
 
-def format_table(result: ScenarioResult | dict[str, Any], *, description: str | None = None,
-                 color: bool | None = None) -> str:
+def format_table(
+    result: ScenarioResult | dict[str, Any],
+    *,
+    description: str | None = None,
+    color: bool | None = None,
+) -> str:
     """The comparison table of a ScenarioResult (or of its summary() dict).
 
     Under the rows, one line per run that broke the acked promise
@@ -211,27 +226,32 @@ def write_memos_csv(result: ScenarioResult, path: str | Path) -> Path:
     return path
 
 
-def write_results(result: ScenarioResult, out: str | Path, *, title: str | None = None,
-                  plots: bool = True) -> list[Path]:
+def write_results(
+    result: ScenarioResult, out: str | Path, *, title: str | None = None, plots: bool = True
+) -> list[Path]:
     """Write summary.json, memos.csv and (with plots) latency.png and delivery.png
     into the directory out (created when missing); return the paths written.
     matplotlib is imported only when plots are drawn: it costs most of a short
     run's start-up."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    written = [write_summary(result, out / "summary.json"),
-               write_memos_csv(result, out / "memos.csv")]
+    written = [
+        write_summary(result, out / "summary.json"),
+        write_memos_csv(result, out / "memos.csv"),
+    ]
     if plots:
         from . import plots as _plots
 
         written.append(_plots.save(_plots.latency_cdf(result, title=title), out / "latency.png"))
-        written.append(_plots.save(_plots.delivery_over_time(result, title=title),
-                                   out / "delivery.png"))
+        written.append(
+            _plots.save(_plots.delivery_over_time(result, title=title), out / "delivery.png")
+        )
     return written
 
 
-def format_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str, Formatter]]
-                ) -> str:
+def format_rows(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str, Formatter]]
+) -> str:
     """A plain-text table of dict rows: columns are (header, key, formatter)."""
     heads = [h for h, _, _ in columns]
     cells = [[fmt(row.get(key)) for _, key, fmt in columns] for row in rows]

@@ -43,8 +43,11 @@ class ScenarioResult:
 
     def summary(self) -> dict[str, Any]:
         """The summary.json document."""
-        out: dict[str, Any] = {"scenario": self.scenario, "seed": self.seed,
-                               "backend": self.backend}
+        out: dict[str, Any] = {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "backend": self.backend,
+        }
         if self.backend == "sim":
             out["trace_digest"] = self.trace_digest
         out["runs"] = [r.summary for r in self.runs]
@@ -73,9 +76,15 @@ def open_backend(name: str, *, trace_events: bool = False, progress: Any = None)
     raise ValueError(f"backend must be one of {BACKENDS}, got {name!r}")
 
 
-def run_scenario(scenario: Scenario, *, backend: str = "sim", seed: int | None = None,
-                 doers: tuple[str, ...] | None = None, trace_events: bool = False,
-                 progress: Any = None) -> ScenarioResult:
+def run_scenario(
+    scenario: Scenario,
+    *,
+    backend: str = "sim",
+    seed: int | None = None,
+    doers: tuple[str, ...] | None = None,
+    trace_events: bool = False,
+    progress: Any = None,
+) -> ScenarioResult:
     """Run every Doer of the scenario (or `doers`) and return the results.
 
     progress: None, or an object with ``start(doer, duration_s, backend)``,

@@ -155,8 +155,7 @@ class Scenario:
         """
         return self.with_overrides([(path, value)])
 
-    def with_overrides(self, overrides: Mapping[str, Any] | Iterable[tuple[str, Any]]
-                       ) -> Scenario:
+    def with_overrides(self, overrides: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> Scenario:
         """Like with_override for several paths at once, validated as a whole.
 
         Chaining with_override would judge each intermediate scenario, which can
@@ -171,7 +170,6 @@ class Scenario:
             return parse_scenario(doc, self.file)
         except ScenarioError as ex:
             raise ex.in_file(label) from None
-
 
 
 def _workload_dict(w: WorkloadSpec) -> dict[str, Any]:
@@ -209,20 +207,27 @@ def load_scenario(path: str | Path) -> Scenario:
         reason = (ex.strerror or type(ex).__name__).lower()
         raise ScenarioError(file, "", "a readable scenario file", Text(reason)) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(file, "", f"a scenario file of at most {MAX_FILE_BYTES:,} bytes",
-                            Text("a larger file"))
+        raise ScenarioError(
+            file, "", f"a scenario file of at most {MAX_FILE_BYTES:,} bytes", Text("a larger file")
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as ex:
         line = raw.count(b"\n", 0, ex.start) + 1
-        raise ScenarioError(file, f"line {line}", "UTF-8 text", Text(f"byte 0x{raw[ex.start]:02x}")) from None
+        raise ScenarioError(
+            file, f"line {line}", "UTF-8 text", Text(f"byte 0x{raw[ex.start]:02x}")
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as ex:
         raise _syntax_error(file, str(ex)) from None
     except RecursionError:
-        raise ScenarioError(file, "", f"tables and arrays nested at most {MAX_DEPTH} deep",
-                            Text("nesting too deep to read")) from None
+        raise ScenarioError(
+            file,
+            "",
+            f"tables and arrays nested at most {MAX_DEPTH} deep",
+            Text("nesting too deep to read"),
+        ) from None
     return parse_scenario(data, file)
 
 
@@ -243,4 +248,3 @@ def parse_scenario(data: Any, file: str) -> Scenario:
     except ScenarioError as ex:
         raise ex.in_file(file) from None
     return Scenario(file=file, **fields)
-

@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..core import codes, grams
-from ..core.reassembly import Limits
+from ..core.limits import Limits
 from ..sim import impairments as _imp
 from ..sim.rng import std_normal
 

@@ -40,7 +40,6 @@ from ..validation import (
     string,
     table,
     tables,
-    unknown,
 )
 from .limits import (
     MAX_DEPTH,
@@ -52,6 +51,7 @@ from .limits import (
     MAX_WORKLOAD_BYTES,
     MIN_TOCK_S,
 )
+from .peer_refs import PeerRefs
 from .scenario_model import (
     ALL,
     DEFAULT_HOST,
@@ -91,7 +91,12 @@ _HINTS: dict[str, dict[str, str]] = {
     "defaults": {"size": "gram_size", "binary": "curt", "auth": "signed", "sure": "acked"},
     "peers": {"size": "gram_size", "binary": "curt", "auth": "signed", "sure": "acked"},
     "partitions": {"hosts": "peers", "start": "start_s", "end": "end_s"},
-    "workload": {"size": "memo_size", "rate": "rate_per_s", "interval": "interval_s", "start": "start_s"},
+    "workload": {
+        "size": "memo_size",
+        "rate": "rate_per_s",
+        "interval": "interval_s",
+        "start": "start_s",
+    },
 }
 
 
@@ -108,8 +113,12 @@ def _check_depth(data: Any) -> None:
         else:
             continue
         if depth > MAX_DEPTH:
-            raise ScenarioError("", path, f"tables and arrays nested at most {MAX_DEPTH} deep",
-                       Text(f"{depth} levels"))
+            raise ScenarioError(
+                "",
+                path,
+                f"tables and arrays nested at most {MAX_DEPTH} deep",
+                Text(f"{depth} levels"),
+            )
         stack.extend((v, p, depth + 1) for p, v in items)
 
 
@@ -126,25 +135,46 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
     _check_depth(doc)
     check_keys(doc, "", _TOP_KEYS, _HINTS[""])
 
-    sc = table(doc.get("scenario", MISSING), "scenario", "a table [scenario] with at least duration_s")
+    sc = table(
+        doc.get("scenario", MISSING), "scenario", "a table [scenario] with at least duration_s"
+    )
     check_keys(sc, "scenario", _SCENARIO_KEYS, _HINTS["scenario"])
     name = string(sc, "name", "scenario", default_name(file))
     if not _SCENARIO_NAME.fullmatch(name):
-        raise ScenarioError("", "scenario.name", "a name of letters, digits, _ . - starting with a letter "
-                   "or digit (at most 64; it names the results directory)", name)
+        raise ScenarioError(
+            "",
+            "scenario.name",
+            "a name of letters, digits, _ . - starting with a letter "
+            "or digit (at most 64; it names the results directory)",
+            name,
+        )
     description = string(sc, "description", "scenario", "")
-    duration = number(sc, "duration_s", "scenario", f"a number in (0, {MAX_DURATION_S:g}]",
-                       lambda v: 0 < v <= MAX_DURATION_S)
+    duration = number(
+        sc,
+        "duration_s",
+        "scenario",
+        f"a number in (0, {MAX_DURATION_S:g}]",
+        lambda v: 0 < v <= MAX_DURATION_S,
+    )
     seed = sc.get("seed", 1)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ScenarioError("", "scenario.seed", "an integer", seed)
     tock = number(
-        sc, "tock_s", "scenario", f"a number in [{MIN_TOCK_S:g}, duration_s = {duration:g}]",
-        lambda v: MIN_TOCK_S <= v <= duration, 0.005,
+        sc,
+        "tock_s",
+        "scenario",
+        f"a number in [{MIN_TOCK_S:g}, duration_s = {duration:g}]",
+        lambda v: MIN_TOCK_S <= v <= duration,
+        0.005,
     )
     if duration / tock > MAX_PASSES:
-        raise ScenarioError("", "scenario.tock_s", f"a tock giving at most {MAX_PASSES:,} passes per run "
-                   f"(duration_s / tock_s; here at least {duration / MAX_PASSES:g})", tock)
+        raise ScenarioError(
+            "",
+            "scenario.tock_s",
+            f"a tock giving at most {MAX_PASSES:,} passes per run "
+            f"(duration_s / tock_s; here at least {duration / MAX_PASSES:g})",
+            tock,
+        )
     doers = _doers(sc.get("doers", list(DOERS)))
 
     dd = table(doc.get("defaults", {}), "defaults", "a table [defaults]")
@@ -152,11 +182,14 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
     defaults = PeerDefaults(**_gram_fields(dd, "defaults", None, ""))
 
     peers = _peers(doc.get("peers", MISSING), defaults)
-    names = _Names(peers)
+    names = PeerRefs(peers)
     links, routes = _links(doc.get("links", []), names)
-    partitions = tuple(_partition(p, f"partitions[{i}]", names, duration)
-                       for i, p in enumerate(tables(doc.get("partitions", []), "partitions",
-                                                     "an array of tables [[partitions]]")))
+    partitions = tuple(
+        _partition(p, f"partitions[{i}]", names, duration)
+        for i, p in enumerate(
+            tables(doc.get("partitions", []), "partitions", "an array of tables [[partitions]]")
+        )
+    )
     work = tables(doc.get("workload", MISSING), "workload", "an array of tables [[workload]]")
     if not work:
         raise ScenarioError("", "workload", "at least one [[workload]] entry", work)
@@ -166,17 +199,33 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
         memos += w.count * len(w.pairs)
         total += w.count * len(w.pairs) * w.memo_size.largest
         if memos > MAX_MEMOS:
-            raise ScenarioError("", f"workload[{i}].count", f"at most {MAX_MEMOS:,} memos per run, every "
-                       "workload and pair together", Text(f"{w.count:,} x {len(w.pairs):,} pairs, "
-                                                          f"{memos:,} memos so far"))
+            raise ScenarioError(
+                "",
+                f"workload[{i}].count",
+                f"at most {MAX_MEMOS:,} memos per run, every workload and pair together",
+                Text(f"{w.count:,} x {len(w.pairs):,} pairs, {memos:,} memos so far"),
+            )
         if total > MAX_WORKLOAD_BYTES:
-            raise ScenarioError("", f"workload[{i}].memo_size", f"at most {MAX_WORKLOAD_BYTES >> 20} MiB of "
-                       "memos per run (count x pairs x largest memo, summed)",
-                       Text(f"{total / (1 << 20):,.0f} MiB so far"))
+            raise ScenarioError(
+                "",
+                f"workload[{i}].memo_size",
+                f"at most {MAX_WORKLOAD_BYTES >> 20} MiB of "
+                "memos per run (count x pairs x largest memo, summed)",
+                Text(f"{total / (1 << 20):,.0f} MiB so far"),
+            )
     return dict(
-        name=name, description=description, duration_s=duration, seed=seed,
-        tock_s=tock, doers=doers, defaults=defaults, peers=peers, links=links,
-        partitions=partitions, workload=workload, routes=MappingProxyType(routes),
+        name=name,
+        description=description,
+        duration_s=duration,
+        seed=seed,
+        tock_s=tock,
+        doers=doers,
+        defaults=defaults,
+        peers=peers,
+        links=links,
+        partitions=partitions,
+        workload=workload,
+        routes=MappingProxyType(routes),
     )
 
 
@@ -193,7 +242,9 @@ def _doers(x: Any) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _gram_fields(d: Mapping[str, Any], path: str, base: PeerDefaults | None, name: str) -> dict[str, Any]:
+def _gram_fields(
+    d: Mapping[str, Any], path: str, base: PeerDefaults | None, name: str
+) -> dict[str, Any]:
     """gram_size, curt, signed, acked of a table, inheriting from base."""
     curt = boolean(d, "curt", path, base.curt if base else False)
     signed = boolean(d, "signed", path, base.signed if base else False)
@@ -209,7 +260,12 @@ def _gram_fields(d: Mapping[str, Any], path: str, base: PeerDefaults | None, nam
     else:
         size = base.gram_size
         if size <= oz:
-            raise ScenarioError("", "defaults.gram_size", f"{expected} (peer {name} sends {what} grams with {head})", size)
+            raise ScenarioError(
+                "",
+                "defaults.gram_size",
+                f"{expected} (peer {name} sends {what} grams with {head})",
+                size,
+            )
     return {"gram_size": size, "curt": curt, "signed": signed, "acked": acked}
 
 
@@ -218,7 +274,9 @@ def _peers(x: Any, defaults: PeerDefaults) -> tuple[PeerSpec, ...]:
     if len(items) < 2:
         raise ScenarioError("", "peers", "at least two [[peers]] entries", Text(f"{len(items)}"))
     if len(items) > MAX_PEERS:
-        raise ScenarioError("", "peers", f"at most {MAX_PEERS} [[peers]] entries", Text(f"{len(items):,}"))
+        raise ScenarioError(
+            "", "peers", f"at most {MAX_PEERS} [[peers]] entries", Text(f"{len(items):,}")
+        )
     out: list[PeerSpec] = []
     names: dict[str, int] = {}
     addrs: dict[tuple[str, int], int] = {}
@@ -227,18 +285,37 @@ def _peers(x: Any, defaults: PeerDefaults) -> tuple[PeerSpec, ...]:
         check_keys(d, path, _PEER_KEYS, _HINTS["peers"])
         name = d.get("name", MISSING)
         if not isinstance(name, str) or not _NAME.fullmatch(name):
-            raise ScenarioError("", at(path, "name"), "a name of letters, digits, _ . - starting with a letter (at most 32)", name)
+            raise ScenarioError(
+                "",
+                at(path, "name"),
+                "a name of letters, digits, _ . - starting with a letter (at most 32)",
+                name,
+            )
         if name in names:
-            raise ScenarioError("", at(path, "name"), "a name no other peer has", Text(f"{show(name)}, the name of peers[{names[name]}]"))
+            raise ScenarioError(
+                "",
+                at(path, "name"),
+                "a name no other peer has",
+                Text(f"{show(name)}, the name of peers[{names[name]}]"),
+            )
         names[name] = i
         host = _host(d, path)
         port = integer(d, "port", path, 1, 65535)
         if (host, port) in addrs:
-            raise ScenarioError("", at(path, "port"), "an address no other peer has",
-                       Text(f"{port}, making {_addr(host, port)} the address of peers[{addrs[host, port]}]"))
+            raise ScenarioError(
+                "",
+                at(path, "port"),
+                "an address no other peer has",
+                Text(
+                    f"{port}, making {_addr(host, port)} the address of peers[{addrs[host, port]}]"
+                ),
+            )
         addrs[host, port] = i
         peer = PeerSpec(
-            name=name, host=host, port=port, **_gram_fields(d, path, defaults, name),
+            name=name,
+            host=host,
+            port=port,
+            **_gram_fields(d, path, defaults, name),
             overrides=tuple(k for k in GRAM_KEYS if k in d),
         )
         out.append(peer)
@@ -259,59 +336,7 @@ def _host(d: Mapping[str, Any], path: str) -> str:
         raise ScenarioError("", at(path, "host"), "an IPv4 or IPv6 address", x) from None
 
 
-class _Names:
-    """Resolves peer references: a name, the host of exactly one peer, or "*"."""
-
-    def __init__(self, peers: tuple[PeerSpec, ...]) -> None:
-        self.names = tuple(p.name for p in peers)
-        self.hosts: dict[str, list[str]] = {}
-        for p in peers:
-            self.hosts.setdefault(p.host, []).append(p.name)
-
-    def expected(self, star: bool) -> str:
-        shown = ", ".join(self.names[:8]) + (", ..." if len(self.names) > 8 else "")
-        tail = ', or "*" for every peer' if star else ""
-        return f"a peer name ({shown}) or the host of exactly one peer{tail}"
-
-    def one(self, x: Any, path: str, star: bool) -> str:
-        if star and x == ALL:
-            return ALL
-        if isinstance(x, str):
-            if x in self.names:
-                return x
-            try:
-                host = str(ipaddress.ip_address(x))
-            except ValueError:
-                host = None
-            if host is not None and host in self.hosts:
-                held = self.hosts[host]
-                if len(held) == 1:
-                    return held[0]
-                raise ScenarioError("", path, self.expected(star), Text(f"{show(x)}, the host of {len(held)} peers"))
-        raise ScenarioError("", path, self.expected(star), unknown(x, self.names))
-
-    def many(self, x: Any, path: str, star: bool) -> str | tuple[str, ...]:
-        """One reference or an array of them; "*" stays "*"."""
-        if isinstance(x, (list, tuple)):
-            if not x:
-                raise ScenarioError("", path, "a non-empty array of peer names", x)
-            out: list[str] = []
-            for i, ref in enumerate(x):
-                name = self.one(ref, f"{path}[{i}]", star=False)
-                if name in out:
-                    raise ScenarioError("", f"{path}[{i}]", "each peer once", ref)
-                out.append(name)
-            return tuple(out)
-        name = self.one(x, path, star)
-        return name if name == ALL else (name,)
-
-    def expand(self, ref: str | tuple[str, ...]) -> tuple[str, ...]:
-        if ref == ALL:
-            return self.names
-        return (ref,) if isinstance(ref, str) else ref
-
-
-def _links(x: Any, names: _Names) -> tuple[tuple[LinkSpec, ...], dict[tuple[str, str], LinkSpec]]:
+def _links(x: Any, names: PeerRefs) -> tuple[tuple[LinkSpec, ...], dict[tuple[str, str], LinkSpec]]:
     items = tables(x, "links", "an array of tables [[links]]")
     links: list[LinkSpec] = []
     routes: dict[tuple[str, str], LinkSpec] = {}
@@ -327,8 +352,12 @@ def _links(x: Any, names: _Names) -> tuple[tuple[LinkSpec, ...], dict[tuple[str,
         both = boolean(d, "both", path, False)
         covered += len(names.expand(src)) * len(names.expand(dst)) * (2 if both else 1)
         if covered > MAX_LINK_PAIRS:
-            raise ScenarioError("", path, f"links covering at most {MAX_LINK_PAIRS:,} directed pairs together",
-                       Text(f"{covered:,} pairs so far"))
+            raise ScenarioError(
+                "",
+                path,
+                f"links covering at most {MAX_LINK_PAIRS:,} directed pairs together",
+                Text(f"{covered:,} pairs so far"),
+            )
         spec = {k: v for k, v in d.items() if k not in _LINK_ENDS}
         link = LinkSpec(src, dst, both, freeze(spec), _imp.build_link_impairments(spec, path))
         links.append(link)
@@ -341,58 +370,91 @@ def _links(x: Any, names: _Names) -> tuple[tuple[LinkSpec, ...], dict[tuple[str,
                 if j == i or links[j].specificity > link.specificity:
                     continue
                 if links[j].specificity == link.specificity:
-                    raise ScenarioError("", path, "one entry per directed pair (a more specific entry may override a \"*\" one)",
-                               Text(f"{pair[0]} -> {pair[1]} again, as in links[{j}]"))
+                    raise ScenarioError(
+                        "",
+                        path,
+                        'one entry per directed pair (a more specific entry may override a "*" one)',
+                        Text(f"{pair[0]} -> {pair[1]} again, as in links[{j}]"),
+                    )
             owner[pair] = i
             routes[pair] = link
     order = {p: k for k, p in enumerate((a, b) for a in names.names for b in names.names if a != b)}
     return tuple(links), dict(sorted(routes.items(), key=lambda kv: order[kv[0]]))
 
 
-def _partition(d: Mapping[str, Any], path: str, names: _Names, duration: float) -> PartitionSpec:
+def _partition(d: Mapping[str, Any], path: str, names: PeerRefs, duration: float) -> PartitionSpec:
     check_keys(d, path, _PARTITION_KEYS, _HINTS["partitions"])
     x = d.get("peers", MISSING)
     if not isinstance(x, (list, tuple)):
         raise ScenarioError("", at(path, "peers"), "a non-empty array of peer names", x)
     cut = names.many(x, at(path, "peers"), star=False)
     if len(cut) == len(names.names):
-        raise ScenarioError("", at(path, "peers"), "some but not all peers (the rest form the other side)", x)
-    start = number(d, "start_s", path, f"a number in [0, duration_s = {duration:g})", lambda v: 0 <= v < duration)
+        raise ScenarioError(
+            "", at(path, "peers"), "some but not all peers (the rest form the other side)", x
+        )
+    start = number(
+        d,
+        "start_s",
+        path,
+        f"a number in [0, duration_s = {duration:g})",
+        lambda v: 0 <= v < duration,
+    )
     end = None
     if "end_s" in d:
         end = number(d, "end_s", path, f"a number > start_s = {start:g}", lambda v: v > start)
     return PartitionSpec(tuple(cut), start, end)
 
 
-def _workload(d: Mapping[str, Any], path: str, names: _Names, duration: float) -> WorkloadSpec:
+def _workload(d: Mapping[str, Any], path: str, names: PeerRefs, duration: float) -> WorkloadSpec:
     check_keys(d, path, _WORKLOAD_KEYS, _HINTS["workload"])
     src = names.many(d.get("src", MISSING), at(path, "src"), star=True)
     dst = names.many(d.get("dst", MISSING), at(path, "dst"), star=True)
     pairs = tuple((a, b) for a in names.expand(src) for b in names.expand(dst) if a != b)
     if not pairs:
         raise ScenarioError("", at(path, "dst"), "a peer other than the sender", d.get("dst"))
-    count = integer(d, "count", path, 0, MAX_MEMOS, why=" (memos per pair; at most "
-                     f"{MAX_MEMOS:,} per run)")
+    count = integer(
+        d, "count", path, 0, MAX_MEMOS, why=f" (memos per pair; at most {MAX_MEMOS:,} per run)"
+    )
     interval = rate = None
     if "interval_s" in d and "rate_per_s" in d:
-        raise ScenarioError("", at(path, "rate_per_s"), "either interval_s or rate_per_s, not both", d["rate_per_s"])
+        raise ScenarioError(
+            "", at(path, "rate_per_s"), "either interval_s or rate_per_s, not both", d["rate_per_s"]
+        )
     if "rate_per_s" in d:
         rate = positive(d, "rate_per_s", path)
     elif "interval_s" in d:
         interval = nonneg(d, "interval_s", path)
     else:
-        raise ScenarioError("", at(path, "interval_s"), "a number >= 0 (or rate_per_s, a number > 0)", MISSING)
-    start = number(d, "start_s", path, f"a number in [0, duration_s = {duration:g})", lambda v: 0 <= v < duration, 0.0)
+        raise ScenarioError(
+            "", at(path, "interval_s"), "a number >= 0 (or rate_per_s, a number > 0)", MISSING
+        )
+    start = number(
+        d,
+        "start_s",
+        path,
+        f"a number in [0, duration_s = {duration:g})",
+        lambda v: 0 <= v < duration,
+        0.0,
+    )
     size = _size(d.get("memo_size", MISSING), at(path, "memo_size"))
     w = WorkloadSpec(
-        src=src if src == ALL else tuple(src), dst=dst if dst == ALL else tuple(dst),
-        count=count, interval_s=interval, rate_per_s=rate, start_s=start, memo_size=size, pairs=pairs,
+        src=src if src == ALL else tuple(src),
+        dst=dst if dst == ALL else tuple(dst),
+        count=count,
+        interval_s=interval,
+        rate_per_s=rate,
+        start_s=start,
+        memo_size=size,
+        pairs=pairs,
     )
     if w.end_s >= duration:
-        raise ScenarioError("", at(path, "count"),
-                   f"a count whose last memo is due before duration_s = {duration:g} "
-                   "(start_s + (count - 1) * interval)",
-                   Text(f"{count}, the last due at {w.end_s:g}"))
+        raise ScenarioError(
+            "",
+            at(path, "count"),
+            f"a count whose last memo is due before duration_s = {duration:g} "
+            "(start_s + (count - 1) * interval)",
+            Text(f"{count}, the last due at {w.end_s:g}"),
+        )
     return w
 
 
@@ -408,7 +470,8 @@ def _size(x: Any, path: str) -> SizeSpec:
         return SizeSpec(dist, min=lo, max=integer(d, "max", path, lo, cap))
     lo = integer(d, "min", path, 1, cap, 1)
     hi = integer(d, "max", path, lo, cap)
-    median = number(d, "median", path, f"a number in [min = {lo}, max = {hi}]", lambda v: lo <= v <= hi)
+    median = number(
+        d, "median", path, f"a number in [min = {lo}, max = {hi}]", lambda v: lo <= v <= hi
+    )
     sigma = nonneg(d, "sigma", path)
     return SizeSpec(dist, min=lo, max=hi, median=median, sigma=sigma)
-

@@ -51,8 +51,7 @@ class SimBackend:
     name: str = "sim"
 
     def run(self, scenario: Scenario, doer: str, seed: int) -> RunResult:
-        return run_sim(scenario, doer, seed, trace_events=self.trace_events,
-                       progress=self.progress)
+        return run_sim(scenario, doer, seed, trace_events=self.trace_events, progress=self.progress)
 
 
 def at_first(env: simpy.Environment, delay: float) -> simpy.Event:
@@ -69,8 +68,15 @@ def at_first(env: simpy.Environment, delay: float) -> simpy.Event:
     return event
 
 
-def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = False,
-            pcap: Callable[[Network], Any] | None = None, progress: Any = None) -> RunResult:
+def run_sim(
+    scenario: Scenario,
+    doer: str,
+    seed: int,
+    *,
+    trace_events: bool = False,
+    pcap: Callable[[Network], Any] | None = None,
+    progress: Any = None,
+) -> RunResult:
     """One Doer's run on the SimPy network; sim hosts are the peer names.
 
     pcap: None, or called with the Network before the run (to capture it)."""
@@ -83,8 +89,9 @@ def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = Fa
     streams = Streams(seed)
     options = peer_options(scenario, seed)
     peers = {
-        p.name: SimPeerMemoer(network=net, streams=streams, name=p.name, host=p.name,
-                              port=p.port, **options[p.name])
+        p.name: SimPeerMemoer(
+            network=net, streams=streams, name=p.name, host=p.name, port=p.port, **options[p.name]
+        )
         for p in scenario.peers
     }
     for peer in peers.values():
@@ -108,6 +115,12 @@ def run_sim(scenario: Scenario, doer: str, seed: int, *, trace_events: bool = Fa
     doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress))
     doist.do(doers=doers, limit=scenario.duration_s)
     recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
-    return collect(doer, recorder, peers, sim_s=scenario.duration_s,
-                   wall_s=time.perf_counter() - wall0, trace_digest=trace.digest(),
-                   network=net.counters())
+    return collect(
+        doer,
+        recorder,
+        peers,
+        sim_s=scenario.duration_s,
+        wall_s=time.perf_counter() - wall0,
+        trace_digest=trace.digest(),
+        network=net.counters(),
+    )

@@ -66,9 +66,36 @@ __all__ = [
 
 #: Two-sided 95% Student t quantiles (t_0.975) for 1..30 degrees of freedom.
 T95 = (
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
-    2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
-    2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
 )
 
 
@@ -107,10 +134,25 @@ METRICS: tuple[tuple[str, Callable[[dict[str, Any]], float | None]], ...] = (
 
 #: Columns of one run (after the parameter columns) in sweep_runs.csv; no wall time.
 RUN_COLUMNS = (
-    "seed", "doer", "memos_sent", "memos_delivered", "delivery_ratio", "duplicates_delivered",
-    "corrupt_delivered", "latency_p50_s", "latency_p90_s", "latency_p99_s", "latency_max_s",
-    "grams_sent", "grams_retransmitted", "retransmissions_per_memo", "acks_sent", "wire_bytes",
-    "overhead_ratio", "goodput_bps", "gave_up",
+    "seed",
+    "doer",
+    "memos_sent",
+    "memos_delivered",
+    "delivery_ratio",
+    "duplicates_delivered",
+    "corrupt_delivered",
+    "latency_p50_s",
+    "latency_p90_s",
+    "latency_p99_s",
+    "latency_max_s",
+    "grams_sent",
+    "grams_retransmitted",
+    "retransmissions_per_memo",
+    "acks_sent",
+    "wire_bytes",
+    "overhead_ratio",
+    "goodput_bps",
+    "gave_up",
 )
 
 
@@ -254,19 +296,29 @@ def _task(doc: dict[str, Any], file: str, seed: int, doer: str) -> dict[str, Any
 def _run_row(values: dict[str, Any], seed: int, s: dict[str, Any]) -> dict[str, Any]:
     lat = s.get("latency_s") or {}
     row = dict(values)
-    row.update({
-        "seed": seed, "doer": s["doer"], "memos_sent": s.get("memos_sent"),
-        "memos_delivered": s.get("memos_delivered"), "delivery_ratio": s.get("delivery_ratio"),
-        "duplicates_delivered": s.get("duplicates_delivered"),
-        "corrupt_delivered": s.get("corrupt_delivered"),
-        "latency_p50_s": lat.get("p50"), "latency_p90_s": lat.get("p90"),
-        "latency_p99_s": lat.get("p99"), "latency_max_s": lat.get("max"),
-        "grams_sent": s.get("grams_sent"), "grams_retransmitted": s.get("grams_retransmitted"),
-        "retransmissions_per_memo": _round(_per_memo(s, "grams_retransmitted")),
-        "acks_sent": s.get("acks_sent"), "wire_bytes": s.get("wire_bytes"),
-        "overhead_ratio": s.get("overhead_ratio"), "goodput_bps": s.get("goodput_bps"),
-        "gave_up": s.get("gave_up"),
-    })
+    row.update(
+        {
+            "seed": seed,
+            "doer": s["doer"],
+            "memos_sent": s.get("memos_sent"),
+            "memos_delivered": s.get("memos_delivered"),
+            "delivery_ratio": s.get("delivery_ratio"),
+            "duplicates_delivered": s.get("duplicates_delivered"),
+            "corrupt_delivered": s.get("corrupt_delivered"),
+            "latency_p50_s": lat.get("p50"),
+            "latency_p90_s": lat.get("p90"),
+            "latency_p99_s": lat.get("p99"),
+            "latency_max_s": lat.get("max"),
+            "grams_sent": s.get("grams_sent"),
+            "grams_retransmitted": s.get("grams_retransmitted"),
+            "retransmissions_per_memo": _round(_per_memo(s, "grams_retransmitted")),
+            "acks_sent": s.get("acks_sent"),
+            "wire_bytes": s.get("wire_bytes"),
+            "overhead_ratio": s.get("overhead_ratio"),
+            "goodput_bps": s.get("goodput_bps"),
+            "gave_up": s.get("gave_up"),
+        }
+    )
     return row
 
 
@@ -274,7 +326,9 @@ def _round(x: float | None) -> float | None:
     return None if x is None else round(x, 6)
 
 
-def aggregate(values: dict[str, Any], doer: str, summaries: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def aggregate(
+    values: dict[str, Any], doer: str, summaries: Sequence[dict[str, Any]]
+) -> dict[str, Any]:
     """One sweep row: parameter values, doer, n and each metric's mean and ci95."""
     row = dict(values)
     row["doer"] = doer
@@ -287,9 +341,15 @@ def aggregate(values: dict[str, Any], doer: str, summaries: Sequence[dict[str, A
     return row
 
 
-def run_sweep(scenario: Scenario, params: Mapping[str, Sequence[Any]] | Sequence[Param], *,
-              seeds: int = 1, jobs: int | None = None, seed: int | None = None,
-              progress: Progress | bool = False) -> SweepResult:
+def run_sweep(
+    scenario: Scenario,
+    params: Mapping[str, Sequence[Any]] | Sequence[Param],
+    *,
+    seeds: int = 1,
+    jobs: int | None = None,
+    seed: int | None = None,
+    progress: Progress | bool = False,
+) -> SweepResult:
     """Run the grid of params over `seeds` seeds each in `jobs` processes (default:
     os.cpu_count(); 1 runs in this process). Raises ScenarioError before running
     anything when a parameter or a combination is invalid."""
@@ -318,10 +378,13 @@ def run_sweep(scenario: Scenario, params: Mapping[str, Sequence[Any]] | Sequence
                 if bar:
                     bar.update()
         else:
-            with cf.ProcessPoolExecutor(max_workers=min(jobs, len(tasks)),
-                                        initializer=_worker_init) as pool:
-                futures = {pool.submit(_task, doc, file, sd, doer): i
-                           for i, (_ci, sd, doer, doc, file) in enumerate(tasks)}
+            with cf.ProcessPoolExecutor(
+                max_workers=min(jobs, len(tasks)), initializer=_worker_init
+            ) as pool:
+                futures = {
+                    pool.submit(_task, doc, file, sd, doer): i
+                    for i, (_ci, sd, doer, doc, file) in enumerate(tasks)
+                }
                 try:
                     for fut in cf.as_completed(futures):
                         results[futures[fut]] = fut.result()
@@ -371,8 +434,9 @@ def row_columns(result: SweepResult) -> list[str]:
     return cols
 
 
-def write_outputs(result: SweepResult, out: str | Path, *, title: str | None = None,
-                  plots: bool = True) -> list[Path]:
+def write_outputs(
+    result: SweepResult, out: str | Path, *, title: str | None = None, plots: bool = True
+) -> list[Path]:
     """sweep.csv, sweep_runs.csv and (with plots) the sweep PNGs into out."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -392,7 +456,8 @@ def write_plots(result: SweepResult, out: str | Path, *, title: str | None = Non
     out = Path(out)
     written = []
     for name, metric, ylabel, scale in plots.SWEEP_PLOTS:
-        fig = plots.sweep_metric(result.rows, result.paths, metric, ylabel=ylabel, scale=scale,
-                                 title=title)
+        fig = plots.sweep_metric(
+            result.rows, result.paths, metric, ylabel=ylabel, scale=scale, title=title
+        )
         written.append(plots.save(fig, out / name))
     return written

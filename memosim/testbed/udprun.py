@@ -74,9 +74,15 @@ class Workload(Doer):
     """Memoits each planned memo once the Doist's tyme reaches its send tyme
     and records it as sent at that tyme. Finishes after the last memo."""
 
-    def __init__(self, plan: Iterable[tuple[float, MemoKey, str]],
-                 peers: Mapping[str, PeerMemoer], relay: Relay, recorder: Recorder,
-                 vids: dict[str, str] | None = None, **kwa: Any) -> None:
+    def __init__(
+        self,
+        plan: Iterable[tuple[float, MemoKey, str]],
+        peers: Mapping[str, PeerMemoer],
+        relay: Relay,
+        recorder: Recorder,
+        vids: dict[str, str] | None = None,
+        **kwa: Any,
+    ) -> None:
         super().__init__(**kwa)
         self.vids = vids or {}  # peer name -> vid, the rvid of signed Sure memos to it
         self.plan = list(plan)
@@ -95,8 +101,9 @@ class Workload(Doer):
         while self.next < len(plan) and plan[self.next][0] <= tyme + _EPS:
             _when, key, memo = plan[self.next]
             self.next += 1
-            peers[key.src].memoit(memo, relay.address(key.dst, key.src),
-                                  rvid=self.vids.get(key.dst))
+            peers[key.src].memoit(
+                memo, relay.address(key.dst, key.src), rvid=self.vids.get(key.dst)
+            )
             recorder.sent(key, memo, tyme)
         return self.next >= len(plan)
 
@@ -121,20 +128,24 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
     try:
         relay.open()
         for p in scenario.peers:
-            peer = peers[p.name] = PeerMemoer(name=p.name, host=hosts[p.name], port=0,
-                                              **options[p.name])
+            peer = peers[p.name] = PeerMemoer(
+                name=p.name, host=hosts[p.name], port=0, **options[p.name]
+            )
             if not peer.reopen():  # fixes the port the OS picked; the Doer reopens on it
                 raise OSError(f"cannot bind peer {p.name} on {hosts[p.name]}")
             relay.attach(p.name, peer)
         recorder = Recorder()
         doist = Doist(real=True, tock=scenario.tock_s, limit=scenario.duration_s)
         doer_cls = DOER_CLASSES[doer]
-        doers: list[Any] = [Workload(schedule(scenario, seed), peers, relay, recorder,
-                                     peer_vids(scenario, seed)),
-                            RelayDoer(relay)]
+        doers: list[Any] = [
+            Workload(schedule(scenario, seed), peers, relay, recorder, peer_vids(scenario, seed)),
+            RelayDoer(relay),
+        ]
         doers += [doer_cls(peer=peer) for peer in peers.values()]
-        doers += [RelayDoer(relay), Collector(list(peers.values()), recorder, doist.tymen(),
-                                              progress)]
+        doers += [
+            RelayDoer(relay),
+            Collector(list(peers.values()), recorder, doist.tymen(), progress),
+        ]
         doist.do(doers=doers)
         if not doist.done and doist.tyme < scenario.duration_s - _EPS:
             # The Doist ends a pass loop on KeyboardInterrupt without raising it.
@@ -149,9 +160,18 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
     network = net.counters()
     rc = relay.counters()
     if kernel0 is not None and kernel1 is not None:
-        rc["kernel_udp"] = {k: kernel1[k] - kernel0.get(k, 0) for k in
-                            ("InDatagrams", "RcvbufErrors", "SndbufErrors", "InErrors")
-                            if k in kernel1}
+        rc["kernel_udp"] = {
+            k: kernel1[k] - kernel0.get(k, 0)
+            for k in ("InDatagrams", "RcvbufErrors", "SndbufErrors", "InErrors")
+            if k in kernel1
+        }
     network["relay"] = rc
-    return collect(doer, recorder, peers, sim_s=scenario.duration_s, wall_s=wall,
-                   trace_digest=None, network=network)
+    return collect(
+        doer,
+        recorder,
+        peers,
+        sim_s=scenario.duration_s,
+        wall_s=wall,
+        trace_digest=None,
+        network=network,
+    )

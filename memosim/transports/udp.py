@@ -89,7 +89,9 @@ class Peer:
         host, port = ha or (host, port)
         self.ha: tuple[str, int] = (normalize_host(host), int(port))
         self.bc = int(bc) if bc is not None and bc > 0 else None
-        self.bs = self.MaxGramSize * self.bc if self.bc else (bs if bs is not None else self.BufSize)
+        self.bs = (
+            self.MaxGramSize * self.bc if self.bc else (bs if bs is not None else self.BufSize)
+        )
         self.wl = wl
         self.bcast = bcast
         self.reuse = bool(reuse)

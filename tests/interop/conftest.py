@@ -192,8 +192,17 @@ class HioDriver:
         keep: dict | None = None,
         dump: bool = False,
     ) -> tuple[LineProc, tuple[str, int]]:
-        args = ["recv", "--host", "127.0.0.1", "--port", "0",
-                "--count", str(count), "--timeout", str(timeout)]
+        args = [
+            "recv",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--count",
+            str(count),
+            "--timeout",
+            str(timeout),
+        ]
         if authic:
             args.append("--authic")
         if keep:
@@ -229,8 +238,19 @@ class HioDriver:
         timeout: float = 10.0,
         dump: bool = False,
     ) -> tuple[LineProc, tuple[str, int]]:
-        args = ["send", "--dst", f"{dst[0]}:{dst[1]}", "--memos", "-",
-                "--code", code, "--curt", "1" if curt else "0", "--timeout", str(timeout)]
+        args = [
+            "send",
+            "--dst",
+            f"{dst[0]}:{dst[1]}",
+            "--memos",
+            "-",
+            "--code",
+            code,
+            "--curt",
+            "1" if curt else "0",
+            "--timeout",
+            str(timeout),
+        ]
         if size is not None:
             args += ["--size", str(size)]
         if vid:
@@ -302,4 +322,3 @@ def memosim_api():
     except Exception as ex:  # pragma: no cover - depends on the lead's progress
         pytest.fail(f"memosim API not importable: {type(ex).__name__}: {ex}", pytrace=False)
     return PeerMemoer, Keyage
-

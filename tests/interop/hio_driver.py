@@ -116,12 +116,14 @@ def cmd_info(args) -> int:
     for seed_hex in args.seed or []:
         seed = bytes.fromhex(seed_hex)
         verkey, _sigkey = pysodium.crypto_sign_seed_keypair(seed)
-        out({
-            "seed": seed_hex,
-            "vid": Memoer._encodeVID(verkey, code="B"),
-            "qvk": Memoer._encodeQVK(verkey),
-            "qss": Memoer._encodeQSS(seed),
-        })
+        out(
+            {
+                "seed": seed_hex,
+                "vid": Memoer._encodeVID(verkey, code="B"),
+                "qvk": Memoer._encodeQVK(verkey),
+                "qss": Memoer._encodeQSS(seed),
+            }
+        )
     return 0
 
 
@@ -293,9 +295,7 @@ def main(argv=None) -> int:
     p.add_argument("--cases", required=True)
 
     args = ap.parse_args(argv)
-    return {"info": cmd_info, "recv": cmd_recv, "send": cmd_send, "rend": cmd_rend}[
-        args.mode
-    ](args)
+    return {"info": cmd_info, "recv": cmd_recv, "send": cmd_send, "rend": cmd_rend}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -118,9 +118,7 @@ def _run(cmd: list[str], timeout: float, what: str) -> subprocess.CompletedProce
         raise HioVenvError(f"{what} could not run: {' '.join(cmd)}: {ex}") from ex
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + "\n" + proc.stderr).strip().splitlines()[-40:])
-        raise HioVenvError(
-            f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}"
-        )
+        raise HioVenvError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{tail}")
     return proc
 
 
@@ -179,8 +177,13 @@ def ensure_hio_venv(*, quiet: bool = True) -> Path:
             _run([base_python, "-m", "venv", str(vdir)], VENV_TIMEOUT, "python -m venv")
             _run(
                 [
-                    str(py), "-m", "pip", "install",
-                    "--disable-pip-version-check", "--no-input", "-q",
+                    str(py),
+                    "-m",
+                    "pip",
+                    "install",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "-q",
                     # hio 0.7.20 declares Requires-Python >= 3.14 but runs on 3.11
                     "--ignore-requires-python",
                     *PINS,

@@ -36,9 +36,16 @@ FIXED_MID = bytes.fromhex("00112233445566778899aabbccddeeff")  # raw 16 bytes of
 def mixed_text(n: int, tag: str) -> str:
     """n characters of mixed ASCII text: words, digits, punctuation, whitespace."""
     parts = [
-        f"[{tag}] ", "Lorem ipsum dolor sit amet, ", "0123456789 ", "!#$%&()*+,-./:;<=>?@",
-        "[\\]^_`{|}~ ", "\tTabbed\tfields\t", "line one\nline two\r\n", "QUICK brown fox; ",
-        '{"json": [1, 2.5, null, true]} ', "CamelCaseWords_and_snake_case ",
+        f"[{tag}] ",
+        "Lorem ipsum dolor sit amet, ",
+        "0123456789 ",
+        "!#$%&()*+,-./:;<=>?@",
+        "[\\]^_`{|}~ ",
+        "\tTabbed\tfields\t",
+        "line one\nline two\r\n",
+        "QUICK brown fox; ",
+        '{"json": [1, 2.5, null, true]} ',
+        "CamelCaseWords_and_snake_case ",
     ]
     out, i = [], 0
     while sum(map(len, out)) < n:
@@ -142,7 +149,7 @@ def nearest(memo: str, received) -> str:
     return (
         f"\n  nearest received: {short(best)} ({type(best).__name__}, len {len(best)} vs "
         f"{len(memo)}), first difference at index {best_n}: "
-        f"got {best[best_n:best_n + 12]!r}, want {memo[best_n:best_n + 12]!r}"
+        f"got {best[best_n : best_n + 12]!r}, want {memo[best_n : best_n + 12]!r}"
     )
 
 
@@ -203,8 +210,13 @@ def memosim_to_hio(hio, api, enc: Enc, keys: dict[str, KeyMat]) -> Exchange:
     ex = Exchange()
     lp, hio_ha = hio.start_recv(len(cases), timeout=6.0, keep=hio_keep(keys))
     peer = PeerMemoer(
-        name="memosim-tx", host=HOST, port=0, code=enc.code, curt=enc.curt,
-        size=cases[0].size, keep=memosim_keep(api, keys),
+        name="memosim-tx",
+        host=HOST,
+        port=0,
+        code=enc.code,
+        curt=enc.curt,
+        size=cases[0].size,
+        keep=memosim_keep(api, keys),
         vid=keys["alice"].vid if enc.signed else None,
     )
     try:
@@ -230,24 +242,37 @@ def memosim_to_hio(hio, api, enc: Enc, keys: dict[str, KeyMat]) -> Exchange:
     return ex
 
 
-def hio_to_memosim(hio, api, enc: Enc, keys: dict[str, KeyMat], *, authic=False,
-                   items=None, expect=None, linger=0.0) -> Exchange:
+def hio_to_memosim(
+    hio,
+    api,
+    enc: Enc,
+    keys: dict[str, KeyMat],
+    *,
+    authic=False,
+    items=None,
+    expect=None,
+    linger=0.0,
+) -> Exchange:
     PeerMemoer, _ = api
     if items is None:
         items = [
-            {"memo": c.memo, "size": c.size,
-             "vid": signer_of(c, keys).vid if enc.signed else None}
+            {"memo": c.memo, "size": c.size, "vid": signer_of(c, keys).vid if enc.signed else None}
             for c in cases_for(enc)
         ]
     expect = len(items) if expect is None else expect
     ex = Exchange()
-    peer = PeerMemoer(name="memosim-rx", host=HOST, port=0, keep=memosim_keep(api, keys),
-                      authic=authic)
+    peer = PeerMemoer(
+        name="memosim-rx", host=HOST, port=0, keep=memosim_keep(api, keys), authic=authic
+    )
     try:
         assert peer.reopen(), "memosim peer could not bind"
         lp, hio_ha = hio.start_send(
-            tuple(peer.ha), items, code=enc.code, curt=enc.curt,
-            vid=keys["alice"].vid if enc.signed else None, keep=hio_keep(keys),
+            tuple(peer.ha),
+            items,
+            code=enc.code,
+            curt=enc.curt,
+            vid=keys["alice"].vid if enc.signed else None,
+            keep=hio_keep(keys),
         )
         ex.sender_ha = hio_ha
         deadline = time.monotonic() + 10.0
@@ -349,8 +374,13 @@ def test_harness_hio_to_hio(hio, alice, dave):
     lp, rx_ha = hio.start_recv(3, timeout=5.0, keep=keep)
     items = [
         {"memo": "plain text", "code": "bAAA", "curt": False, "size": 1240, "vid": None},
-        {"memo": mixed_text(900, "h2h"), "code": "bAAC", "curt": True, "size": 200,
-         "vid": alice.vid},
+        {
+            "memo": mixed_text(900, "h2h"),
+            "code": "bAAC",
+            "curt": True,
+            "size": 200,
+            "vid": alice.vid,
+        },
         {"memo": "dave says hi", "code": "bAAC", "curt": False, "size": 1240, "vid": dave.vid},
     ]
     slp, tx_ha = hio.start_send(rx_ha, items, keep=keep)
@@ -358,19 +388,23 @@ def test_harness_hio_to_hio(hio, alice, dave):
     rres = hio.finish_recv(lp, rx_ha)
     assert sres.rc == 0 and not sres.errors, slp.describe()
     assert rres.rc == 0 and not rres.errors, lp.describe()
-    assert sorted(rres.memos) == sorted([
-        ("plain text", tx_ha, None),
-        (items[1]["memo"], tx_ha, alice.vid),
-        ("dave says hi", tx_ha, dave.vid),
-    ])
+    assert sorted(rres.memos) == sorted(
+        [
+            ("plain text", tx_ha, None),
+            (items[1]["memo"], tx_ha, alice.vid),
+            ("dave says hi", tx_ha, dave.vid),
+        ]
+    )
 
 
 def test_hio_spec_facts(hio):
     """The spec's size-38 examples, as hio 0.7.20 renders them."""
-    out = hio.rend([
-        {"memo": "Hello there.", "size": 38, "mid": FIXED_MID.hex()},
-        {"memo": "How ya doing?", "size": 38, "mid": FIXED_MID.hex()},
-    ])
+    out = hio.rend(
+        [
+            {"memo": "Hello there.", "size": 38, "mid": FIXED_MID.hex()},
+            {"memo": "How ya doing?", "size": 38, "mid": FIXED_MID.hex()},
+        ]
+    )
     assert [parse_gram(g)["body"] for g in out[0]["grams"]] == [b"Hello ", b"there."]
     assert [parse_gram(g)["body"] for g in out[1]["grams"]] == [b"How ya", b" doing", b"?"]
     # the injected raw mid comes out in hio's own encoding
@@ -418,8 +452,15 @@ def test_hio_authic_receiver_takes_signed_memosim_memos(hio, memosim_api, keys):
     PeerMemoer, _ = memosim_api
     lp, hio_ha = hio.start_recv(1, timeout=5.0, authic=True)
     unsigned = PeerMemoer(name="m-unsigned", host=HOST, port=0, code="bAAA")
-    signed = PeerMemoer(name="m-signed", host=HOST, port=0, code="bAAC", curt=True,
-                        keep=memosim_keep(memosim_api, keys), vid=keys["alice"].vid)
+    signed = PeerMemoer(
+        name="m-signed",
+        host=HOST,
+        port=0,
+        code="bAAC",
+        curt=True,
+        keep=memosim_keep(memosim_api, keys),
+        vid=keys["alice"].vid,
+    )
     try:
         assert unsigned.reopen() and signed.reopen()
         deadline = time.monotonic() + 5.0
@@ -440,21 +481,36 @@ def test_memosim_authic_receiver_takes_signed_hio_memos(hio, memosim_api, keys):
     """An authic memosim receiver drops hio's unsigned memo, keeps the signed."""
     alice = keys["alice"]
     items = [
-        {"memo": "unsigned: must be dropped", "code": "bAAA", "curt": False, "size": 1240,
-         "vid": None},
-        {"memo": "signed: must arrive", "code": "bAAC", "curt": False, "size": 1240,
-         "vid": alice.vid},
+        {
+            "memo": "unsigned: must be dropped",
+            "code": "bAAA",
+            "curt": False,
+            "size": 1240,
+            "vid": None,
+        },
+        {
+            "memo": "signed: must arrive",
+            "code": "bAAC",
+            "curt": False,
+            "size": 1240,
+            "vid": alice.vid,
+        },
     ]
-    ex = hio_to_memosim(hio, memosim_api, ENC_BY_ID["text"], keys, authic=True,
-                        items=items, expect=1, linger=0.3)
+    ex = hio_to_memosim(
+        hio, memosim_api, ENC_BY_ID["text"], keys, authic=True, items=items, expect=1, linger=0.3
+    )
     assert ex.received == [("signed: must arrive", ex.sender_ha, alice.vid)], ex.report()
     assert not ex.rx_errors, ex.rx_errors
 
 
 # ------------------------------------------------------------ rend vs hio rend
 
-TEXT_SIZES = {"bAAA": (4, 4, 24, 0, 0), "bAAB": (4, 4, 24, 0, 0),
-              "bAAC": (4, 4, 24, 44, 88), "bAAD": (4, 4, 24, 0, 88)}
+TEXT_SIZES = {
+    "bAAA": (4, 4, 24, 0, 0),
+    "bAAB": (4, 4, 24, 0, 0),
+    "bAAC": (4, 4, 24, 44, 88),
+    "bAAD": (4, 4, 24, 0, 88),
+}
 PAIRS = {"bAAA": "bAAB", "bAAC": "bAAD"}
 
 
@@ -477,30 +533,37 @@ def parse_gram(gram: bytes) -> dict:
     if sextet == 0o30:
         code = gram[:4].decode()
         bz, nz, mz, vz, az = TEXT_SIZES[code]
-        neck = b64_int(gram[bz:bz + nz])
-        mid = gram[bz + nz:bz + nz + mz].decode()
-        vid = gram[bz + nz + mz:bz + nz + mz + vz].decode() or None
+        neck = b64_int(gram[bz : bz + nz])
+        mid = gram[bz + nz : bz + nz + mz].decode()
+        vid = gram[bz + nz + mz : bz + nz + mz + vz].decode() or None
         curt = False
     elif sextet == 0o33:
         code = base64.urlsafe_b64encode(gram[:3]).decode()
         bz, nz, mz, vz, az = (3 * x // 4 for x in TEXT_SIZES[code])
-        neck = int.from_bytes(gram[bz:bz + nz], "big")
-        mid = base64.urlsafe_b64encode(gram[bz + nz:bz + nz + mz]).decode()
-        rawvid = gram[bz + nz + mz:bz + nz + mz + vz]
+        neck = int.from_bytes(gram[bz : bz + nz], "big")
+        mid = base64.urlsafe_b64encode(gram[bz + nz : bz + nz + mz]).decode()
+        rawvid = gram[bz + nz + mz : bz + nz + mz + vz]
         vid = base64.urlsafe_b64encode(rawvid).decode() if rawvid else None
         curt = True
     else:
         raise ValueError(f"not a gram: first sextet {sextet:o}")
     head = bz + nz + mz + vz
-    body = gram[head:len(gram) - az]
-    return {"code": code, "neck": neck, "mid": mid, "vid": vid, "body": body,
-            "sig": gram[len(gram) - az:] if az else b"", "head": head, "curt": curt,
-            "neck_span": (bz, bz + nz)}
+    body = gram[head : len(gram) - az]
+    return {
+        "code": code,
+        "neck": neck,
+        "mid": mid,
+        "vid": vid,
+        "body": body,
+        "sig": gram[len(gram) - az :] if az else b"",
+        "head": head,
+        "curt": curt,
+        "neck_span": (bz, bz + nz),
+    }
 
 
 def rend_cases() -> list[tuple[str, str]]:
-    return [(e.id, c.id) for e in ENCODINGS for c in MEMO_CASES
-            if e.signed or not c.only_signed]
+    return [(e.id, c.id) for e in ENCODINGS for c in MEMO_CASES if e.signed or not c.only_signed]
 
 
 @pytest.fixture(scope="module")
@@ -511,19 +574,33 @@ def hio_rends(hio, keys):
     for enc_id, case_id in pairs:
         enc, case = ENC_BY_ID[enc_id], CASES_BY_ID[case_id]
         signer = signer_of(case, keys)
-        cases.append({
-            "memo": case.memo, "code": enc.code, "curt": enc.curt, "size": case.size,
-            "vid": signer.vid if enc.signed else None,
-            "keep": hio_keep(keys) if enc.signed else None, "mid": FIXED_MID.hex(),
-        })
+        cases.append(
+            {
+                "memo": case.memo,
+                "code": enc.code,
+                "curt": enc.curt,
+                "size": case.size,
+                "vid": signer.vid if enc.signed else None,
+                "keep": hio_keep(keys) if enc.signed else None,
+                "mid": FIXED_MID.hex(),
+            }
+        )
     return dict(zip(pairs, hio.rend(cases)))
 
 
 def memosim_rend(api, keys, enc: Enc, case: MemoCase) -> tuple[list[bytes], int]:
     PeerMemoer, _ = api
     vid = signer_of(case, keys).vid if enc.signed else None
-    peer = PeerMemoer(name="memosim-rend", host=HOST, port=0, code=enc.code, curt=enc.curt,
-                      size=case.size, keep=memosim_keep(api, keys), vid=vid)
+    peer = PeerMemoer(
+        name="memosim-rend",
+        host=HOST,
+        port=0,
+        code=enc.code,
+        curt=enc.curt,
+        size=case.size,
+        keep=memosim_keep(api, keys),
+        vid=vid,
+    )
     try:
         peer.midder = lambda: FIXED_MID
         return [bytes(g) for g in peer.rend(case.memo, vid)], peer.size
@@ -531,10 +608,13 @@ def memosim_rend(api, keys, enc: Enc, case: MemoCase) -> tuple[list[bytes], int]
         peer.close()
 
 
-@pytest.mark.parametrize("case_id,bodies", [
-    ("hello_there_s38", [b"Hello ", b"there."]),
-    ("how_ya_doing_s38", [b"How ya", b" doing", b"?"]),
-])
+@pytest.mark.parametrize(
+    "case_id,bodies",
+    [
+        ("hello_there_s38", [b"Hello ", b"there."]),
+        ("how_ya_doing_s38", [b"How ya", b" doing", b"?"]),
+    ],
+)
 def test_spec_facts_memosim_rend(memosim_api, keys, hio_rends, case_id, bodies):
     """Spec facts at size 38, text headers: memosim's bodies, and its grams are
     hio's grams byte for byte (same injected mid)."""
@@ -568,8 +648,10 @@ def test_rend_matches_hio(memosim_api, keys, hio_rends, enc_id, case_id):
 
     if not enc.curt:
         if mgrams != hgrams:
-            diff = next((i for i, (a, b) in enumerate(zip(mgrams, hgrams)) if a != b),
-                        min(len(mgrams), len(hgrams)))
+            diff = next(
+                (i for i, (a, b) in enumerate(zip(mgrams, hgrams)) if a != b),
+                min(len(mgrams), len(hgrams)),
+            )
             pytest.fail(
                 f"rend differs from hio: memosim {len(mgrams)} grams, hio {len(hgrams)}; "
                 f"first difference in gram {diff}:\n"
@@ -629,18 +711,28 @@ def test_class_constants_are_hios(hio_python, memosim_api):
     import json
     import subprocess
 
-    out = subprocess.run([str(hio_python), "-c", HIO_CONSTANTS], capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [str(hio_python), "-c", HIO_CONSTANTS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     theirs = json.loads(out)
     PeerMemoer, _ = memosim_api
     ours = {
-        "Version": list(PeerMemoer.Version), "Codex": dataclasses.asdict(PeerMemoer.Codex),
-        "Codes": dict(PeerMemoer.Codes), "Names": dict(PeerMemoer.Names),
+        "Version": list(PeerMemoer.Version),
+        "Codex": dataclasses.asdict(PeerMemoer.Codex),
+        "Codes": dict(PeerMemoer.Codes),
+        "Names": dict(PeerMemoer.Names),
         "Sodex": dataclasses.asdict(PeerMemoer.Sodex),
-        "Zedex": dataclasses.asdict(PeerMemoer.Zedex), "Pairs": dict(PeerMemoer.Pairs),
+        "Zedex": dataclasses.asdict(PeerMemoer.Zedex),
+        "Pairs": dict(PeerMemoer.Pairs),
         "Sizes": {code: list(sizes) for code, sizes in PeerMemoer.Sizes.items()},
-        "MaxMemoSize": PeerMemoer.MaxMemoSize, "MaxGramCount": PeerMemoer.MaxGramCount,
-        "MaxGramSize": PeerMemoer.MaxGramSize, "BufSize": PeerMemoer.BufSize,
+        "MaxMemoSize": PeerMemoer.MaxMemoSize,
+        "MaxGramCount": PeerMemoer.MaxGramCount,
+        "MaxGramSize": PeerMemoer.MaxGramSize,
+        "BufSize": PeerMemoer.BufSize,
         "Tymeout": PeerMemoer.Tymeout,
     }
     assert ours == theirs

@@ -181,9 +181,11 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if old.get("format") != new.get("format"):
         lines.append(f"{name}: golden format {old.get('format')} -> {new.get('format')}")
     if old.get("scenario_digest") != new.get("scenario_digest"):
-        lines.append(f"{name}: the scenario itself changed since the golden was made "
-                     f"(scenario_digest {_show('trace_digest', old.get('scenario_digest'))}"
-                     f" -> {_show('trace_digest', new.get('scenario_digest'))})")
+        lines.append(
+            f"{name}: the scenario itself changed since the golden was made "
+            f"(scenario_digest {_show('trace_digest', old.get('scenario_digest'))}"
+            f" -> {_show('trace_digest', new.get('scenario_digest'))})"
+        )
     old_seeds, new_seeds = old.get("seeds", {}), new.get("seeds", {})
     for seed in sorted(set(old_seeds) | set(new_seeds), key=_seed_order):
         if seed not in new_seeds:
@@ -203,7 +205,9 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
             was, now = old_doers[doer], new_doers[doer]
             for metric in (*METRICS, "trace_digest"):
                 if was.get(metric) != now.get(metric):
-                    lines.append(f"{name} seed {seed} {doer}: {metric} "
-                                 f"{_show(metric, was.get(metric))} -> "
-                                 f"{_show(metric, now.get(metric))}")
+                    lines.append(
+                        f"{name} seed {seed} {doer}: {metric} "
+                        f"{_show(metric, was.get(metric))} -> "
+                        f"{_show(metric, now.get(metric))}"
+                    )
     return lines

@@ -31,13 +31,23 @@ else:  # run as a script: python tests/regression/regenerate.py
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tests.regression.regenerate",
-        description="Rewrite tests/regression/golden/<scenario>.json from fresh sim runs.")
-    parser.add_argument("--scenario", action="append", metavar="NAME", default=[],
-                        help="only this scenario (its name or file stem); repeatable")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if any golden file would change")
-    parser.add_argument("--prune", action="store_true",
-                        help="also delete golden files of scenarios that no longer exist")
+        description="Rewrite tests/regression/golden/<scenario>.json from fresh sim runs.",
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        metavar="NAME",
+        default=[],
+        help="only this scenario (its name or file stem); repeatable",
+    )
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if any golden file would change"
+    )
+    parser.add_argument(
+        "--prune",
+        action="store_true",
+        help="also delete golden files of scenarios that no longer exist",
+    )
     args = parser.parse_args(argv)
 
     files = {golden.scenario_name(p): p for p in golden.scenario_files()}
