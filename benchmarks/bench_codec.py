@@ -41,12 +41,20 @@ from memosim.core import keys  # noqa: E402
 NACL_MESSAGES = 256  # distinct messages the PyNaCl baseline cycles through
 
 
-def run_memosim_case(name: str, length: int, code: str, curt: bool, size: int,
-                     seconds: float) -> dict:
+def run_memosim_case(
+    name: str, length: int, code: str, curt: bool, size: int, seconds: float
+) -> dict:
     vid, keyage = make_keyage(SEED)
     signed = code == "bAAC"
-    peer = Memoer(name=f"bench-{name}", code=code, curt=curt, size=size, echoic=True,
-                  keep={vid: keyage}, vid=vid if signed else None)
+    peer = Memoer(
+        name=f"bench-{name}",
+        code=code,
+        curt=curt,
+        size=size,
+        echoic=True,
+        keep={vid: keyage},
+        vid=vid if signed else None,
+    )
     peer.reopen()
     memo = make_memo(length)
     per_batch = batch_memos(length)
@@ -77,9 +85,13 @@ def run_memosim_case(name: str, length: int, code: str, curt: bool, size: int,
             break
     elapsed = now - t0
     gram_bytes = peer.stats.bytes_sent / max(1, peer.stats.grams_sent)
-    return {"grams_per_s": total_grams / elapsed,
-            "mb_per_s": total_memos * length / elapsed / 1e6,
-            "grams": total_grams, "memos": total_memos, "mean_gram_bytes": gram_bytes}
+    return {
+        "grams_per_s": total_grams / elapsed,
+        "mb_per_s": total_memos * length / elapsed / 1e6,
+        "grams": total_grams,
+        "memos": total_memos,
+        "mean_gram_bytes": gram_bytes,
+    }
 
 
 def _baseline_messages(gram_size: float) -> list[bytes]:
@@ -143,9 +155,16 @@ class HioServer:
 
         python = ensure_hio_venv()
         self.proc = subprocess.Popen(
-            [str(python), str(ROOT / "benchmarks" / "hio_bench_driver.py"), "--serve",
-             "--size", str(size)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            [
+                str(python),
+                str(ROOT / "benchmarks" / "hio_bench_driver.py"),
+                "--serve",
+                "--size",
+                str(size),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
         )
 
     def run(self, name: str, seconds: float) -> dict:
@@ -179,10 +198,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=0.25, help="timed seconds per case and run")
     ap.add_argument("--size", type=int, default=SIZE, help="gram size")
     ap.add_argument("--no-hio", action="store_true", help="skip the hio side")
-    ap.add_argument("--rounds", type=int, default=12,
-                    help="rounds; in each, every case runs on memosim then at once on hio")
-    ap.add_argument("--case", action="append", choices=sorted(CASES),
-                    help="run only this case (repeatable)")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=12,
+        help="rounds; in each, every case runs on memosim then at once on hio",
+    )
+    ap.add_argument(
+        "--case", action="append", choices=sorted(CASES), help="run only this case (repeatable)"
+    )
     ap.add_argument("--json", type=Path, help="also write all figures to this file")
     args = ap.parse_args(argv)
 
@@ -216,15 +240,19 @@ def main(argv: list[str] | None = None) -> int:
         if hio is not None:
             hio.close()
 
-    print(f"codec benchmark, gram size {args.size}, {max(1, args.rounds)} rounds of "
-          f"{args.seconds:g} s per case and side")
+    print(
+        f"codec benchmark, gram size {args.size}, {max(1, args.rounds)} rounds of "
+        f"{args.seconds:g} s per case and side"
+    )
     print("Every round runs each case on memosim, then (signed cases) sign+verify at the same")
     print("gram size through PyNaCl's API (% nacl) and through the libsodium calls memosim makes")
     print("(% sodium), then hio, so all sides sample the same machine states.")
     print("g/s: best run of each side; x hio and the shares: ratio of those bests, then in")
     print("brackets the median of the back-to-back ratios (noisier; a check on the first).")
-    head = (f"{'case':<20}{'memosim g/s':>13}{'MB/s':>8}{'hio g/s':>12}{'MB/s':>8}"
-            f"{'x hio':>15}{'% nacl':>14}{'% sodium':>14}")
+    head = (
+        f"{'case':<20}{'memosim g/s':>13}{'MB/s':>8}{'hio g/s':>12}{'MB/s':>8}"
+        f"{'x hio':>15}{'% nacl':>14}{'% sodium':>14}"
+    )
     print(head)
     print("-" * len(head))
     for name, mine in ours.items():
@@ -233,22 +261,38 @@ def main(argv: list[str] | None = None) -> int:
         hio_mb = f"{other['mb_per_s']:.2f}" if other else "-"
         ratio = "-"
         if other:
-            ratio = f"{mine['grams_per_s'] / other['grams_per_s']:.2f} ({_median(ratios[name]):.2f})"
+            ratio = (
+                f"{mine['grams_per_s'] / other['grams_per_s']:.2f} ({_median(ratios[name]):.2f})"
+            )
         pct = floor = ""
         if name in nacl:
-            pct = (f"{100 * mine['grams_per_s'] / nacl[name]:.0f}% "
-                   f"({100 * _median(shares[name]):.0f}%)")
-            floor = (f"{100 * mine['grams_per_s'] / sodium[name]:.0f}% "
-                     f"({100 * _median(floors[name]):.0f}%)")
-        print(f"{name:<20}{mine['grams_per_s']:>13,.0f}{mine['mb_per_s']:>8.2f}"
-              f"{hio_g:>12}{hio_mb:>8}{ratio:>15}{pct:>14}{floor:>14}")
+            pct = (
+                f"{100 * mine['grams_per_s'] / nacl[name]:.0f}% "
+                f"({100 * _median(shares[name]):.0f}%)"
+            )
+            floor = (
+                f"{100 * mine['grams_per_s'] / sodium[name]:.0f}% "
+                f"({100 * _median(floors[name]):.0f}%)"
+            )
+        print(
+            f"{name:<20}{mine['grams_per_s']:>13,.0f}{mine['mb_per_s']:>8.2f}"
+            f"{hio_g:>12}{hio_mb:>8}{ratio:>15}{pct:>14}{floor:>14}"
+        )
     if args.json:
-        args.json.write_text(json.dumps({
-            "memosim": ours, "hio": theirs, "nacl": nacl, "sodium": sodium,
-            "x_hio": {k: v for k, v in ratios.items() if v},
-            "share_of_nacl": {k: v for k, v in shares.items() if v},
-            "share_of_sodium": {k: v for k, v in floors.items() if v},
-        }, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "memosim": ours,
+                    "hio": theirs,
+                    "nacl": nacl,
+                    "sodium": sodium,
+                    "x_hio": {k: v for k, v in ratios.items() if v},
+                    "share_of_nacl": {k: v for k, v in shares.items() if v},
+                    "share_of_sodium": {k: v for k, v in floors.items() if v},
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

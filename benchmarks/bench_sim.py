@@ -29,14 +29,30 @@ def ring(peers: int, memos: int, doer: str, loss: float) -> dict:
     interval = 0.05
     duration = memos * interval + 15.0
     return {
-        "scenario": {"name": f"ring-{peers}", "duration_s": duration, "seed": 1,
-                     "tock_s": 0.005, "doers": [doer]},
+        "scenario": {
+            "name": f"ring-{peers}",
+            "duration_s": duration,
+            "seed": 1,
+            "tock_s": 0.005,
+            "doers": [doer],
+        },
         "peers": [{"name": f"p{i}", "port": 40000 + i} for i in range(peers)],
-        "links": [{"src": "*", "dst": "*", "loss": {"rate": loss},
-                   "delay": {"base_s": 0.01, "jitter_s": 0.002}}],
+        "links": [
+            {
+                "src": "*",
+                "dst": "*",
+                "loss": {"rate": loss},
+                "delay": {"base_s": 0.01, "jitter_s": 0.002},
+            }
+        ],
         "workload": [
-            {"src": f"p{i}", "dst": f"p{(i + 1) % peers}", "count": memos,
-             "interval_s": interval, "memo_size": {"dist": "fixed", "bytes": 12288}}
+            {
+                "src": f"p{i}",
+                "dst": f"p{(i + 1) % peers}",
+                "count": memos,
+                "interval_s": interval,
+                "memo_size": {"dist": "fixed", "bytes": 12288},
+            }
             for i in range(peers)
         ],
     }
@@ -52,8 +68,12 @@ def network_floor(datagrams: int, loss: float) -> float:
     from memosim.sim.trace import Trace
 
     env = simpy.Environment()
-    net = Network(env, 1, trace=Trace(keep=False),
-                  default={"loss": {"rate": loss}, "delay": {"base_s": 0.01, "jitter_s": 0.002}})
+    net = Network(
+        env,
+        1,
+        trace=Trace(keep=False),
+        default={"loss": {"rate": loss}, "delay": {"base_s": 0.01, "jitter_s": 0.002}},
+    )
     a = net.endpoint(("p0", 40000))
     b = net.endpoint(("p1", 40001))
     b.on_arrival = lambda ep: ep.inbox.clear()
@@ -111,12 +131,17 @@ def main(argv=None) -> int:
     ap.add_argument("--peers", default="2,10,100", help="comma-separated peer counts")
     ap.add_argument("--doer", default="SafePeerMemoerDoer")
     ap.add_argument("--loss", type=float, default=0.05)
-    ap.add_argument("--parts", action="store_true",
-                    help="also time the network, the Memoer and a SimPy event alone")
+    ap.add_argument(
+        "--parts",
+        action="store_true",
+        help="also time the network, the Memoer and a SimPy event alone",
+    )
     args = ap.parse_args(argv)
     print(f"sim benchmark: ring of peers, 12 KB memos, {args.loss:.0%} loss, {args.doer}")
-    print(f"{'peers':>6}{'datagrams':>11}{'delivered':>11}{'wall s':>9}{'dgrams/s':>11}"
-          f"{'us/dgram':>10}")
+    print(
+        f"{'peers':>6}{'datagrams':>11}{'delivered':>11}{'wall s':>9}{'dgrams/s':>11}"
+        f"{'us/dgram':>10}"
+    )
     for n in (int(x) for x in args.peers.split(",")):
         scenario = parse_scenario(ring(n, args.memos, args.doer, args.loss), f"ring-{n}")
         t0 = time.perf_counter()
@@ -124,8 +149,10 @@ def main(argv=None) -> int:
         wall = time.perf_counter() - t0
         s = result.summary
         datagrams = s["grams_sent"] + s["acks_sent"]
-        print(f"{n:>6}{datagrams:>11,}{s['memos_delivered']:>11,}{wall:>9.2f}"
-              f"{datagrams / wall:>11,.0f}{1e6 * wall / datagrams:>10.1f}")
+        print(
+            f"{n:>6}{datagrams:>11,}{s['memos_delivered']:>11,}{wall:>9.2f}"
+            f"{datagrams / wall:>11,.0f}{1e6 * wall / datagrams:>10.1f}"
+        )
     if args.parts:  # best of 3 each: what a datagram cannot cost less than
         net = min(network_floor(11_000, args.loss) for _ in range(3))
         codec = min(codec_floor(1_000) for _ in range(3))
@@ -134,8 +161,10 @@ def main(argv=None) -> int:
         print(f"  network alone (link, loss, delay, trace, delivery)  {net:6.1f}")
         print(f"  Memoer alone (memoit .. memo, echo mock)            {codec:6.1f}")
         print(f"  (the network's share: one bare SimPy event           {event:6.1f})")
-        print(f"  network + Memoer, before Doers, Doist and acks      {net + codec:6.1f}"
-              f"  (= {1e6 / (net + codec):,.0f} datagrams/s at most)")
+        print(
+            f"  network + Memoer, before Doers, Doist and acks      {net + codec:6.1f}"
+            f"  (= {1e6 / (net + codec):,.0f} datagrams/s at most)"
+        )
     return 0
 
 

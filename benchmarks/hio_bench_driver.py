@@ -139,10 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="hio 0.7.20 Memoer codec benchmark")
     ap.add_argument("--seconds", type=float, default=1.5, help="timed seconds per case")
     ap.add_argument("--size", type=int, default=SIZE, help="gram size")
-    ap.add_argument("--case", action="append", choices=sorted(CASES),
-                    help="run only this case (repeatable)")
-    ap.add_argument("--serve", action="store_true",
-                    help="read 'case seconds' lines on stdin, answer each with a JSON line")
+    ap.add_argument(
+        "--case", action="append", choices=sorted(CASES), help="run only this case (repeatable)"
+    )
+    ap.add_argument(
+        "--serve",
+        action="store_true",
+        help="read 'case seconds' lines on stdin, answer each with a JSON line",
+    )
     args = ap.parse_args(argv)
 
     if args.serve:  # paired runs: the caller times its own case right before each
