@@ -35,7 +35,6 @@ SimPy's fixed (time, priority, insertion) order, so runs are repeatable.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -45,6 +44,7 @@ from simpy.events import Timeout
 from ..transports.simulated import Address, AddressInUse, Endpoint
 from .counters import Counters, EndpointCounters
 from .impairments import IP_UDP_OVERHEAD, LinkConfig, build_link_impairments
+from .links import InFlight, Link, new_in_flight
 from .rng import Streams
 from .trace import Trace
 
@@ -52,81 +52,6 @@ __all__ = ["Counters", "EndpointCounters", "Link", "Network", "AddressInUse"]
 
 #: First port handed out for port 0 (the IANA dynamic range).
 EPHEMERAL_LO, EPHEMERAL_HI = 49152, 65535
-
-
-class Link:
-    """One directional link src_host -> dst_host: its config, the draw
-    functions bound to its own random streams, queue state and counters."""
-
-    def __init__(
-        self,
-        network: Network,
-        src: str,
-        dst: str,
-        config: LinkConfig,
-        blackouts: list[tuple[float, float, str]],
-    ) -> None:
-        self.network = network
-        self.src, self.dst = src, dst
-        self.name = f"{src}->{dst}"
-        self.config = config
-        self.counters = Counters()
-        self.blackouts = blackouts  # (start, end, reason), [start, end)
-
-        def bind(kind: str, model: Any) -> Any:
-            return (
-                None
-                if model is None
-                else model.bind(network.streams.stream(f"link:{self.name}:{kind}"))
-            )
-
-        c = config
-        self.mtu = c.mtu
-        self.lose: Callable[[], bool] | None = bind("loss", c.loss)
-        self.dup: Callable[[], bool] | None = bind("duplicate", c.duplicate)
-        self.corrupt: Callable[[bytes], bytes | None] | None = bind("corrupt", c.corrupt)
-        self.corrupt_delivers = bool(c.corrupt and c.corrupt.deliver)
-        self.base = c.delay.base_s if c.delay else 0.0
-        self.jitter: Callable[[], float] | None = bind("delay", c.delay)
-        self.keep_order = bool(c.delay and c.delay.keep_order and self.jitter)
-        self.reorder: Callable[[], bool] | None = bind("reorder", c.reorder)
-        self.last_arrival = -math.inf  # for keep_order
-        # arrivals never go backwards unless jitter or reorder can do it; such
-        # a FIFO link batches equal-time arrivals into one SimPy event
-        self.fifo: deque[Any] | None = (
-            deque() if (self.jitter is None or self.keep_order) and self.reorder is None else None
-        )
-        self.tail = -1.0  # arrival time of the last pending batch event
-        if c.rate is not None:
-            self.spb = 8.0 / c.rate.bps  # seconds per byte
-            self.overhead = c.rate.overhead
-            self.qlimit = c.rate.queue_limit
-            self.departures: deque[float] | None = deque()  # serialisation ends
-            self.busy_until = 0.0
-        else:
-            self.departures = None
-        if c.schedule is not None:
-            self.blackouts.extend((s, e, "down") for s, e in c.schedule.windows)
-        # a link with nothing but a constant delay takes the fast path
-        self.simple = not (
-            blackouts or c.mtu or c.loss or c.duplicate or c.corrupt or c.rate or c.reorder
-        ) and (self.jitter is None)
-
-    def drain(self, event: simpy.Event) -> None:
-        """SimPy callback: deliver this FIFO link's datagrams due by the
-        event's time, but none sent after the event fired."""
-        due = event._value
-        if due == self.tail:
-            self.tail = -1.0  # a datagram sent now at zero delay needs a new event
-        fifo, arrive = self.fifo, self.network._arrive
-        assert fifo is not None  # only FIFO links schedule this callback
-        for _ in range(len(fifo)):
-            if fifo[0][0] > due:
-                break
-            arrive(fifo.popleft())
-
-    def __repr__(self) -> str:
-        return f"Link({self.name!r})"
 
 
 class Network:
@@ -320,7 +245,9 @@ class Network:
         if link.simple:  # constant delay, nothing else: straight in flight
             arrival = now + link.base
             self._inflight += 1
-            link.fifo.append((arrival, link, data, src, dst, counters, False, h))  # type: ignore[union-attr]
+            link.fifo.append(  # type: ignore[union-attr]
+                new_in_flight(InFlight, (arrival, link, data, src, dst, counters, False, h))
+            )
             if arrival != link.tail:
                 link.tail = arrival
                 Timeout(env, link.base, arrival).callbacks.append(link.drain)
@@ -404,7 +331,7 @@ class Network:
                     t = link.last_arrival
                 link.last_arrival = t
         self._inflight += 1
-        entry = (t, link, data, src, dst, counters, bad, h)
+        entry = new_in_flight(InFlight, (t, link, data, src, dst, counters, bad, h))
         fifo = link.fifo
         if fifo is None:  # arrivals may reorder: one event per datagram
             Timeout(self.env, t - now, entry).callbacks.append(self._arrive_event)
@@ -415,10 +342,10 @@ class Network:
                 Timeout(self.env, t - now, t).callbacks.append(link.drain)
 
     def _arrive_event(self, event: simpy.Event) -> None:
-        self._arrive(event._value)
+        self.arrive(event._value)
 
-    def _arrive(self, entry: tuple[Any, ...]) -> None:
-        """A datagram reaches the far end of its link."""
+    def arrive(self, entry: InFlight) -> None:
+        """A datagram reaches the far end of its link (its link calls this)."""
         self._inflight -= 1
         t, link, data, src, dst, scnt, bad, h = entry
         n = len(data)
