@@ -29,11 +29,10 @@ from typing import Any
 from .core import codes
 from .core.aliases import Address, Deliveries, Failures, Memo, Outbox
 from .core.codes import AckDex, AuthDex, GramDex, MemoDex, Sizage, SureDex, Versionage, ZeroDex
-from .core.engine import ACK_DELAY, Engine, MemoerError, MemoerVerifyError
-from .core.flights import MAX_TRIES, MAX_TYME, WINDOW
+from .core.engine import Engine, MemoerError, MemoerVerifyError
 from .core.keys import Keyage
 from .core.limits import Limits
-from .core.rto import K_MAX_RTO, K_MIN_RTO
+from .core.retry import RetryPolicy
 from .doing import Doer
 from .handcodec import HandCodec
 from .keytext import KeyText
@@ -84,7 +83,12 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         maxTyme: tyme a Sure memo is tracked before it fails ("tyme"); keep it
             below the receiver's limits.done_expiry for exactly-once delivery.
         window: unacked grams in flight per destination; more wait their turn.
-        minRto, maxRto: bounds of the retransmission timeout (RFC 6298).
+        minRto, maxRto, initRto: bounds and first value of the retransmission
+            timeout (RFC 6298).
+        retryPolicy: "fast" (loss detection from acks, tail probes) or "rto".
+        retry: all of these at once, as a RetryPolicy or a mapping of its keys
+            (a scenario's [retry] table: policy, init_rto, min_rto, ...);
+            the camelCase keywords given are laid over it.
         failures: deque of (memo, dst, vid, reason) for memos given up on.
         sureOnly: drop every received gram that is not Sure or Ack (plain codes
             carry no integrity check; see docs/acked-delivery.md).
@@ -138,12 +142,15 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         midder: Callable[[], bytes] | None = None,
         limits: Limits | None = None,
         rxbytes: bool = False,
-        ackDelay: float = ACK_DELAY,
-        maxTries: int = MAX_TRIES,
-        maxTyme: float = MAX_TYME,
-        window: int = WINDOW,
-        minRto: float = K_MIN_RTO,
-        maxRto: float = K_MAX_RTO,
+        ackDelay: float | None = None,
+        maxTries: int | None = None,
+        maxTyme: float | None = None,
+        window: int | None = None,
+        minRto: float | None = None,
+        maxRto: float | None = None,
+        initRto: float | None = None,
+        retryPolicy: str | None = None,
+        retry: RetryPolicy | Mapping[str, Any] | None = None,
         failures: Failures | None = None,
         rvids: Mapping[Address, str] | None = None,
         temp: bool | None = None,
@@ -174,12 +181,17 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
             rvids=rvids,
             limits=limits,
             rxbytes=rxbytes,
-            ack_delay=ackDelay,
-            max_tries=maxTries,
-            max_tyme=maxTyme,
-            window=window,
-            min_rto=minRto,
-            max_rto=maxRto,
+            retry=RetryPolicy.of(
+                retry,
+                policy=retryPolicy,
+                init_rto=initRto,
+                min_rto=minRto,
+                max_rto=maxRto,
+                max_tries=maxTries,
+                max_tyme=maxTyme,
+                ack_delay=ackDelay,
+                window=window,
+            ),
             outbox=txgs,
             delivered=rxms,
             failures=failures,
@@ -190,12 +202,13 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.txgs: Outbox = engine.outbox
         self.rxms: Deliveries = engine.delivered
         self.failures: Failures = engine.failures
-        self.ackDelay = float(ackDelay)
-        self.maxTries = int(maxTries)
-        self.maxTyme = float(maxTyme)
-        self.window = int(window)
-        self.minRto = float(minRto)
-        self.maxRto = float(maxRto)
+        policy = engine.retry
+        self.ackDelay = float(policy.ack_delay)
+        self.maxTries = policy.max_tries
+        self.maxTyme = float(policy.max_tyme)
+        self.window = policy.window
+        self.minRto = float(policy.min_rto)
+        self.maxRto = float(policy.max_rto)
         super().__init__(**kwa)
         self.tymeout = tymeout if tymeout is not None else self.Tymeout
         self.tymers: dict[

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from .acker import Acker, AckOut
 from .flights import MAX_DESTS, MAX_FLIGHTS, MAX_TRIES, MAX_TYME, WINDOW, Flight, Flights
+from .retry import RetryPolicy
 from .surewire import Ack, AckError, Range, capacity, make_ack, ranges_of
 
-ACK_DELAY = 0.05  # tyme an ack waits to cover more grams; spacing of acks of one memo
+ACK_DELAY = RetryPolicy().ack_delay  # tyme an ack waits to cover more grams
 
 __all__ = [
     "ACK_DELAY",

@@ -31,12 +31,12 @@ from .acker import Acker
 from .aliases import Address, Deliveries, Failures, Memo, Outbox
 from .codes import MemoDex
 from .errors import MemoerError, MemoerVerifyError
-from .flights import MAX_TRIES, MAX_TYME, WINDOW, Flights
+from .flights import Flights
 from .keys import Keyage, KeyMaterialError, Verifier, sign_detached
 from .limits import Limits
 from .reassembly import Reassembly
 from .rendering import Renderer
-from .rto import K_MAX_RTO, K_MIN_RTO
+from .retry import RetryPolicy
 from .stats import Stats
 
 __all__ = [
@@ -50,7 +50,7 @@ __all__ = [
 
 logger = logging.getLogger("memosim.memoer")
 
-ACK_DELAY = 0.05  # tyme an ack waits to cover more grams; spacing of acks of one memo
+ACK_DELAY = RetryPolicy().ack_delay  # tyme an ack waits to cover more grams
 
 _AUTH_CODES = codes.AUTH_CODES
 _ACK_CODES = codes.ACK_CODES
@@ -99,24 +99,14 @@ class Engine(Renderer):
         rvids: Mapping[Address, str] | None = None,
         limits: Limits | None = None,
         rxbytes: bool = False,
-        ack_delay: float = ACK_DELAY,
-        max_tries: int = MAX_TRIES,
-        max_tyme: float = MAX_TYME,
-        window: int = WINDOW,
-        min_rto: float = K_MIN_RTO,
-        max_rto: float = K_MAX_RTO,
+        retry: RetryPolicy | None = None,
         outbox: Outbox | None = None,
         delivered: Deliveries | None = None,
         failures: Failures | None = None,
         name: str = "engine",
         fuse: Callable[[Mapping[int, bytes], int], Memo | None] | None = None,
     ) -> None:
-        if not ack_delay >= 0.0:
-            raise MemoerError(f"ackDelay must be >= 0, got {ack_delay}")
-        if int(max_tries) < 1 or int(window) < 1 or not max_tyme > 0.0:
-            raise MemoerError("maxTries and window must be >= 1 and maxTyme > 0")
-        if not 0.0 < min_rto <= max_rto:
-            raise MemoerError(f"need 0 < minRto <= maxRto, got {min_rto}, {max_rto}")
+        self.retry = retry = retry if retry is not None else RetryPolicy()
         self.name = name
         self.fuse = fuse  # joins a multi-gram memo's bodies (hio's override point)
         self.stats = Stats()
@@ -127,7 +117,7 @@ class Engine(Renderer):
         self.rx = Reassembly(self.limits, self.stats, self.dropped)
         self.acker = Acker(
             self.rx,
-            delay=float(ack_delay),
+            delay=float(retry.ack_delay),
             max_pending=self.limits.max_memos,
             max_pending_per_source=self.limits.max_memos_per_source,
             max_done=self.limits.done_window,
@@ -136,11 +126,7 @@ class Engine(Renderer):
             txgs=self.outbox,
             failures=self.failures,
             stats=self.stats,
-            window=int(window),
-            max_tries=int(max_tries),
-            max_tyme=float(max_tyme),
-            min_rto=float(min_rto),
-            max_rto=float(max_rto),
+            retry=retry,
         )
         self.rvids: dict[Address, str] = dict(rvids) if rvids else {}
         self.authic = bool(authic)

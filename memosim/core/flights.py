@@ -29,13 +29,15 @@ from collections import OrderedDict, deque
 
 from . import grams
 from .aliases import Address, Failures, Memo, Outbox
-from .rto import K_MAX_RTO, K_MIN_RTO, RttEstimator
+from .retry import RetryPolicy
+from .rto import RttEstimator
 from .stats import Stats
 from .surewire import Ack, Range
 
-MAX_TRIES = 10  # transmissions of one gram before its memo fails
-MAX_TYME = 60.0  # tyme a Sure memo is tracked before it fails
-WINDOW = 64  # unacked grams in flight per destination
+_DEFAULT = RetryPolicy()
+MAX_TRIES = _DEFAULT.max_tries  # transmissions of one gram before its memo fails
+MAX_TYME = _DEFAULT.max_tyme  # tyme a Sure memo is tracked before it fails
+WINDOW = _DEFAULT.window  # unacked grams in flight per destination
 MAX_FLIGHTS = 65536  # tracked memos in all; a memo beyond it fails with "backlog"
 MAX_DESTS = 1024  # destinations whose RTT estimate is kept while idle
 
@@ -134,21 +136,18 @@ class Flights:
         txgs: Outbox,
         failures: Failures,
         stats: Stats,
-        window: int = WINDOW,
-        max_tries: int = MAX_TRIES,
-        max_tyme: float = MAX_TYME,
-        min_rto: float = K_MIN_RTO,
-        max_rto: float = K_MAX_RTO,
+        retry: RetryPolicy | None = None,
         max_flights: int = MAX_FLIGHTS,
     ) -> None:
         self.txgs = txgs
         self.failures = failures
         self.stats = stats
-        self.window = int(window)
-        self.max_tries = int(max_tries)
-        self.max_tyme = float(max_tyme)
-        self.min_rto = float(min_rto)
-        self.max_rto = float(max_rto)
+        self.retry = retry = retry if retry is not None else RetryPolicy()
+        self.window = retry.window
+        self.max_tries = retry.max_tries
+        self.max_tyme = float(retry.max_tyme)
+        self.min_rto = float(retry.min_rto)
+        self.max_rto = float(retry.max_rto)
         self.max_flights = int(max_flights)
         self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
         self.active: dict[str, Flight] = {}  # flights with grams outstanding
@@ -167,7 +166,11 @@ class Flights:
                     del self.dests[key]
                     if len(self.dests) < MAX_DESTS:
                         break
-            dest = Dest(RttEstimator(min_rto=self.min_rto, max_rto=self.max_rto))
+            dest = Dest(
+                RttEstimator(
+                    initial_rto=self.retry.init_rto, min_rto=self.min_rto, max_rto=self.max_rto
+                )
+            )
             self.dests[dst] = dest
         return dest
 

@@ -1,0 +1,102 @@
+"""RetryPolicy: every knob of acked delivery, as one value a scenario or a caller sets.
+
+The same names serve a scenario's [retry] table, `Memoer(retry={...})` and
+this dataclass, so a user sets them in code exactly as in a file
+(docs/acked-delivery.md and docs/scenarios.md list each with its meaning).
+
+policy "rto" is loss recovery by retransmission timeout alone (RFC 6298,
+rto.py): a lost gram waits out its backed-off timeout. policy "fast" adds
+loss detection from acks (RFC 9002 section 6.1): a gram is lost when a gram
+sent `packet_threshold` transmissions after it to the same destination was
+acked, or when it is `time_threshold` round trips older than one that was;
+and a tail probe (RFC 9002 section 6.2) after a probe timeout that leaves
+out RFC 6298's 200 ms floor, so a memo's last grams are not held to it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from .errors import MemoerError
+from .rto import K_INITIAL_RTO, K_MAX_RTO, K_MIN_RTO
+
+__all__ = ["POLICIES", "RETRY_KEYS", "RetryPolicy"]
+
+POLICIES = ("fast", "rto")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Acked delivery's knobs (tyme in seconds)."""
+
+    policy: str = "fast"  # "fast": loss detection from acks and tail probes; "rto": timeouts only
+    init_rto: float = K_INITIAL_RTO  # timeout before any RTT sample
+    min_rto: float = K_MIN_RTO  # timeout floor (the "rto" policy's, and the fast RTO's)
+    max_rto: float = K_MAX_RTO  # timeout ceiling and backoff cap
+    max_tries: int = 10  # transmissions of one gram before its memo fails
+    max_tyme: float = 60.0  # tyme a memo is retried before it fails
+    ack_delay: float = 0.05  # tyme a receiver holds a partial ack
+    window: int = 64  # unacked grams in flight per destination
+    packet_threshold: int = 3  # fast: lost when this many later transmissions were acked
+    time_threshold: float = 9 / 8  # fast: lost when this many RTTs older than an acked one
+
+    def __post_init__(self) -> None:
+        def bad(key: str, expected: str) -> MemoerError:
+            return MemoerError(f"retry.{key}: expected {expected}, found {getattr(self, key)!r}")
+
+        if self.policy not in POLICIES:
+            raise bad("policy", 'one of "fast", "rto"')
+        for key in ("init_rto", "min_rto", "max_rto", "max_tyme"):
+            value = getattr(self, key)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not (math.isfinite(value) and value > 0)
+            ):
+                raise bad(key, "a number > 0")
+        if not self.min_rto <= self.max_rto:
+            raise bad("min_rto", f"a number <= max_rto ({self.max_rto})")
+        ack_delay = self.ack_delay
+        if (
+            isinstance(ack_delay, bool)
+            or not isinstance(ack_delay, (int, float))
+            or not (math.isfinite(ack_delay) and ack_delay >= 0)
+        ):
+            raise bad("ack_delay", "a number >= 0")
+        for key in ("max_tries", "window", "packet_threshold"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise bad(key, "an integer >= 1")
+        tt = self.time_threshold
+        if (
+            isinstance(tt, bool)
+            or not isinstance(tt, (int, float))
+            or not (math.isfinite(tt) and tt >= 1)
+        ):
+            raise bad("time_threshold", "a number >= 1")
+
+    @classmethod
+    def of(cls, retry: RetryPolicy | Mapping[str, Any] | None, **given: Any) -> RetryPolicy:
+        """A policy from a RetryPolicy, a mapping of its keys, or None, with the
+        keyword values that are not None laid over it."""
+        if retry is None:
+            base = cls()
+        elif isinstance(retry, RetryPolicy):
+            base = retry
+        elif isinstance(retry, Mapping):
+            unknown = sorted(set(retry) - set(RETRY_KEYS))
+            if unknown:
+                raise MemoerError(
+                    f"retry: unknown key {unknown[0]!r}, expected one of {', '.join(RETRY_KEYS)}"
+                )
+            base = cls(**retry)
+        else:
+            raise MemoerError(f"retry: expected a mapping or RetryPolicy, found {retry!r}")
+        set_ = {key: value for key, value in given.items() if value is not None}
+        return replace(base, **set_) if set_ else base
+
+
+RETRY_KEYS = tuple(f.name for f in fields(RetryPolicy))
