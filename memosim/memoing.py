@@ -203,7 +203,7 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.rxms: Deliveries = engine.delivered
         self.failures: Failures = engine.failures
         policy = engine.retry
-        self.ackDelay = float(policy.ack_delay)
+        self.ackDelay = policy.ack_delay_s
         self.maxTries = policy.max_tries
         self.maxTyme = float(policy.max_tyme)
         self.window = policy.window

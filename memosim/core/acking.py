@@ -13,11 +13,12 @@ package defines them (docs/acked-delivery.md is the reference):
 from __future__ import annotations
 
 from .acker import Acker, AckOut
-from .flights import MAX_DESTS, MAX_FLIGHTS, MAX_TRIES, MAX_TYME, WINDOW, Flight, Flights
+from .flight import Flight
+from .flights import MAX_DESTS, MAX_FLIGHTS, MAX_TRIES, MAX_TYME, WINDOW, Flights
 from .retry import RetryPolicy
 from .surewire import Ack, AckError, Range, capacity, make_ack, ranges_of
 
-ACK_DELAY = RetryPolicy().ack_delay  # tyme an ack waits to cover more grams
+ACK_DELAY = RetryPolicy().ack_delay_s  # tyme an ack waits to cover more grams
 
 __all__ = [
     "ACK_DELAY",

@@ -50,7 +50,7 @@ __all__ = [
 
 logger = logging.getLogger("memosim.memoer")
 
-ACK_DELAY = RetryPolicy().ack_delay  # tyme an ack waits to cover more grams
+ACK_DELAY = RetryPolicy().ack_delay_s  # tyme an ack waits to cover more grams
 
 _AUTH_CODES = codes.AUTH_CODES
 _ACK_CODES = codes.ACK_CODES
@@ -117,7 +117,7 @@ class Engine(Renderer):
         self.rx = Reassembly(self.limits, self.stats, self.dropped)
         self.acker = Acker(
             self.rx,
-            delay=float(retry.ack_delay),
+            delay=retry.ack_delay_s,
             max_pending=self.limits.max_memos,
             max_pending_per_source=self.limits.max_memos_per_source,
             max_done=self.limits.done_window,

@@ -25,10 +25,11 @@ Only while the Memoer is wound onto a Tymist (docs/acked-delivery.md):
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections import OrderedDict, deque
+from collections import OrderedDict
 
 from . import grams
 from .aliases import Address, Failures, Memo, Outbox
+from .flight import Dest, Flight
 from .retry import RetryPolicy
 from .rto import RttEstimator
 from .stats import Stats
@@ -40,86 +41,6 @@ MAX_TYME = _DEFAULT.max_tyme  # tyme a Sure memo is tracked before it fails
 WINDOW = _DEFAULT.window  # unacked grams in flight per destination
 MAX_FLIGHTS = 65536  # tracked memos in all; a memo beyond it fails with "backlog"
 MAX_DESTS = 1024  # destinations whose RTT estimate is kept while idle
-
-
-class Flight:
-    """One Sure memo being delivered.
-
-    memo, dst, vid: as given to memoit. rvid: the receiver's vid that must
-    sign its acks (signed memos), else None. mid: its memo id. grams: its
-    grams, kept until a done ack (a receiver may lose what it held). count:
-    gram count. born: tyme it was rended. tx: transmissions per gram. unsent:
-    gram numbers waiting for the window. outstanding: gram number -> tyme
-    last sent, for grams sent and not acked. acked: 1 per acked gram;
-    acked_count: how many. epoch: the receiver record the acks describe (None
-    before the first ack). quiet: tyme every gram was last found acked, for
-    probing. probes: probes sent. due: tyme of the next timeout or probe.
-    queued: in its Dest's queue.
-    """
-
-    __slots__ = (
-        "memo",
-        "dst",
-        "vid",
-        "rvid",
-        "mid",
-        "grams",
-        "count",
-        "born",
-        "tx",
-        "unsent",
-        "outstanding",
-        "acked",
-        "acked_count",
-        "epoch",
-        "quiet",
-        "probes",
-        "due",
-        "queued",
-        "dead",
-    )
-
-    def __init__(
-        self,
-        memo: Memo,
-        dst: Address,
-        vid: str | None,
-        mid: str,
-        grams_: list[bytes],
-        born: float,
-        rvid: str | None = None,
-    ) -> None:
-        self.memo = memo
-        self.dst = dst
-        self.vid = vid
-        self.rvid = rvid
-        self.mid = mid
-        self.grams = grams_
-        self.count = len(grams_)
-        self.born = born
-        self.tx = [0] * self.count
-        self.unsent: deque[int] = deque(range(self.count))
-        self.outstanding: dict[int, float] = {}
-        self.acked = bytearray(self.count)
-        self.acked_count = 0
-        self.epoch: int | None = None
-        self.quiet = born
-        self.probes = 0
-        self.due: float | None = None
-        self.queued = False
-        self.dead = False
-
-
-class Dest:
-    """Per-destination state: RTT estimate, grams in flight, memos waiting."""
-
-    __slots__ = ("est", "inflight", "queue", "flights")
-
-    def __init__(self, est: RttEstimator) -> None:
-        self.est = est
-        self.inflight = 0
-        self.queue: deque[Flight] = deque()
-        self.flights = 0
 
 
 class Flights:
@@ -149,6 +70,7 @@ class Flights:
         self.min_rto = float(retry.min_rto)
         self.max_rto = float(retry.max_rto)
         self.max_flights = int(max_flights)
+        self.fast = retry.policy == "fast"
         self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
         self.active: dict[str, Flight] = {}  # flights with grams outstanding
         self.dests: dict[Address, Dest] = {}
@@ -242,6 +164,8 @@ class Flights:
                 acked[num] = 1
                 flight.acked_count += 1
         for num in [n for n in outstanding if _covered(ranges, starts, n)]:
+            if self.fast:
+                self._acked_pn(flight, num, outstanding[num])
             sent = outstanding.pop(num)
             if newest is None or sent >= newest[0]:
                 newest = (sent, flight.tx[num])
@@ -250,12 +174,83 @@ class Flights:
             dest.inflight -= 1
         if newest is not None and now is not None:
             dest.est.acked(newest[0], now, retransmitted=newest[1] > 1)
+            flight.probes = 0  # an ack of new grams: the probe timeout starts over
+            flight.quiet = now
             if flight.acked_count >= count:
                 flight.quiet = now  # all held, not yet delivered: probe if nothing follows
+        if self.fast and now is not None:
+            self._detect(flight, now)
         self._redue(flight)
         if now is not None:
             self._pump(dest, now)
         return None
+
+    # ---- fast policy: loss detection from acks (RFC 9002 section 6.1) ------
+    def _acked_pn(self, flight: Flight, num: int, sent: float) -> None:
+        pn = flight.pns.pop(num, None)
+        if pn is not None and pn > flight.largest_pn:
+            flight.largest_pn = pn
+            flight.largest_sent = sent
+
+    def _sent_pn(self, dest: Dest, flight: Flight, num: int) -> None:
+        flight.pns[num] = dest.pn
+        dest.pn += 1
+
+    def _detect(self, flight: Flight, now: float) -> None:
+        """Declare lost, and send again at once, each outstanding gram of the
+        memo that `packet_threshold` later sends of it were acked after
+        [6.1.1], or that is `time_threshold` smoothed RTTs old while a gram
+        sent later, or in the same burst, was acked [6.1.2]. Acks are per
+        memo, so only the memo's own acks are evidence. Sets `loss_time` for
+        the next gram the time threshold will catch."""
+        largest = flight.largest_pn
+        flight.loss_time = None
+        if largest < 0:
+            return
+        retry = self.retry
+        est = self.dests[flight.dst].est
+        delay = retry.time_threshold * (est.srtt if est.srtt is not None else retry.init_rto)
+        # a gram sent in the same burst as the newest acked one may just be
+        # late (jitter reorders a burst): it waits out the RTT's variation too
+        mate = (est.srtt + 4 * est.rttvar) if est.srtt is not None and est.rttvar else delay
+        mate = max(mate, delay)
+        burst = flight.largest_sent
+        lost: list[int] = []
+        for num, at in flight.outstanding.items():
+            pn = flight.pns.get(num, largest + 1)
+            if at > burst:
+                continue  # sent after the newest acked gram: no evidence yet
+            wait = mate if at == burst or pn > largest else delay
+            if (largest - pn >= retry.packet_threshold and at < burst) or at <= now - wait:
+                lost.append(num)
+            elif flight.loss_time is None or at + wait < flight.loss_time:
+                flight.loss_time = at + wait
+        dest = self.dests[flight.dst]
+        for num in lost:
+            if flight.dead:
+                return
+            self._resend(dest, flight, num, now)
+
+    def _resend(self, dest: Dest, flight: Flight, num: int, now: float) -> None:
+        """Send a gram declared lost again (it keeps its window slot)."""
+        if flight.tx[num] >= self.max_tries:
+            self._fail(flight, "tries", now)
+            return
+        flight.outstanding[num] = now
+        flight.tx[num] += 1
+        flight.quiet = now
+        self.stats.grams_retransmitted += 1
+        self.txgs.append((flight.grams[num], flight.dst))
+        self._sent_pn(dest, flight, num)
+
+    def _wait(self, est: RttEstimator, timeouts: int) -> float:
+        """Retransmission timeout after `timeouts` timeouts of a gram: RFC
+        6298's for the rto policy; for the fast policy the probe timeout
+        srtt + max(4 rttvar, G) + ack_delay, with no floor [6.2.1]."""
+        if not self.fast:
+            return est.backed_off(timeouts)
+        base = est.probe_timeout(self.retry.ack_delay_s)
+        return min(base * (1 << min(timeouts, 62)), self.max_rto)
 
     def _replace(self, dest: Dest, flight: Flight, ranges: list[Range], starts: list[int]) -> None:
         """The receiver holds exactly what `ranges` lists: every acked gram it
@@ -293,6 +288,9 @@ class Flights:
         return due
 
     def _timeout(self, flight: Flight, now: float) -> None:
+        if self.fast and flight.outstanding:
+            self._fast_timeout(flight, now)
+            return
         if not flight.outstanding:
             if flight.acked_count >= flight.count:
                 self._probe(flight, now)
@@ -302,7 +300,7 @@ class Flights:
         est = self.dests[flight.dst].est
         tx = flight.tx
         overdue = [
-            n for n, sent in flight.outstanding.items() if sent + est.backed_off(tx[n] - 1) <= now
+            n for n, sent in flight.outstanding.items() if sent + self._wait(est, tx[n] - 1) <= now
         ]
         if not overdue:  # the estimate moved since the due tyme was set
             self._redue(flight)
@@ -310,19 +308,46 @@ class Flights:
         if any(tx[n] >= self.max_tries for n in overdue):
             self._fail(flight, "tries", now)
             return
+        dest = self.dests[flight.dst]
         for num in overdue:
             flight.outstanding[num] = now
             flight.tx[num] += 1
             self.txgs.append((flight.grams[num], flight.dst))
+            if self.fast:
+                self._sent_pn(dest, flight, num)
         self.stats.grams_retransmitted += len(overdue)
         self._redue(flight)
+
+    def _fast_timeout(self, flight: Flight, now: float) -> None:
+        """Fast policy: a loss the time threshold now catches is sent again;
+        else, after a probe timeout with no ack, one probe [6.2.4]: the
+        outstanding gram sent longest ago, whose ack (a done ack, or what the
+        receiver holds) lets loss detection find the rest."""
+        if flight.loss_time is not None and flight.loss_time <= now:
+            self._detect(flight, now)
+            if not flight.dead:
+                self._redue(flight)
+            return
+        est = self.dests[flight.dst].est
+        if flight.quiet + self._wait(est, flight.probes) > now:
+            self._redue(flight)
+            return
+        # the gram sent longest ago (gram 0 first): probes cycle through every
+        # outstanding gram, so one the receiver cannot list yet (a signed
+        # memo's zeroth gram) is not starved by the others
+        outstanding = flight.outstanding
+        num = min(outstanding, key=lambda n: (outstanding[n], n))
+        flight.probes += 1
+        self._resend(self.dests[flight.dst], flight, num, now)
+        if not flight.dead:
+            self._redue(flight)
 
     def _probe(self, flight: Flight, now: float) -> None:
         """Every gram is acked but no done ack came: send gram 0 again, so the
         receiver answers with a done ack (it delivered the memo) or with what
         it holds now (it lost the memo)."""
         dest = self.dests[flight.dst]
-        if flight.quiet + dest.est.backed_off(flight.probes) > now:
+        if flight.quiet + self._wait(dest.est, flight.probes) > now:
             self._redue(flight)
             return
         if flight.tx[0] >= self.max_tries:
@@ -335,6 +360,8 @@ class Flights:
         flight.tx[0] += 1
         dest.inflight += 1
         self.txgs.append((flight.grams[0], flight.dst))
+        if self.fast:
+            self._sent_pn(dest, flight, 0)
         self.stats.grams_retransmitted += 1
         self._redue(flight)
 
@@ -361,21 +388,30 @@ class Flights:
                 self.stats.grams_retransmitted += 1
             dest.inflight += 1
             self.txgs.append((flight.grams[num], flight.dst))
-            due = now + dest.est.backed_off(flight.tx[num] - 1)
+            if self.fast:
+                self._sent_pn(dest, flight, num)
+                flight.quiet = now
+            due = now + self._wait(dest.est, flight.probes if self.fast else flight.tx[num] - 1)
             if flight.due is None or due < flight.due:
                 flight.due = due
                 self.active[flight.mid] = flight
 
     def _redue(self, flight: Flight) -> None:
-        if flight.outstanding:
+        if self.fast and flight.outstanding:
+            due = flight.quiet + self._wait(self.dests[flight.dst].est, flight.probes)
+            if flight.loss_time is not None and flight.loss_time < due:
+                due = flight.loss_time
+            flight.due = due
+            self.active[flight.mid] = flight
+        elif flight.outstanding:
             est = self.dests[flight.dst].est
             tx = flight.tx
             flight.due = min(
-                sent + est.backed_off(tx[n] - 1) for n, sent in flight.outstanding.items()
+                sent + self._wait(est, tx[n] - 1) for n, sent in flight.outstanding.items()
             )
             self.active[flight.mid] = flight
         elif flight.acked_count >= flight.count:  # all held, delivery not confirmed: probe
-            flight.due = flight.quiet + self.dests[flight.dst].est.backed_off(flight.probes)
+            flight.due = flight.quiet + self._wait(self.dests[flight.dst].est, flight.probes)
             self.active[flight.mid] = flight
         else:
             flight.due = None
@@ -389,6 +425,7 @@ class Flights:
         dest = self.dests[flight.dst]
         dest.flights -= 1
         dest.inflight -= len(flight.outstanding)
+        flight.pns.clear()
         flight.outstanding.clear()
         flight.unsent.clear()
         flight.grams = []

@@ -32,13 +32,15 @@ POLICIES = ("fast", "rto")
 class RetryPolicy:
     """Acked delivery's knobs (tyme in seconds)."""
 
-    policy: str = "fast"  # "fast": loss detection from acks and tail probes; "rto": timeouts only
+    policy: str = (
+        "rto"  # "rto": timeouts only (as memosim always did); "fast": loss detection from acks
+    )
     init_rto: float = K_INITIAL_RTO  # timeout before any RTT sample
     min_rto: float = K_MIN_RTO  # timeout floor (the "rto" policy's, and the fast RTO's)
     max_rto: float = K_MAX_RTO  # timeout ceiling and backoff cap
     max_tries: int = 10  # transmissions of one gram before its memo fails
     max_tyme: float = 60.0  # tyme a memo is retried before it fails
-    ack_delay: float = 0.05  # tyme a receiver holds a partial ack
+    ack_delay: float | None = None  # tyme a receiver holds a partial ack: 0.05 (rto), 0.01 (fast)
     window: int = 64  # unacked grams in flight per destination
     packet_threshold: int = 3  # fast: lost when this many later transmissions were acked
     time_threshold: float = 9 / 8  # fast: lost when this many RTTs older than an acked one
@@ -49,6 +51,8 @@ class RetryPolicy:
 
         if self.policy not in POLICIES:
             raise bad("policy", 'one of "fast", "rto"')
+        if self.ack_delay is None:  # the policy's own default
+            object.__setattr__(self, "ack_delay", 0.01 if self.policy == "fast" else 0.05)
         for key in ("init_rto", "min_rto", "max_rto", "max_tyme"):
             value = getattr(self, key)
             if (
@@ -77,6 +81,11 @@ class RetryPolicy:
             or not (math.isfinite(tt) and tt >= 1)
         ):
             raise bad("time_threshold", "a number >= 1")
+
+    @property
+    def ack_delay_s(self) -> float:
+        """ack_delay as given, or the policy's default (set in __post_init__)."""
+        return 0.0 if self.ack_delay is None else float(self.ack_delay)
 
     @classmethod
     def of(cls, retry: RetryPolicy | Mapping[str, Any] | None, **given: Any) -> RetryPolicy:

@@ -91,6 +91,13 @@ class RttEstimator:
         self.sample(now - sent)
         return True
 
+    def probe_timeout(self, max_ack_delay: float) -> float:
+        """RFC 9002's probe timeout [6.2.1]: srtt + max(4 rttvar, G) +
+        max_ack_delay, with no floor; the initial RTO before any sample."""
+        if self.srtt is None or self.rttvar is None:
+            return self.rto
+        return min(self.srtt + max(self.granularity, K * self.rttvar) + max_ack_delay, self.max_rto)
+
     def backed_off(self, timeouts: int) -> float:
         """Timeout after `timeouts` consecutive timeouts: rto doubled each, capped."""
         if timeouts <= 0:

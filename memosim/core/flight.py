@@ -1,0 +1,107 @@
+"""The sender's records: one Sure memo in flight, and one destination's state.
+
+Flight holds what the sender knows of one memo (its grams, which are acked,
+when each was last sent, the receiver's epoch, the fast policy's packet
+numbers); Dest holds a destination's RTT estimate, window use and queue.
+flights.py is the state machine that moves them.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from .aliases import Address, Memo
+from .rto import RttEstimator
+
+__all__ = ["Dest", "Flight"]
+
+
+class Flight:
+    """One Sure memo being delivered.
+
+    memo, dst, vid: as given to memoit. rvid: the receiver's vid that must
+    sign its acks (signed memos), else None. mid: its memo id. grams: its
+    grams, kept until a done ack (a receiver may lose what it held). count:
+    gram count. born: tyme it was rended. tx: transmissions per gram. unsent:
+    gram numbers waiting for the window. outstanding: gram number -> tyme
+    last sent, for grams sent and not acked. acked: 1 per acked gram;
+    acked_count: how many. epoch: the receiver record the acks describe (None
+    before the first ack). quiet: tyme every gram was last found acked, for
+    probing. probes: probes sent. due: tyme of the next timeout or probe.
+    queued: in its Dest's queue.
+    """
+
+    __slots__ = (
+        "memo",
+        "dst",
+        "vid",
+        "rvid",
+        "mid",
+        "grams",
+        "count",
+        "born",
+        "tx",
+        "unsent",
+        "outstanding",
+        "acked",
+        "acked_count",
+        "epoch",
+        "quiet",
+        "probes",
+        "due",
+        "queued",
+        "dead",
+        "pns",
+        "largest_pn",
+        "largest_sent",
+        "loss_time",
+    )
+
+    def __init__(
+        self,
+        memo: Memo,
+        dst: Address,
+        vid: str | None,
+        mid: str,
+        grams_: list[bytes],
+        born: float,
+        rvid: str | None = None,
+    ) -> None:
+        self.memo = memo
+        self.dst = dst
+        self.vid = vid
+        self.rvid = rvid
+        self.mid = mid
+        self.grams = grams_
+        self.count = len(grams_)
+        self.born = born
+        self.tx = [0] * self.count
+        self.unsent: deque[int] = deque(range(self.count))
+        self.outstanding: dict[int, float] = {}
+        self.acked = bytearray(self.count)
+        self.acked_count = 0
+        self.epoch: int | None = None
+        self.quiet = born
+        self.probes = 0
+        self.due: float | None = None
+        self.queued = False
+        self.dead = False
+        # fast policy: the packet number of each gram's last send, the newest
+        # acked one and its send tyme, and when the time threshold next fires
+        self.pns: dict[int, int] = {}
+        self.largest_pn = -1
+        self.largest_sent = -1.0
+        self.loss_time: float | None = None
+
+
+class Dest:
+    """Per-destination state: RTT estimate, grams in flight, memos waiting."""
+
+    __slots__ = ("est", "inflight", "queue", "flights", "pn")
+
+    def __init__(self, est: RttEstimator) -> None:
+        self.est = est
+        self.inflight = 0
+        self.queue: deque[Flight] = deque()
+        self.flights = 0
+        self.pn = 0  # fast policy: the next transmission's packet number
