@@ -322,6 +322,7 @@ class SureDelivery(RuleBasedStateMachine):
         max_tries=st.sampled_from([10, 4]),
         window=st.sampled_from([64, 3]),
         ack_delay=st.sampled_from([0.05, 0.0, 0.3]),
+        policy=st.sampled_from(["rto", "fast"]),
         tight=st.sampled_from([False, False, True]),
         sure_window=st.sampled_from([None, None, None, 4]),
         weather=st.one_of(
@@ -347,6 +348,7 @@ class SureDelivery(RuleBasedStateMachine):
         max_tries,
         window,
         ack_delay,
+        policy,
         tight,
         sure_window,
         weather,
@@ -384,6 +386,7 @@ class SureDelivery(RuleBasedStateMachine):
             maxTyme=max_tyme,
             maxTries=max_tries,
             window=window,
+            retryPolicy=policy,
             sureOnly=True,
             **extra,
         )
