@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_retry_scenarios import doc
 
 MEMOSIM = str(Path(sys.executable).with_name("memosim"))
 
@@ -52,41 +53,13 @@ class Fussy(Doer):
         raise RuntimeError("no peers today")
 '''
 
-SCENARIO = """
-[scenario]
-duration_s = 5.0
-doers = {doers}
-
-[[peers]]
-name = "alice"
-port = 5001
-
-[[peers]]
-name = "bob"
-port = 5002
-
-[[links]]
-src = "alice"
-dst = "bob"
-both = true
-loss = {{ rate = 0.1 }}
-delay = {{ base_s = 0.01 }}
-
-[[workload]]
-src = "alice"
-dst = "bob"
-count = 40
-interval_s = 0.05
-memo_size = {{ dist = "fixed", bytes = 3000 }}
-"""
-
 
 def setup(tmp_path: Path, doers: str) -> dict[str, str]:
     pkg = tmp_path / "lib" / "mydoers"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
     (pkg / "paced.py").write_text(PACED)
-    (tmp_path / "s.toml").write_text(SCENARIO.format(doers=doers))
+    (tmp_path / "s.toml").write_text(doc(doers=doers))
     return {"PATH": "/usr/bin:/bin", "NO_COLOR": "1", "PYTHONPATH": str(tmp_path / "lib")}
 
 
@@ -106,8 +79,8 @@ def test_a_doer_from_outside_the_package_runs_and_is_shown_by_its_name(tmp_path:
     runs = {r["doer"]: r for r in json.loads((tmp_path / "r" / "summary.json").read_text())["runs"]}
     paced, plain = runs["mydoers.paced:PacedDoer"], runs["PeerMemoerDoer"]
     # wound, its peer retries: every memo arrives, where the unwound Doer loses some
-    assert paced["memos_delivered"] == 40 and paced["grams_retransmitted"] > 0
-    assert plain["memos_delivered"] < 40 and plain["lost_silently"] > 0
+    assert paced["memos_delivered"] == 60 and paced["grams_retransmitted"] > 0
+    assert plain["memos_delivered"] < 60 and plain["lost_silently"] > 0
     # --doer takes the same name; a nested class by its dotted name
     one = memosim(tmp_path, env, "run", "s.toml", "--doer", "mydoers.paced:Outer.Inner", "--json")
     assert one.returncode == 0, one.stderr

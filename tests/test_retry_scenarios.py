@@ -26,7 +26,7 @@ LOSSY = """
 name = "lossy"
 duration_s = 20.0
 seed = 3
-doers = ["SafePeerMemoerDoer"]
+doers = {doers}
 {retry}
 [[peers]]
 name = "alice"
@@ -52,8 +52,10 @@ memo_size = {{ dist = "fixed", bytes = 6000 }}
 """
 
 
-def doc(retry: str = "", alice: str = "", loss: float = 0.1) -> str:
-    return LOSSY.format(retry=retry, alice=alice, loss=loss)
+def doc(
+    retry: str = "", alice: str = "", loss: float = 0.1, doers: str = '["SafePeerMemoerDoer"]'
+) -> str:
+    return LOSSY.format(retry=retry, alice=alice, loss=loss, doers=doers)
 
 
 def scenario(tmp_path: Path, **kwa: Any) -> Scenario:
