@@ -127,7 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="seed of every random draw (default: the file's scenario.seed)",
     )
     run.add_argument(
-        "--doer", choices=DOERS, metavar="NAME", help=f"run this Doer only ({' or '.join(DOERS)})"
+        "--doer",
+        metavar="NAME",
+        help=f"run this Doer only ({', '.join(DOERS)} or a Doer class as module:Class)",
     )
     run.add_argument(
         "--out",
@@ -246,6 +248,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .testbed.scenario import load_scenario
 
     scenario = load_scenario(args.file)
+    if args.doer:
+        from .testbed.doers import doer_class
+
+        try:
+            doer_class(args.doer, "--doer")
+        except ScenarioError as ex:
+            raise ex.in_file(f"{PROG} run") from None
     doers = (args.doer,) if args.doer else scenario.doers
     seed = scenario.seed if args.seed is None else args.seed
     ident = {"scenario": scenario.name, "backend": args.backend, "seed": seed, "doers": list(doers)}
@@ -258,6 +267,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             doers=doers,
             progress=_progress(args, RunProgress),
         )
+    except ScenarioError as ex:  # a Doer of the file that cannot be built
+        out.discard()
+        raise (ex if ex.file else ex.in_file(args.file)) from None
     except ModuleNotFoundError as ex:
         out.discard()
         if args.backend == "udp" and ex.name == "memosim.testbed.udprun":

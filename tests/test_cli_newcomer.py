@@ -456,7 +456,10 @@ def test_json_prints_the_summary_and_doer_runs_one(tmp_path: Path) -> None:
     assert [r["doer"] for r in doc["runs"]] == ["SafePeerMemoerDoer"]
     assert done.stderr == "wrote j/: summary.json, memos.csv, latency.png, delivery.png\n"
     bad = memosim("run", str(scen), "--doer", "Nobody", cwd=tmp_path)
-    assert bad.returncode == 2 and "argument --doer: invalid choice: 'Nobody'" in bad.stderr
+    assert bad.returncode == 2 and bad.stderr == (
+        'memosim run: --doer: expected "PeerMemoerDoer" or "SafePeerMemoerDoer" or a Doer'
+        ' class by import path "module:Class", found "Nobody"\n'
+    )
 
 
 def test_python_dash_m_memosim_is_the_command(tmp_path: Path) -> None:

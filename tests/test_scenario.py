@@ -387,8 +387,9 @@ BAD = [
     (
         "duration_s = 10.0",
         'duration_s = 10.0\ndoers = ["SafePeerMemoDoer"]',
-        'scenario.doers[0]: expected "PeerMemoerDoer" or "SafePeerMemoerDoer", found'
-        ' "SafePeerMemoDoer" (did you mean "SafePeerMemoerDoer"?)',
+        'scenario.doers[0]: expected "PeerMemoerDoer" or "SafePeerMemoerDoer" or a Doer class'
+        ' by import path "module:Class", found "SafePeerMemoDoer" (did you mean'
+        ' "SafePeerMemoerDoer"?)',
     ),
     (
         "duration_s = 10.0",
@@ -398,19 +399,19 @@ BAD = [
     (
         "duration_s = 10.0",
         "duration_s = 10.0\ndoers = []",
-        "scenario.doers: expected a non-empty array of Doer names from PeerMemoerDoer,"
-        " SafePeerMemoerDoer, found []",
+        'scenario.doers: expected a non-empty array of "PeerMemoerDoer" or "SafePeerMemoerDoer"'
+        ' or a Doer class by import path "module:Class", found []',
     ),
     (
         "[scenario]",
         "[scenery]\nx=1\n[scenario]",
-        "scenery: expected one of the keys scenario, defaults, peers, links, partitions, workload,"
+        "scenery: expected one of the keys scenario, defaults, retry, peers, links, partitions, workload,"
         ' found an unknown key (did you mean "scenario"?)',
     ),
     (
         "[[workload]]",
         "[[workloads]]",
-        "workloads: expected one of the keys scenario, defaults, peers, links, partitions, workload,"
+        "workloads: expected one of the keys scenario, defaults, retry, peers, links, partitions, workload,"
         ' found an unknown key (did you mean "workload"?)',
     ),
     # defaults and peers
@@ -482,7 +483,7 @@ BAD = [
         PEER1,
         'name = "bob"\nport = 5002\nsize = 1000',
         "peers[1].size: expected one of the keys name, host, port, gram_size, curt, signed, acked,"
-        ' found an unknown key (did you mean "gram_size"?)',
+        ' retry, found an unknown key (did you mean "gram_size"?)',
     ),
     (
         '[[peers]]\nname = "alice"\nport = 5001\n\n',

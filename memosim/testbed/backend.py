@@ -30,10 +30,11 @@ import simpy
 
 from ..core.keys import make_keyage
 from ..doing import Doer
-from ..memoing import Memoer, MemoerDoer
-from ..peermemoing import PeerMemoerDoer, SafePeerMemoerDoer
+from ..memoing import Memoer
 from ..sim import Network, Streams, Trace
+from .doers import BUILTIN_DOERS
 from .metrics import Recorder, memo_rows, summarize
+from .retry_table import as_options
 from .scenario import ALL, Scenario
 from .workload import MemoKey, make_memo
 
@@ -50,10 +51,8 @@ __all__ = [
     "schedule",
 ]
 
-DOER_CLASSES: dict[str, type[MemoerDoer]] = {
-    "PeerMemoerDoer": PeerMemoerDoer,
-    "SafePeerMemoerDoer": SafePeerMemoerDoer,
-}
+#: The built-in Doers by name (a scenario may also name its own: doers.doer_class).
+DOER_CLASSES = BUILTIN_DOERS
 
 
 @dataclass
@@ -92,6 +91,7 @@ def peer_options(scenario: Scenario, seed: int) -> dict[str, dict[str, Any]]:
     out = {}
     for p in scenario.peers:
         opts: dict[str, Any] = {"code": p.code, "curt": p.curt, "size": p.gram_size}
+        opts["retry"] = as_options(p.retry)
         opts["vid"], opts["keep"] = peer_keys(seed, p.name)
         out[p.name] = opts
     return out

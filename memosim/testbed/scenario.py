@@ -88,6 +88,9 @@ class Scenario:
     doers: tuple[str, ...]
     """Doer classes compared, one run each."""
     defaults: PeerDefaults
+    retry: Mapping[str, Any]
+    """The keys the top-level [retry] sets (read-only); each peer's resolved policy
+    is its PeerSpec.retry."""
     peers: tuple[PeerSpec, ...]
     links: tuple[LinkSpec, ...]
     partitions: tuple[PartitionSpec, ...]
@@ -116,7 +119,11 @@ class Scenario:
         return sum(w.count * len(w.pairs) for w in self.workload)
 
     def to_dict(self) -> dict[str, Any]:
-        """The canonical document: defaults filled in, references as peer names."""
+        """The canonical document: defaults filled in, references as peer names.
+
+        Retry tables appear with the keys the file set, and only when it set
+        some (RetryPolicy's defaults fill in the rest), so a file without
+        them keeps its document and its regression digest."""
         return {
             "scenario": {
                 "name": self.name,
@@ -127,9 +134,11 @@ class Scenario:
                 "doers": list(self.doers),
             },
             "defaults": {k: getattr(self.defaults, k) for k in GRAM_KEYS},
+            **({"retry": thaw(self.retry)} if self.retry else {}),
             "peers": [
                 {"name": p.name, "host": p.host, "port": p.port}
                 | {k: getattr(p, k) for k in p.overrides}
+                | ({"retry": thaw(p.retry_set)} if p.retry_set else {})
                 for p in self.peers
             ],
             "links": [

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from ..core import codes, grams
 from ..core.limits import Limits
+from ..core.retry import RetryPolicy
 from ..sim import impairments as _imp
 from ..sim.rng import std_normal
 
@@ -150,6 +151,10 @@ class PeerSpec(_Grams):
     acked: bool
     overrides: tuple[str, ...] = ()
     """Which of gram_size, curt, signed, acked the entry sets itself."""
+    retry: RetryPolicy = RetryPolicy()
+    """Its retry policy: RetryPolicy's defaults, then [retry], then its own retry."""
+    retry_set: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """The retry keys the entry sets itself (read-only)."""
 
     @property
     def addr(self) -> tuple[str, int]:

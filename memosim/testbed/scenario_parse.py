@@ -41,6 +41,7 @@ from ..validation import (
     table,
     tables,
 )
+from .doers import parse_doers
 from .limits import (
     MAX_DEPTH,
     MAX_DURATION_S,
@@ -52,6 +53,7 @@ from .limits import (
     MIN_TOCK_S,
 )
 from .peer_refs import PeerRefs
+from .retry_table import resolve_retry, retry_table
 from .scenario_model import (
     ALL,
     DEFAULT_HOST,
@@ -77,9 +79,9 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,31}")
 #: A scenario name: it names a results directory, so no path separators, no "..".
 _SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
-_TOP_KEYS = ("scenario", "defaults", "peers", "links", "partitions", "workload")
+_TOP_KEYS = ("scenario", "defaults", "retry", "peers", "links", "partitions", "workload")
 _SCENARIO_KEYS = ("name", "description", "duration_s", "seed", "tock_s", "doers")
-_PEER_KEYS = ("name", "host", "port", *GRAM_KEYS)
+_PEER_KEYS = ("name", "host", "port", *GRAM_KEYS, "retry")
 _LINK_ENDS = ("src", "dst", "both")
 _LINK_KEYS = (*_LINK_ENDS, *_imp.KEYS)
 _PARTITION_KEYS = ("peers", "start_s", "end_s")
@@ -175,13 +177,14 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
             f"(duration_s / tock_s; here at least {duration / MAX_PASSES:g})",
             tock,
         )
-    doers = _doers(sc.get("doers", list(DOERS)))
+    doers = parse_doers(sc.get("doers", list(DOERS)))
 
     dd = table(doc.get("defaults", {}), "defaults", "a table [defaults]")
     check_keys(dd, "defaults", GRAM_KEYS, _HINTS["defaults"])
     defaults = PeerDefaults(**_gram_fields(dd, "defaults", None, ""))
+    retry = retry_table(doc.get("retry", {}), "retry")
 
-    peers = _peers(doc.get("peers", MISSING), defaults)
+    peers = _peers(doc.get("peers", MISSING), defaults, retry)
     names = PeerRefs(peers)
     links, routes = _links(doc.get("links", []), names)
     partitions = tuple(
@@ -221,25 +224,13 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
         tock_s=tock,
         doers=doers,
         defaults=defaults,
+        retry=freeze(retry),
         peers=peers,
         links=links,
         partitions=partitions,
         workload=workload,
         routes=MappingProxyType(routes),
     )
-
-
-def _doers(x: Any) -> tuple[str, ...]:
-    expected = f"a non-empty array of Doer names from {', '.join(DOERS)}"
-    if not isinstance(x, (list, tuple)) or not x:
-        raise ScenarioError("", "scenario.doers", expected, x)
-    seen: list[str] = []
-    for i, d in enumerate(x):
-        choice(d, f"scenario.doers[{i}]", DOERS)
-        if d in seen:
-            raise ScenarioError("", f"scenario.doers[{i}]", "each Doer once", d)
-        seen.append(d)
-    return tuple(seen)
 
 
 def _gram_fields(
@@ -269,7 +260,7 @@ def _gram_fields(
     return {"gram_size": size, "curt": curt, "signed": signed, "acked": acked}
 
 
-def _peers(x: Any, defaults: PeerDefaults) -> tuple[PeerSpec, ...]:
+def _peers(x: Any, defaults: PeerDefaults, retry: Mapping[str, Any]) -> tuple[PeerSpec, ...]:
     items = tables(x, "peers", "an array of tables [[peers]] (at least two)")
     if len(items) < 2:
         raise ScenarioError("", "peers", "at least two [[peers]] entries", Text(f"{len(items)}"))
@@ -311,12 +302,16 @@ def _peers(x: Any, defaults: PeerDefaults) -> tuple[PeerSpec, ...]:
                 ),
             )
         addrs[host, port] = i
+        rpath = at(path, "retry")
+        own = retry_table(d.get("retry", {}), rpath)
         peer = PeerSpec(
             name=name,
             host=host,
             port=port,
             **_gram_fields(d, path, defaults, name),
             overrides=tuple(k for k in GRAM_KEYS if k in d),
+            retry=resolve_retry(retry, own, rpath),
+            retry_set=freeze(own),
         )
         out.append(peer)
     return tuple(out)

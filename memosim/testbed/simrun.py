@@ -18,12 +18,10 @@ from typing import Any
 
 import simpy
 
-from ..doing import Doer
 from ..sim import Network, Streams, Trace
 from ..sim.doist import SimDoist
 from ..sim.peer import SimPeerMemoer
 from .backend import (
-    DOER_CLASSES,
     Collector,
     RunResult,
     build_network,
@@ -32,6 +30,7 @@ from .backend import (
     peer_vids,
     schedule,
 )
+from .doers import build_doers
 from .metrics import Recorder
 from .scenario import Scenario
 
@@ -110,8 +109,7 @@ def run_sim(
             doist.kick(peers[key.src])
 
     env.process(workload())
-    doer_cls = DOER_CLASSES[doer]
-    doers: list[Doer] = [doer_cls(peer=peer) for peer in peers.values()]
+    doers = build_doers(doer, peers.values())
     doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress))
     doist.do(doers=doers, limit=scenario.duration_s)
     recorder.settle(peers.values())  # failures and unsettled memos, as the run ends

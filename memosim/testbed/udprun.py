@@ -37,7 +37,6 @@ import simpy
 from ..doing import Doer, Doist
 from ..peermemoing import PeerMemoer
 from .backend import (
-    DOER_CLASSES,
     Collector,
     RunResult,
     build_network,
@@ -46,6 +45,7 @@ from .backend import (
     peer_vids,
     schedule,
 )
+from .doers import build_doers, doer_class
 from .metrics import Recorder
 from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
 from .scenario import Scenario
@@ -115,8 +115,7 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
     on the way out, error or not. Ctrl-C raises KeyboardInterrupt (the Doist
     stops on it quietly; a run cut short is not a result).
     """
-    if doer not in DOER_CLASSES:
-        raise ValueError(f"doer must be one of {tuple(DOER_CLASSES)}, got {doer!r}")
+    doer_class(doer)  # a ScenarioError before any socket opens
     wall0 = time.perf_counter()
     env = simpy.Environment()
     net = build_network(scenario, env, seed, None)
@@ -136,12 +135,11 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
             relay.attach(p.name, peer)
         recorder = Recorder()
         doist = Doist(real=True, tock=scenario.tock_s, limit=scenario.duration_s)
-        doer_cls = DOER_CLASSES[doer]
         doers: list[Any] = [
             Workload(schedule(scenario, seed), peers, relay, recorder, peer_vids(scenario, seed)),
             RelayDoer(relay),
         ]
-        doers += [doer_cls(peer=peer) for peer in peers.values()]
+        doers += build_doers(doer, peers.values())
         doers += [
             RelayDoer(relay),
             Collector(list(peers.values()), recorder, doist.tymen(), progress),

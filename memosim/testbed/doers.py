@@ -1,0 +1,98 @@
+"""The Doers a scenario compares: the two built-ins, or any Doer class by import path.
+
+A scenario's ``doers`` names each Doer as ``"PeerMemoerDoer"``,
+``"SafePeerMemoerDoer"`` or ``"package.module:Class"``. :func:`doer_class`
+turns a name into its class, importing the module, and checks the contract
+(docs/scenarios.md, "Your own Doer"): a subclass of :class:`memosim.doing.Doer`
+built with ``cls(peer=peer)``. A name that breaks it is a one-line
+:class:`~memosim.errors.ScenarioError` when the scenario loads, not a
+traceback mid-run. Results name each Doer as the scenario gives it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..doing import Doer
+from ..errors import ScenarioError, Text, show
+from ..peermemoing import PeerMemoerDoer, SafePeerMemoerDoer
+from ..validation import unknown
+from .scenario_model import DOERS
+
+__all__ = ["BUILTIN_DOERS", "DOER_PATH", "build_doers", "doer_class", "is_doer_name", "parse_doers"]
+
+#: The built-in Doers by name.
+BUILTIN_DOERS: dict[str, type[Doer]] = {
+    "PeerMemoerDoer": PeerMemoerDoer,
+    "SafePeerMemoerDoer": SafePeerMemoerDoer,
+}
+assert tuple(BUILTIN_DOERS) == DOERS
+_IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
+#: An import path: dotted module, a colon, the class (dotted for a nested class).
+DOER_PATH = re.compile(rf"{_IDENT}(\.{_IDENT})*:{_IDENT}(\.{_IDENT})*")
+EXPECTED = f'{" or ".join(show(d) for d in DOERS)} or a Doer class by import path "module:Class"'
+
+
+def is_doer_name(name: Any) -> bool:
+    """True when name could name a Doer: a built-in, or well-formed as an import path."""
+    return isinstance(name, str) and (name in BUILTIN_DOERS or bool(DOER_PATH.fullmatch(name)))
+
+
+def doer_class(name: Any, path: str = "doer") -> type[Doer]:
+    """The class a Doer name gives, its contract checked (ScenarioError at path)."""
+    if not is_doer_name(name):
+        raise ScenarioError("", path, EXPECTED, unknown(name, DOERS))
+    if name in BUILTIN_DOERS:
+        return BUILTIN_DOERS[name]
+
+    def bad(why: str) -> ScenarioError:
+        return ScenarioError("", path, EXPECTED, Text(f"{show(name)} ({why})"))
+
+    module_name, _, qualname = name.partition(":")
+    try:
+        found: Any = importlib.import_module(module_name)
+    except Exception as ex:  # the user's module may fail in any way as it imports
+        raise bad(f"cannot import {module_name}: {type(ex).__name__}: {ex}") from None
+    for part in qualname.split("."):
+        if not hasattr(found, part):
+            raise bad(f"{module_name} has no {qualname}") from None
+        found = getattr(found, part)
+    if not (isinstance(found, type) and issubclass(found, Doer)):
+        raise bad("not a subclass of memosim.doing.Doer")
+    try:
+        inspect.signature(found).bind(peer=None)
+    except (TypeError, ValueError):
+        raise bad("its constructor does not take peer=") from None
+    return found
+
+
+def build_doers(name: str, peers: Iterable[Any]) -> list[Doer]:
+    """One Doer of the class ``name`` gives per peer, built as ``cls(peer=peer)``;
+    a constructor that fails is a ScenarioError naming the Doer."""
+    cls = doer_class(name)
+    try:
+        return [cls(peer=peer) for peer in peers]
+    except Exception as ex:  # the user's constructor may fail in any way
+        raise ScenarioError(
+            "",
+            f"Doer {show(name)}",
+            "a Doer class built with cls(peer=peer)",
+            Text(f"one raising {type(ex).__name__}: {ex}"),
+        ) from None
+
+
+def parse_doers(x: Any) -> tuple[str, ...]:
+    """A scenario's ``doers``: a non-empty array of Doer names, each once, each loadable."""
+    if not isinstance(x, (list, tuple)) or not x:
+        raise ScenarioError("", "scenario.doers", f"a non-empty array of {EXPECTED}", x)
+    seen: list[str] = []
+    for i, name in enumerate(x):
+        if name in seen:
+            raise ScenarioError("", f"scenario.doers[{i}]", "each Doer once", name)
+        doer_class(name, f"scenario.doers[{i}]")
+        seen.append(name)
+    return tuple(seen)

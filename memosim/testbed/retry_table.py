@@ -1,0 +1,92 @@
+"""A scenario's retry settings: the ``[retry]`` table and each peer's ``retry``.
+
+The keys are :data:`memosim.core.retry.RETRY_KEYS`; a top-level ``[retry]``
+sets them for every peer and a ``[[peers]]`` entry's ``retry = {...}``
+overrides them key by key, as ``[defaults]`` and a peer's gram settings do.
+Each key is checked here with :mod:`memosim.validation`'s leaf checks, so a
+wrong value reads like every other scenario error (and never reaches
+RetryPolicy's own check); docs/scenarios.md documents every key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
+from ..core.retry import POLICIES, RETRY_KEYS, RetryPolicy
+from ..errors import ScenarioError
+from ..validation import at, check_keys, choice, integer, nonneg, number, positive, table
+
+__all__ = ["DEFAULT_RETRY", "as_options", "resolve_retry", "retry_table"]
+
+#: The policy of a peer that sets nothing: RetryPolicy's defaults.
+DEFAULT_RETRY = RetryPolicy()
+_EXPECTED = f"a table of retry settings ({', '.join(RETRY_KEYS)})"
+# Names people are likely to reach for, and the key meant.
+_HINTS = {
+    "rto": "min_rto",
+    "tries": "max_tries",
+    "retries": "max_tries",
+    "tyme": "max_tyme",
+    "timeout": "init_rto",
+    "delay": "ack_delay",
+    "cwnd": "window",
+}
+_INTEGERS = ("max_tries", "window", "packet_threshold")
+
+
+def retry_table(x: Any, path: str) -> dict[str, Any]:
+    """The retry keys a table sets, each checked (path: "retry" or "peers[i].retry")."""
+    d = table(x, path, _EXPECTED)
+    check_keys(d, path, RETRY_KEYS, _HINTS)
+    out: dict[str, Any] = {}
+    for key in d:
+        if key == "policy":
+            out[key] = choice(d[key], at(path, key), POLICIES)
+        elif key in _INTEGERS:
+            out[key] = integer(d, key, path, 1)
+        elif key == "ack_delay":
+            out[key] = nonneg(d, key, path)
+        elif key == "time_threshold":
+            out[key] = number(d, key, path, "a number >= 1", lambda v: v >= 1)
+        else:
+            out[key] = positive(d, key, path)
+    return out
+
+
+def resolve_retry(
+    top: Mapping[str, Any], own: Mapping[str, Any], path: str = "retry"
+) -> RetryPolicy:
+    """The policy of a peer: RetryPolicy's defaults, then ``top`` ([retry]),
+    then ``own`` (the peer's retry, at ``path``), checked as a whole:
+    min_rto <= max_rto is judged at the most specific of the two that was set."""
+    given = {**top, **own}
+    lo = given.get("min_rto", DEFAULT_RETRY.min_rto)
+    hi = given.get("max_rto", DEFAULT_RETRY.max_rto)
+    if lo > hi:
+        key, other, op = ("min_rto", "max_rto", "<=")
+        if not ("min_rto" in own or ("min_rto" in top and "max_rto" not in own)):
+            key, other, op = ("max_rto", "min_rto", ">=")
+        where = path if key in own else "retry"
+        raise ScenarioError(
+            "",
+            at(where, key),
+            f"a number {op} {other} ({_origin(other, top, own, path)})",
+            given[key],
+        )
+    return RetryPolicy(**given)
+
+
+def _origin(key: str, top: Mapping[str, Any], own: Mapping[str, Any], path: str) -> str:
+    """Where a peer's value of key comes from: "retry.max_rto = 0.5"."""
+    if key in own:
+        return f"{at(path, key)} = {own[key]:g}"
+    if key in top:
+        return f"{at('retry', key)} = {top[key]:g}"
+    return f"{getattr(DEFAULT_RETRY, key):g}, the default"
+
+
+def as_options(policy: RetryPolicy) -> dict[str, Any]:
+    """Every key of a policy: what a Memoer takes as ``retry={...}``."""
+    return {f.name: getattr(policy, f.name) for f in fields(policy)}
