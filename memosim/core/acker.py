@@ -55,7 +55,7 @@ class AckOut(NamedTuple):
 
 
 class _AckRec:
-    __slots__ = ("src", "curt", "signed", "kind", "last", "due")
+    __slots__ = ("src", "curt", "signed", "kind", "last", "due", "copies")
 
     def __init__(self, src: Address, curt: bool, signed: bool, kind: int, last: float) -> None:
         self.src = src
@@ -64,6 +64,7 @@ class _AckRec:
         self.kind = kind
         self.last = last  # tyme of the last ack sent (or of the memo's first gram)
         self.due: float | None = None
+        self.copies = 0  # done acks still to send again (a lost done ack costs a probe)
 
 
 class Acker:
@@ -77,9 +78,11 @@ class Acker:
         max_pending: int = 4096,
         max_pending_per_source: int = 1024,
         max_done: int = 16384,
+        done_copies: int = 1,
     ) -> None:
         self.rx = rx
         self.delay = float(delay)
+        self.done_copies = max(1, int(done_copies))
         self.max_pending = max(1, int(max_pending))
         self.max_pending_per_source = max(1, int(max_pending_per_source))
         self.max_done = max(1, int(max_done))
@@ -118,6 +121,7 @@ class Acker:
         """A Sure memo was delivered: ack it done at once."""
         self._close(mid)
         rec = self._remember(mid, _AckRec(src, curt, signed, DONE, 0.0))
+        rec.copies = self.done_copies - 1
         self._schedule(mid, rec, 0.0 if now is None else now)
 
     def rejected(self, mid: str, src: Address, curt: bool, signed: bool, now: float | None) -> None:
@@ -139,6 +143,7 @@ class Acker:
         heap = self._heap
         tyme = 0.0 if now is None else now
         out: list[AckOut] = []
+        again: list[tuple[str, _AckRec]] = []
         while heap and (now is None or heap[0][0] <= now):
             due, _, mid = heapq.heappop(heap)
             rec = self._rec(mid)
@@ -162,6 +167,9 @@ class Acker:
                         )
                     )
                     rec.last = tyme
+                    if rec.copies > 0:  # the same done ack again, an ack delay later
+                        rec.copies -= 1
+                        again.append((mid, rec))
                 continue
             if rec.kind == RESET:
                 if mid not in rx.sources:  # nothing of it came back since
@@ -190,6 +198,8 @@ class Acker:
                 )
             )
             rec.last = tyme
+        for mid, rec in again:
+            self._schedule(mid, rec, tyme + max(self.delay, 0.001))
         self._prune()
         return out
 

@@ -121,6 +121,7 @@ class Engine(Renderer):
             max_pending=self.limits.max_memos,
             max_pending_per_source=self.limits.max_memos_per_source,
             max_done=self.limits.done_window,
+            done_copies=2 if retry.policy == "fast" else 1,
         )
         self.flights = Flights(
             txgs=self.outbox,
