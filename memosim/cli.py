@@ -257,6 +257,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             seed=seed,
             doers=doers,
             progress=_progress(args, RunProgress),
+            timelines=args.backend == "sim",
         )
     except ModuleNotFoundError as ex:
         out.discard()

@@ -27,6 +27,7 @@ from .workload import MemoKey, parse_key
 
 __all__ = [
     "ACK_LANE",
+    "draw_timelines",
     "TIMELINE_FILE",
     "GramEvent",
     "gram_events",
@@ -178,3 +179,19 @@ def read_timelines(path: Path) -> list[dict[str, Any]]:
     """The records write_timelines wrote."""
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
+
+
+def draw_timelines(
+    records: Sequence[Mapping[str, Any]], memos: Iterable[int], out: Path
+) -> list[Path]:
+    """Draw the given memo numbers of one Doer's records into out/<doer>-<memo>.png."""
+    from .plots import save
+    from .timeline_plot import draw
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in memos:
+        record = records[n]
+        fig = draw(record)
+        paths.append(save(fig, out / f"{record['doer']}-{n}.png"))
+    return paths
