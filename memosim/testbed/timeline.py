@@ -28,6 +28,7 @@ from .workload import MemoKey, parse_key
 __all__ = [
     "ACK_LANE",
     "draw_timelines",
+    "explain",
     "TIMELINE_FILE",
     "GramEvent",
     "gram_events",
@@ -194,4 +195,26 @@ def draw_timelines(
         record = records[n]
         fig = draw(record)
         paths.append(save(fig, out / f"{record['doer']}-{n}.png"))
+    return paths
+
+
+def explain(results: Path, memo: int, doer: str | None = None) -> list[Path]:
+    """Draw memo number `memo` (memos.csv order, from 0) of every Doer of a
+    results directory (or of `doer` only) into its timelines/; ValueError
+    with a one-line message when the directory or the memo is not there."""
+    path = results / TIMELINE_FILE
+    if not path.is_file():
+        raise ValueError(
+            f"{path}: no such file (timelines need a sim run: memosim run FILE --backend sim)"
+        )
+    records = read_timelines(path)
+    doers = list(dict.fromkeys(str(r["doer"]) for r in records))
+    if doer is not None and doer not in doers:
+        raise ValueError(f"--doer {doer}: not in {path} (it holds {', '.join(doers)})")
+    paths = []
+    for name in [doer] if doer is not None else doers:
+        mine = [r for r in records if r["doer"] == name]
+        if not 0 <= memo < len(mine):
+            raise ValueError(f"--memo {memo}: {name} sent memos 0 to {len(mine) - 1}")
+        paths += draw_timelines(mine, [memo], results / "timelines")
     return paths
