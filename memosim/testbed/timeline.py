@@ -53,13 +53,13 @@ class GramEvent(NamedTuple):
     reason: str  # drop reason, "" else
     mid: str
     num: int  # gram number, ACK_LANE for an ack
-    count: int  # grams of the memo (0 when not known: acks of plain memos)
+    total: int  # grams of the memo (0 when not known: not its zeroth gram, or an ack)
 
 
 class _Gram(NamedTuple):
     mid: str
     num: int
-    count: int
+    total: int
     body: bytes
 
 
@@ -102,7 +102,7 @@ def gram_events(trace: GramTrace) -> list[GramEvent]:
                 kind = "resend"
             sent.add((link, ev.phash))
         reason = "" if ev.reason == "-" else ev.reason
-        out.append(GramEvent(ev.time, kind, link, reason, g.mid, g.num, g.count))
+        out.append(GramEvent(ev.time, kind, link, reason, g.mid, g.num, g.total))
     return out
 
 
@@ -135,7 +135,7 @@ def memo_timelines(rows: Sequence[Mapping[str, Any]], trace: GramTrace) -> list[
         key = MemoKey(int(row["workload"]), str(row["src"]), str(row["dst"]), int(row["index"]))
         mid = mids.get(key)
         events = by_mid.get(mid, []) if mid is not None else []
-        count = max((e.count for e in events if e.num != ACK_LANE), default=0)
+        count = max((e.total for e in events if e.num != ACK_LANE), default=0)
         out.append(
             {
                 "doer": row["doer"],
