@@ -446,7 +446,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from .testbed.timeline import explain
+    from .testbed.timeline_plot import explain
 
     try:
         paths = explain(args.dir, args.memo, args.doer)

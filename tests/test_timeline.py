@@ -14,7 +14,8 @@ from memosim.core.surewire import make_ack
 from memosim.testbed.gramtrace import GramTrace
 from memosim.testbed.runner import run_scenario
 from memosim.testbed.scenario import load_scenario
-from memosim.testbed.timeline import ACK_LANE, draw_timelines, gram_events, pick
+from memosim.testbed.timeline import ACK_LANE, gram_events, pick
+from memosim.testbed.timeline_plot import draw_timelines
 
 REPO = Path(__file__).resolve().parents[1]
 MID = "0A" + "B" * 22

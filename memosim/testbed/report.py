@@ -286,15 +286,16 @@ def write_results(
         )
     for old in sorted((out / TIMELINES_DIR).glob("*.png")):  # a re-run of the same run
         old.unlink()
-    if any(run.timeline for run in result.runs):
+    if any(getattr(run, "timeline", None) for run in result.runs):
         from . import timeline as _timeline
 
         records = [rec for run in result.runs for rec in run.timeline]
         written.append(_timeline.write_timelines(records, out / _timeline.TIMELINE_FILE))
         if plots:
+            from .timeline_plot import draw_timelines
+
             for run in result.runs:
-                picked = _timeline.pick(run.timeline)
-                _timeline.draw_timelines(run.timeline, picked, out / TIMELINES_DIR)
+                draw_timelines(run.timeline, _timeline.pick(run.timeline), out / TIMELINES_DIR)
             written.append(out / TIMELINES_DIR)
     return written
 

@@ -27,8 +27,6 @@ from .workload import MemoKey, parse_key
 
 __all__ = [
     "ACK_LANE",
-    "draw_timelines",
-    "explain",
     "TIMELINE_FILE",
     "GramEvent",
     "gram_events",
@@ -180,41 +178,3 @@ def read_timelines(path: Path) -> list[dict[str, Any]]:
     """The records write_timelines wrote."""
     with path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def draw_timelines(
-    records: Sequence[Mapping[str, Any]], memos: Iterable[int], out: Path
-) -> list[Path]:
-    """Draw the given memo numbers of one Doer's records into out/<doer>-<memo>.png."""
-    from .plots import save
-    from .timeline_plot import draw
-
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for n in memos:
-        record = records[n]
-        fig = draw(record)
-        paths.append(save(fig, out / f"{record['doer']}-{n}.png"))
-    return paths
-
-
-def explain(results: Path, memo: int, doer: str | None = None) -> list[Path]:
-    """Draw memo number `memo` (memos.csv order, from 0) of every Doer of a
-    results directory (or of `doer` only) into its timelines/; ValueError
-    with a one-line message when the directory or the memo is not there."""
-    path = results / TIMELINE_FILE
-    if not path.is_file():
-        raise ValueError(
-            f"{path}: no such file (timelines need a sim run: memosim run FILE --backend sim)"
-        )
-    records = read_timelines(path)
-    doers = list(dict.fromkeys(str(r["doer"]) for r in records))
-    if doer is not None and doer not in doers:
-        raise ValueError(f"--doer {doer}: not in {path} (it holds {', '.join(doers)})")
-    paths = []
-    for name in [doer] if doer is not None else doers:
-        mine = [r for r in records if r["doer"] == name]
-        if not 0 <= memo < len(mine):
-            raise ValueError(f"--memo {memo}: {name} sent memos 0 to {len(mine) - 1}")
-        paths += draw_timelines(mine, [memo], results / "timelines")
-    return paths

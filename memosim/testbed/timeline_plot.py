@@ -10,16 +10,18 @@ Imported only when drawing (matplotlib).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from .timeline import ACK_LANE
+from .plots import save
+from .timeline import ACK_LANE, TIMELINE_FILE, read_timelines
 
-__all__ = ["STYLE", "draw"]
+__all__ = ["STYLE", "draw", "draw_timelines", "explain"]
 
 #: event kind -> (marker, colour, legend label)
 STYLE: dict[str, tuple[str, str, str]] = {
@@ -108,3 +110,38 @@ def draw(record: Mapping[str, Any], title: str | None = None) -> Figure:
         fontsize=9,
     )
     return fig
+
+
+def draw_timelines(
+    records: Sequence[Mapping[str, Any]], memos: Iterable[int], out: Path
+) -> list[Path]:
+    """Draw the given memo numbers of one Doer's records into out/<doer>-<memo>.png."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in memos:
+        record = records[n]
+        fig = draw(record)
+        paths.append(save(fig, out / f"{record['doer']}-{n}.png"))
+    return paths
+
+
+def explain(results: Path, memo: int, doer: str | None = None) -> list[Path]:
+    """Draw memo number `memo` (memos.csv order, from 0) of every Doer of a
+    results directory (or of `doer` only) into its timelines/; ValueError
+    with a one-line message when the directory or the memo is not there."""
+    path = results / TIMELINE_FILE
+    if not path.is_file():
+        raise ValueError(
+            f"{path}: no such file (timelines need a sim run: memosim run FILE --backend sim)"
+        )
+    records = read_timelines(path)
+    doers = list(dict.fromkeys(str(r["doer"]) for r in records))
+    if doer is not None and doer not in doers:
+        raise ValueError(f"--doer {doer}: not in {path} (it holds {', '.join(doers)})")
+    paths = []
+    for name in [doer] if doer is not None else doers:
+        mine = [r for r in records if r["doer"] == name]
+        if not 0 <= memo < len(mine):
+            raise ValueError(f"--memo {memo}: {name} sent memos 0 to {len(mine) - 1}")
+        paths += draw_timelines(mine, [memo], results / "timelines")
+    return paths
