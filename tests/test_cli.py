@@ -177,7 +177,10 @@ def test_run_seed_and_default_out(tiny: Path, tmp_path: Path, monkeypatch, capsy
     assert sorted(p.name for p in out.iterdir()) == ["memos.csv", "summary.json", "timeline.jsonl"]
     printed = capsys.readouterr().out
     assert "scenario tiny  seed -7  backend sim" in printed
-    assert printed.splitlines()[-1] == "wrote results/tiny/sim-seed-7/: summary.json, memos.csv, timeline.jsonl"
+    assert (
+        printed.splitlines()[-1]
+        == "wrote results/tiny/sim-seed-7/: summary.json, memos.csv, timeline.jsonl"
+    )
 
 
 def test_run_is_deterministic(tiny: Path, tmp_path: Path) -> None:
