@@ -230,6 +230,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     val.add_argument("files", metavar="FILE", nargs="+", help="scenario file (TOML)")
     val.set_defaults(func=cmd_validate)
+
+    exp = sub.add_parser(
+        "explain",
+        help="draw one memo's timeline from a sim run's results directory",
+        description="Draw every gram event of memo N (memos.csv order, from 0) "
+        "into DIR/timelines/<doer>-<N>.png, from DIR/timeline.jsonl.",
+    )
+    exp.add_argument("dir", metavar="DIR", type=Path, help="results directory of a sim run")
+    exp.add_argument(
+        "--memo", type=_integer("a memo number (0 or more)", 0), required=True, metavar="N"
+    )
+    exp.add_argument("--doer", choices=DOERS, metavar="NAME", help="this Doer only")
+    exp.set_defaults(func=cmd_explain)
     return parser
 
 
@@ -266,6 +279,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             seed=seed,
             doers=doers,
             progress=_progress(args, RunProgress),
+            timelines=args.backend == "sim",
         )
     except ScenarioError as ex:  # a Doer of the file that cannot be built
         out.discard()
@@ -441,6 +455,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{s.duration_s:g} s, Doers {', '.join(s.doers)})"
         )
     return 2 if loaded.bad else 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from .testbed.timeline_plot import explain
+
+    try:
+        paths = explain(args.dir, args.memo, args.doer)
+    except ValueError as ex:
+        raise UsageError(str(ex)) from None
+    print(f"wrote {', '.join(str(p) for p in paths)}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -128,7 +128,13 @@ def run_outdir(args: argparse.Namespace, ident: dict[str, Any]) -> OutDir:
     return OutDir(args.out)
 
 
+def _shown(path: Path) -> str:
+    if path.is_dir():  # a directory of plots: its name and how many
+        return f"{path.name}/ ({sum(1 for _ in path.glob('*.png'))} PNGs)"
+    return path.name
+
+
 def listing(out: Path, paths: Sequence[Path]) -> str:
     return f"wrote {out}{'' if str(out).endswith('/') else '/'}: " + ", ".join(
-        p.name for p in paths
+        _shown(p) for p in paths
     )

@@ -57,6 +57,7 @@ RUN_KEYS = [
     "latency_s",
     "grams_sent",
     "grams_retransmitted",
+    "spurious_retransmissions",
     "acks_sent",
     "wire_bytes",
     "overhead_ratio",
@@ -67,6 +68,7 @@ RUN_KEYS = [
     "false_give_ups",
     "sim_s",
     "wall_s",
+    "links",
 ]
 MEMO_HEADER = [
     "doer",
@@ -94,6 +96,7 @@ TABLE_LABELS = [
     "latency max (ms)",
     "grams sent",
     "grams retransmitted",
+    "spurious retransmissions",
     "acks sent",
     "wire bytes",
     "overhead ratio",
@@ -171,10 +174,13 @@ def test_run_seed_and_default_out(tiny: Path, tmp_path: Path, monkeypatch, capsy
     assert main(["run", str(tiny), "--seed", "-7", "--no-plots"]) == 0
     out = tmp_path / "results" / "tiny" / "sim-seed-7"
     assert json.loads((out / "summary.json").read_text())["seed"] == -7
-    assert sorted(p.name for p in out.iterdir()) == ["memos.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["memos.csv", "summary.json", "timeline.jsonl"]
     printed = capsys.readouterr().out
     assert "scenario tiny  seed -7  backend sim" in printed
-    assert printed.splitlines()[-1] == "wrote results/tiny/sim-seed-7/: summary.json, memos.csv"
+    assert (
+        printed.splitlines()[-1]
+        == "wrote results/tiny/sim-seed-7/: summary.json, memos.csv, timeline.jsonl"
+    )
 
 
 def test_run_is_deterministic(tiny: Path, tmp_path: Path) -> None:
@@ -195,7 +201,8 @@ def test_table_of_summary_dict(tiny: Path) -> None:
     assert text == format_table(result.summary())
     lines = text.splitlines()
     assert lines[0].startswith("scenario tiny  seed 3  backend sim  trace ")
-    assert len(lines) == 3 + len(TABLE_LABELS)
+    assert len(lines) == 3 + len(TABLE_LABELS) + 3  # and the links: a head, a row per link
+    assert lines[-2:][0].split()[0] == "alice->bob"
     row = next(line for line in lines if line.startswith("memos sent"))
     assert row.split()[-2:] == ["20", "20"]
 

@@ -84,10 +84,10 @@ def test_each_run_gets_its_own_directory(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         lines.append(done.stdout.splitlines()[-1])
     assert lines == [
-        "wrote results/tiny/sim-seed3/: summary.json, memos.csv",
-        "wrote results/tiny/sim-seed3-2/: summary.json, memos.csv",
-        "wrote results/tiny/sim-seed4/: summary.json, memos.csv",
-        "wrote results/tiny/sim-seed3-3/: summary.json, memos.csv",
+        "wrote results/tiny/sim-seed3/: summary.json, memos.csv, timeline.jsonl",
+        "wrote results/tiny/sim-seed3-2/: summary.json, memos.csv, timeline.jsonl",
+        "wrote results/tiny/sim-seed4/: summary.json, memos.csv, timeline.jsonl",
+        "wrote results/tiny/sim-seed3-3/: summary.json, memos.csv, timeline.jsonl",
     ]
     doc = json.loads((tmp_path / "results/tiny/sim-seed3-3/summary.json").read_text())
     assert [r["doer"] for r in doc["runs"]] == ["PeerMemoerDoer"]
@@ -398,7 +398,8 @@ def test_a_file_named_oddly_gets_a_safe_default_name(tmp_path: Path) -> None:
     done = memosim("run", str(path), "--no-plots", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (
-        done.stdout.splitlines()[-1] == "wrote results/my-run-2/sim-seed3/: summary.json, memos.csv"
+        done.stdout.splitlines()[-1]
+        == "wrote results/my-run-2/sim-seed3/: summary.json, memos.csv, timeline.jsonl"
     )
 
 
@@ -454,7 +455,10 @@ def test_json_prints_the_summary_and_doer_runs_one(tmp_path: Path) -> None:
     doc = json.loads(done.stdout)
     assert doc == json.loads((tmp_path / "j" / "summary.json").read_text())
     assert [r["doer"] for r in doc["runs"]] == ["SafePeerMemoerDoer"]
-    assert done.stderr == "wrote j/: summary.json, memos.csv, latency.png, delivery.png\n"
+    assert (
+        done.stderr
+        == "wrote j/: summary.json, memos.csv, latency.png, delivery.png, timeline.jsonl, timelines/ (3 PNGs)\n"
+    )
     bad = memosim("run", str(scen), "--doer", "Nobody", cwd=tmp_path)
     assert bad.returncode == 2 and bad.stderr == (
         'memosim run: --doer: expected "PeerMemoerDoer" or "SafePeerMemoerDoer" or a Doer'

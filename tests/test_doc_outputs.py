@@ -134,7 +134,8 @@ def test_readme_testbed_commands_run_as_shown(tmp_path: Path) -> None:
     assert printed["list"][0].split() == ["name", "file", "description"]
     last = printed["run"][-1]
     assert last == (
-        "wrote results/loss-20/sim-seed1/: summary.json, memos.csv, latency.png, delivery.png"
+        "wrote results/loss-20/sim-seed1/: summary.json, memos.csv, latency.png, delivery.png, "
+        "timeline.jsonl, timelines/ (11 PNGs)"
     )
     assert "`wrote results/loss-20/sim-seed1/: ...`" in " ".join(section.split())
     assert printed["sweep"][-1].startswith("wrote results/loss-5-sweep/: sweep.csv")

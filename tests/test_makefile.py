@@ -134,6 +134,8 @@ def test_make_demo_twice_replaces_its_own_results(tmp_path: Path) -> None:
         "latency.png",
         "memos.csv",
         "summary.json",
+        "timeline.jsonl",
+        "timelines",
     ]
 
 

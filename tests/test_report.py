@@ -119,7 +119,7 @@ def test_table_has_a_head_a_column_per_doer_and_a_row_per_metric() -> None:
     assert lines[2].split() == ["PeerMemoerDoer", "SafePeerMemoerDoer"]
     assert set(lines[3]) == {"-"} and len(lines[3]) == len(lines[2])
     rows = lines[4 : 4 + len(TABLE_ROWS)]
-    assert [r[:20].rstrip() for r in rows] == [label for label, _, _ in TABLE_ROWS]
+    assert [r[:24].rstrip() for r in rows] == [label for label, _, _ in TABLE_ROWS]
     assert len({len(r) for r in rows}) == 1  # right-aligned in fixed columns
     by_label = {label: row for (label, _, _), row in zip(TABLE_ROWS, rows)}
     assert by_label["latency p50 (ms)"].split()[-2:] == ["12.3", "-"]  # missing: a dash

@@ -66,6 +66,7 @@ class RunResult:
     trace_digest: str | None = None
     network: dict[str, Any] = field(default_factory=dict)
     peers: dict[str, Any] = field(default_factory=dict)
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # sim, when asked: per memo
 
 
 class Backend(Protocol):
@@ -177,11 +178,16 @@ def collect(
     wall_s: float,
     trace_digest: str | None,
     network: dict[str, Any],
+    spurious: int | None = None,
 ) -> RunResult:
-    """The RunResult of a finished run: its summary, per-memo rows and each
-    peer's counters."""
+    """The RunResult of a finished run: its summary (with the network's
+    per-link counters), per-memo rows and each peer's counters. spurious:
+    the spurious retransmissions, None where the backend cannot tell."""
     stats = {name: peer.stats.as_dict() for name, peer in peers.items()}
-    summary = summarize(doer, recorder, list(stats.values()), sim_s=sim_s, wall_s=wall_s)
+    summary = summarize(
+        doer, recorder, list(stats.values()), sim_s=sim_s, wall_s=wall_s, spurious=spurious
+    )
+    summary["links"] = network.get("links", {})
     return RunResult(
         doer,
         summary,

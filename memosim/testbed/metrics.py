@@ -33,6 +33,7 @@ SUMMARY_KEYS = (
     "latency_s",
     "grams_sent",
     "grams_retransmitted",
+    "spurious_retransmissions",
     "acks_sent",
     "wire_bytes",
     "overhead_ratio",
@@ -43,6 +44,7 @@ SUMMARY_KEYS = (
     "false_give_ups",
     "sim_s",
     "wall_s",
+    "links",
 )
 
 #: What became of a sent memo, as :func:`outcome` and memos.csv's ``outcome`` column name it.
@@ -178,8 +180,10 @@ def summarize(
     *,
     sim_s: float,
     wall_s: float,
+    spurious: int | None = None,
 ) -> dict[str, Any]:
-    """The summary.json entry of one Doer's run."""
+    """The summary.json entry of one Doer's run (without ``links``, which
+    come from the network: backend.collect)."""
     records = list(recorder.memos.values())
     delivered = [r for r in records if r.delivered_s is not None]
     latencies = sorted(r.delivered_s - r.sent_s for r in delivered)  # type: ignore[operator]
@@ -208,6 +212,7 @@ def summarize(
         },
         "grams_sent": grams_all - acks,
         "grams_retransmitted": sum(s["grams_retransmitted"] for s in stats),
+        "spurious_retransmissions": spurious,
         "acks_sent": acks,
         "wire_bytes": wire,
         "overhead_ratio": round(wire / payload, 6) if payload else None,

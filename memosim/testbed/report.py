@@ -8,7 +8,10 @@ terminal). :func:`write_results` writes a results directory:
 
 - ``summary.json``: ``ScenarioResult.summary()``, pretty-printed;
 - ``memos.csv``: every Doer's per-memo rows (``RunResult.rows``);
-- ``latency.png`` and ``delivery.png``: see :mod:`memosim.testbed.plots`.
+- ``latency.png`` and ``delivery.png``: see :mod:`memosim.testbed.plots`;
+- sim runs: ``timeline.jsonl`` (every memo's gram events) and, with plots,
+  ``timelines/<doer>-<memo>.png`` for the memos :func:`~memosim.testbed.timeline.pick`
+  chooses (see :mod:`memosim.testbed.timeline`).
 
 Everything here reads plain data only (summaries and rows), so the sim and
 the udp backend are reported alike.
@@ -33,6 +36,7 @@ __all__ = [
     "OUTPUT_FILES",
     "PROMISING_DOERS",
     "TABLE_ROWS",
+    "TIMELINES_DIR",
     "Formatter",
     "breaches",
     "format_rows",
@@ -59,7 +63,9 @@ MEMO_COLUMNS = (
     "failed",
 )
 #: Files write_results creates in a results directory.
-OUTPUT_FILES = ("summary.json", "memos.csv", "latency.png", "delivery.png")
+OUTPUT_FILES = ("summary.json", "memos.csv", "latency.png", "delivery.png", "timeline.jsonl")
+#: Directory of the timeline PNGs in a results directory.
+TIMELINES_DIR = "timelines"
 
 #: Renders one value of a summary or row as a table cell.
 Formatter: TypeAlias = Callable[[object], str]
@@ -100,6 +106,7 @@ TABLE_ROWS: tuple[tuple[str, str, Formatter], ...] = (
     ("latency max (ms)", "latency_s.max", _fixed(1, 1000.0)),
     ("grams sent", "grams_sent", _int),
     ("grams retransmitted", "grams_retransmitted", _int),
+    ("spurious retransmissions", "spurious_retransmissions", _int),
     ("acks sent", "acks_sent", _int),
     ("wire bytes", "wire_bytes", _int),
     ("overhead ratio", "overhead_ratio", _fixed(3)),
@@ -187,12 +194,43 @@ def format_table(
     lines.append("-" * (left + sum(w + 2 for w in widths)))
     for label, row in zip(labels, cells):
         lines.append(f"{label:<{left}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths)))
+    lines += _link_lines(runs, left, widths)
     for run, name in zip(runs, names):
         broken = breaches(run)
         if broken:
             line = f"{'BREACH':<{left}}  {name}: " + ", ".join(broken)
             lines.append(f"{_RED}{line}{_RESET}" if color else line)
     return "\n".join(lines)
+
+
+def link_cell(counters: Mapping[str, Any] | None) -> str:
+    """One link's counters in a cell: ``sent>delivered`` then every drop
+    reason, duplication, reorder and corruption that happened."""
+    if not counters:
+        return "-"
+    parts = [f"{counters.get('sent', 0):,}>{counters.get('delivered', 0):,}"]
+    parts += [f"{r} {n:,}" for r, n in counters.get("dropped", {}).items() if n]
+    for key, name in (("duplicated", "dup"), ("reordered", "reord"), ("corrupted", "corr")):
+        if counters.get(key):
+            parts.append(f"{name} {counters[key]:,}")
+    return " ".join(parts)
+
+
+def _link_lines(runs: Sequence[Mapping[str, Any]], left: int, widths: list[int]) -> list[str]:
+    """The table's link block: a row per link, cells from link_cell."""
+    names = sorted({link for run in runs for link in run.get("links") or {}})
+    if not names:
+        return []
+    cells = [[link_cell((run.get("links") or {}).get(n)) for run in runs] for n in names]
+    labels = [f"  {n}" for n in names]
+    left = max(left, *(len(x) for x in labels))
+    widths = [max(w, *(len(row[i]) for row in cells)) for i, w in enumerate(widths)]
+    out = ["links: datagrams sent>delivered, drops by reason"]
+    out += [
+        f"{label:<{left}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths))
+        for label, row in zip(labels, cells)
+    ]
+    return out
 
 
 def row_label(label: str, backend: object) -> str:
@@ -246,6 +284,19 @@ def write_results(
         written.append(
             _plots.save(_plots.delivery_over_time(result, title=title), out / "delivery.png")
         )
+    for old in sorted((out / TIMELINES_DIR).glob("*.png")):  # a re-run of the same run
+        old.unlink()
+    if any(getattr(run, "timeline", None) for run in result.runs):
+        from . import timeline as _timeline
+
+        records = [rec for run in result.runs for rec in run.timeline]
+        written.append(_timeline.write_timelines(records, out / _timeline.TIMELINE_FILE))
+        if plots:
+            from .timeline_plot import draw_timelines
+
+            for run in result.runs:
+                draw_timelines(run.timeline, _timeline.pick(run.timeline), out / TIMELINES_DIR)
+            written.append(out / TIMELINES_DIR)
     return written
 
 

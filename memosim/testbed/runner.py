@@ -60,7 +60,9 @@ class ScenarioResult:
         raise KeyError(doer)
 
 
-def open_backend(name: str, *, trace_events: bool = False, progress: Any = None) -> Backend:
+def open_backend(
+    name: str, *, trace_events: bool = False, progress: Any = None, timelines: bool = False
+) -> Backend:
     """The backend called `name` (one of BACKENDS).
 
     The udp backend's module is imported only here, on first use: a sim run
@@ -68,7 +70,7 @@ def open_backend(name: str, *, trace_events: bool = False, progress: Any = None)
     with ModuleNotFoundError naming memosim.testbed.udprun (the CLI's
     message)."""
     if name == "sim":
-        return SimBackend(trace_events=trace_events, progress=progress)
+        return SimBackend(trace_events=trace_events, progress=progress, timelines=timelines)
     if name == "udp":
         from .udprun import UdpBackend
 
@@ -84,12 +86,14 @@ def run_scenario(
     doers: tuple[str, ...] | None = None,
     trace_events: bool = False,
     progress: Any = None,
+    timelines: bool = False,
 ) -> ScenarioResult:
     """Run every Doer of the scenario (or `doers`) and return the results.
 
     progress: None, or an object with ``start(doer, duration_s, backend)``,
     ``update(tyme, delivered)`` (each pass) and ``finish()``, such as
     :class:`memosim.testbed.progress.RunProgress`. Display only.
+    timelines: sim only, fill each RunResult.timeline (memosim.testbed.timeline).
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -101,7 +105,9 @@ def run_scenario(
             if progress is not None:
                 progress.start(doer, scenario.duration_s, backend)
             if runner is None:  # opened after the first bar, as the CLI has always shown it
-                runner = open_backend(backend, trace_events=trace_events, progress=progress)
+                runner = open_backend(
+                    backend, trace_events=trace_events, progress=progress, timelines=timelines
+                )
             runs.append(runner.run(scenario, doer, seed))
     finally:
         if progress is not None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import simpy
 
-from ..sim import Network, Streams, Trace
+from ..sim import Network, Streams
 from ..sim.doist import SimDoist
 from ..sim.peer import SimPeerMemoer
 from .backend import (
@@ -31,6 +31,7 @@ from .backend import (
     schedule,
 )
 from .doers import build_doers
+from .gramtrace import GramTrace
 from .metrics import Recorder
 from .scenario import Scenario
 
@@ -42,15 +43,24 @@ class SimBackend:
     """The :class:`~memosim.testbed.backend.Backend` on the SimPy network.
 
     trace_events: keep every trace event (not only the digest).
+    timelines: also read every memo's gram events (RunResult.timeline).
     progress: None or a display told the tyme each pass (see runner).
     """
 
     trace_events: bool = False
     progress: Any = None
     name: str = "sim"
+    timelines: bool = False
 
     def run(self, scenario: Scenario, doer: str, seed: int) -> RunResult:
-        return run_sim(scenario, doer, seed, trace_events=self.trace_events, progress=self.progress)
+        return run_sim(
+            scenario,
+            doer,
+            seed,
+            trace_events=self.trace_events,
+            progress=self.progress,
+            timelines=self.timelines,
+        )
 
 
 def at_first(env: simpy.Environment, delay: float) -> simpy.Event:
@@ -75,13 +85,15 @@ def run_sim(
     trace_events: bool = False,
     pcap: Callable[[Network], Any] | None = None,
     progress: Any = None,
+    timelines: bool = False,
 ) -> RunResult:
     """One Doer's run on the SimPy network; sim hosts are the peer names.
 
-    pcap: None, or called with the Network before the run (to capture it)."""
+    pcap: None, or called with the Network before the run (to capture it).
+    timelines: fill RunResult.timeline (memosim.testbed.timeline)."""
     wall0 = time.perf_counter()
     env = simpy.Environment()
-    trace = Trace(keep=trace_events)
+    trace = GramTrace(keep=trace_events or timelines)
     net = build_network(scenario, env, seed, trace)
     if pcap is not None:
         pcap(net)
@@ -113,7 +125,7 @@ def run_sim(
     doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress))
     doist.do(doers=doers, limit=scenario.duration_s)
     recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
-    return collect(
+    result = collect(
         doer,
         recorder,
         peers,
@@ -121,4 +133,10 @@ def run_sim(
         wall_s=time.perf_counter() - wall0,
         trace_digest=trace.digest(),
         network=net.counters(),
+        spurious=trace.spurious,
     )
+    if timelines:
+        from .timeline import memo_timelines
+
+        result.timeline = memo_timelines(result.rows, trace)
+    return result
