@@ -32,6 +32,7 @@ from . import __version__
 from .errors import ScenarioError, show
 from .outdirs import OutDir, UsageError, fresh, has_files, listing, run_outdir
 from .stopping import Interrupted, Signals
+from .testbed.sweep_table import sweep_table
 
 if TYPE_CHECKING:
     from .testbed.sweeps import Param
@@ -314,48 +315,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(format_table(result, description=scenario.description or None))
         print(listing(out.path, written))
     return 0
-
-
-def _pm(
-    digits: int, scale: float = 1.0, top: float | None = None
-) -> Callable[[dict[str, Any], str], str]:
-    """mean +- half-width; an interval reaching below 0 (or above top) is shown
-    clipped, as [low, high], so no cell suggests a negative latency."""
-
-    def fmt(row: dict[str, Any], stem: str) -> str:
-        mean, half = row.get(f"{stem}_mean"), row.get(f"{stem}_ci95")
-        if mean is None:
-            return "-"
-        text = f"{mean * scale:.{digits}f}"
-        if half is None:
-            return text
-        lo, hi = mean - half, mean + half
-        if lo < 0 or (top is not None and hi > top):
-            lo, hi = max(lo, 0.0), hi if top is None else min(hi, top)
-            return f"{text} [{lo * scale:.{digits}f}, {hi * scale:.{digits}f}]"
-        return f"{text} +- {half * scale:.{digits}f}"
-
-    return fmt
-
-
-def sweep_table(result: Any) -> str:
-    """The rows of a sweep as a plain-text table (mean +- 95% CI half-width)."""
-    from .testbed.report import format_rows
-
-    def value(v: Any) -> str:
-        return v if isinstance(v, str) else show(v)
-
-    stats = (
-        ("delivery ratio", "delivery_ratio", _pm(4, top=1.0)),
-        ("p99 latency (ms)", "latency_p99_s", _pm(1, 1000.0)),
-        ("retx per memo", "retransmissions_per_memo", _pm(3)),
-        ("overhead ratio", "overhead_ratio", _pm(3)),
-    )
-    cols: list[Any] = [(p, p, value) for p in result.paths]
-    cols += [("doer", "doer", str), ("n", "n", str)]
-    cols += [(head, f"={stem}", str) for head, stem, _ in stats]
-    shown = [row | {f"={stem}": fmt(row, stem) for _, stem, fmt in stats} for row in result.rows]
-    return format_rows(shown, cols)
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

@@ -491,7 +491,7 @@ def test_python_dash_m_memosim_is_the_command(tmp_path: Path) -> None:
 def test_sweep_table_never_shows_a_negative_interval() -> None:
     from types import SimpleNamespace
 
-    from memosim.cli import sweep_table
+    from memosim.testbed.sweep_table import sweep_table
 
     row = {
         "links.0.loss.rate": 0.05,
