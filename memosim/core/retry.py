@@ -53,34 +53,30 @@ class RetryPolicy:
             raise bad("policy", 'one of "fast", "rto"')
         if self.ack_delay is None:  # the policy's own default
             object.__setattr__(self, "ack_delay", 0.01 if self.policy == "fast" else 0.05)
-        for key in ("init_rto", "min_rto", "max_rto", "max_tyme"):
+        numbers = {  # key: (lowest, may equal it)
+            "init_rto": (0.0, False),
+            "min_rto": (0.0, False),
+            "max_rto": (0.0, False),
+            "max_tyme": (0.0, False),
+            "ack_delay": (0.0, True),
+            "time_threshold": (1.0, True),
+        }
+        for key, (low, inclusive) in numbers.items():
             value = getattr(self, key)
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, (int, float))
-                or not (math.isfinite(value) and value > 0)
-            ):
-                raise bad(key, "a number > 0")
+            fine = (
+                not isinstance(value, bool)
+                and isinstance(value, (int, float))
+                and math.isfinite(value)
+                and (value >= low if inclusive else value > low)
+            )
+            if not fine:
+                raise bad(key, f"a number {'>=' if inclusive else '>'} {low:g}")
         if not self.min_rto <= self.max_rto:
             raise bad("min_rto", f"a number <= max_rto ({self.max_rto})")
-        ack_delay = self.ack_delay
-        if (
-            isinstance(ack_delay, bool)
-            or not isinstance(ack_delay, (int, float))
-            or not (math.isfinite(ack_delay) and ack_delay >= 0)
-        ):
-            raise bad("ack_delay", "a number >= 0")
         for key in ("max_tries", "window", "packet_threshold"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise bad(key, "an integer >= 1")
-        tt = self.time_threshold
-        if (
-            isinstance(tt, bool)
-            or not isinstance(tt, (int, float))
-            or not (math.isfinite(tt) and tt >= 1)
-        ):
-            raise bad("time_threshold", "a number >= 1")
 
     @property
     def ack_delay_s(self) -> float:
