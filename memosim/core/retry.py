@@ -53,24 +53,24 @@ class RetryPolicy:
             raise bad("policy", 'one of "fast", "rto"')
         if self.ack_delay is None:  # the policy's own default
             object.__setattr__(self, "ack_delay", 0.01 if self.policy == "fast" else 0.05)
-        numbers = {  # key: (lowest, may equal it)
-            "init_rto": (0.0, False),
-            "min_rto": (0.0, False),
-            "max_rto": (0.0, False),
-            "max_tyme": (0.0, False),
-            "ack_delay": (0.0, True),
-            "time_threshold": (1.0, True),
+        numbers = {  # key: (lowest, the comparison a value must pass)
+            "init_rto": (0.0, ">"),
+            "min_rto": (0.0, ">"),
+            "max_rto": (0.0, ">"),
+            "max_tyme": (0.0, ">"),
+            "ack_delay": (0.0, ">="),
+            "time_threshold": (1.0, ">="),
         }
-        for key, (low, inclusive) in numbers.items():
+        for key, (low, compare) in numbers.items():
             value = getattr(self, key)
             fine = (
                 not isinstance(value, bool)
                 and isinstance(value, (int, float))
                 and math.isfinite(value)
-                and (value >= low if inclusive else value > low)
+                and (value > low or (compare == ">=" and value == low))
             )
             if not fine:
-                raise bad(key, f"a number {'>=' if inclusive else '>'} {low:g}")
+                raise bad(key, f"a number {compare} {low:g}")
         if not self.min_rto <= self.max_rto:
             raise bad("min_rto", f"a number <= max_rto ({self.max_rto})")
         for key in ("max_tries", "window", "packet_threshold"):
