@@ -6,6 +6,7 @@
                   [--seed N] [--backend sim] [--out DIR [--force]] [--no-plots] [--quiet]
     memosim list [DIR]
     memosim validate FILE...
+    memosim check FILE [--seed N]
 
 docs/cli.md describes the options, the outputs and how to read the plots.
 
@@ -232,6 +233,22 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("files", metavar="FILE", nargs="+", help="scenario file (TOML)")
     val.set_defaults(func=cmd_validate)
 
+    chk = sub.add_parser(
+        "check",
+        help="run a scenario twice, in two processes, and compare (determinism)",
+        description="Run every Doer of the scenario twice on the sim backend, each "
+        "time in a new process, and compare the trace digests and summaries; "
+        "exit 1 and show the first differing event when they differ.",
+    )
+    chk.add_argument("file", metavar="FILE", help="scenario file (TOML, docs/scenarios.md)")
+    chk.add_argument(
+        "--seed",
+        type=_integer("an integer"),
+        metavar="N",
+        help="seed of every random draw (default: the file's scenario.seed)",
+    )
+    chk.set_defaults(func=cmd_check)
+
     exp = sub.add_parser(
         "explain",
         help="draw one memo's timeline from a sim run's results directory",
@@ -414,6 +431,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
             f"{s.duration_s:g} s, Doers {', '.join(s.doers)})"
         )
     return 2 if loaded.bad else 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from .testbed.check import CheckError, check
+
+    try:
+        return check(args.file, args.seed)
+    except CheckError as ex:
+        print(str(ex), file=sys.stderr)
+        return 2
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
