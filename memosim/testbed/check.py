@@ -135,6 +135,11 @@ def _event(line: str | None) -> str:
     return f"t={time} s {kind} {src} -> {dst} ({size} B, {reason}, {phash})"
 
 
+def _short(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def _summary_keys(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
     keys = [k for k in a if k not in WALL_KEYS] + [k for k in b if k not in a]
     # by repr: a NaN (a percentile of no deliveries) equals itself
@@ -165,7 +170,7 @@ def compare(first: list[DoerRun], second: list[DoerRun]) -> tuple[bool, list[str
         if keys:
             lines.append(f"  summary keys that differ: {', '.join(keys)}")
             for k in keys:
-                lines.append(f"    {k}: {a.summary.get(k)!r} != {b.summary.get(k)!r}")
+                lines.append(f"    {k}: {_short(a.summary.get(k))} != {_short(b.summary.get(k))}")
         else:
             lines.append("  summaries: the same (wall_s aside)")
     return ok, lines
@@ -177,12 +182,11 @@ def check(file: str, seed: int | None = None) -> int:
 
     scenario = load_scenario(file)
     seed = scenario.seed if seed is None else seed
+    first, second = _run_apart(file, seed)  # before any output: an error is one line
     print(
         f"scenario {scenario.name}  seed {seed}  backend sim: "
-        f"{RUNS} runs, each in a process of its own",
-        flush=True,
+        f"{RUNS} runs, each in a process of its own"
     )
-    first, second = _run_apart(file, seed)
     ok, lines = compare(first, second)
     print("\n".join(lines))
     if not ok:
