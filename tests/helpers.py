@@ -172,7 +172,14 @@ def wound_pair(
 
 # ---- Ack grams and bodies as the spec builds them (surewire.py's docstring)
 def ack_of(gram: bytes) -> tuple[int, Ack]:
-    """(neck, decoded body) of an Ack or AckAuth gram."""
+    """(neck, decoded body) of an Ack or AckAuth gram, without its timing
+    fields (quiet, hold: see ack_timing)."""
+    neck, ack = ack_timing(gram)
+    return neck, Ack(ack.done, ack.epoch, ack.upto, ack.ranges)
+
+
+def ack_timing(gram: bytes) -> tuple[int, Ack]:
+    """(neck, decoded body) of an Ack or AckAuth gram, quiet and hold included."""
     parsed = grams.parse(gram)
     assert parsed.code in _ACK_CODES
     neck = parsed.count or 0
@@ -193,12 +200,18 @@ def ack_fixed(
     done: bool = False,
     epoch: int = 0,
     upto: int = NO_UPTO,
-    version: int = 1,
+    version: int = 2,
     flags: int | None = None,
+    hold: int = 0,
 ) -> bytes:
-    """The 9 fixed bytes of an ack body: version, flags, epoch(4), upto(3)."""
+    """The 11 fixed bytes of an ack body: version, flags, hold(2), epoch(4), upto(3)."""
     flags = (1 if done else 0) if flags is None else flags
-    return bytes([version, flags]) + epoch.to_bytes(4, "big") + upto.to_bytes(3, "big")
+    return (
+        bytes([version, flags])
+        + hold.to_bytes(2, "big")
+        + epoch.to_bytes(4, "big")
+        + upto.to_bytes(3, "big")
+    )
 
 
 def ack_spans(*ranges: tuple[int, int]) -> bytes:

@@ -529,7 +529,7 @@ def test_curt_memos_get_curt_acks() -> None:
     assert acks and all(grams.parse(g).curt for g in acks)
 
 
-@pytest.mark.parametrize("size, ranges", [(93, 6), (81, 4), (60, 1), (40, 1)])
+@pytest.mark.parametrize("size, ranges", [(95, 6), (83, 4), (60, 1), (40, 1)])
 def test_ack_body_capped_by_receiver_gram_size(size: int, ranges: int) -> None:
     link = EchoLink(drop=lambda g, s, d: s == "a" and (gram_num(g) or 0) % 2 == 1)
     a, b, tymist = wound_pair(link, code=SURE, size=40)
@@ -544,11 +544,11 @@ def test_ack_body_capped_by_receiver_gram_size(size: int, ranges: int) -> None:
     b.serviceTymers()
     acks = [g for g, _ in b.txgs]
     assert len(acks) == 1
-    # the lowest ranges that fit: (size - 32 - 25) // 6, at least one; upto
+    # the lowest ranges that fit: (size - 32 - 27) // 6, at least one; upto
     # stops where the first range left out starts
     held = [(n, n + 1) for n in range(0, 2 * ranges, 2)]
     assert ack_of(acks[0]) == (count, Ack(False, 1, 2 * ranges, held))
-    assert len(acks[0]) <= max(size, 32 + 25 + 6)
+    assert len(acks[0]) <= max(size, 32 + 27 + 6)
 
 
 # ---------------------------------------------------------------- signed acks
@@ -745,7 +745,7 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     cases = {
         "ack-body": good + b"\x00",
         "ack-check": bytes(flipped),
-        "ack-version": head + ack_checked(ACK, 3, mid, None, ack_fixed(version=2, epoch=1, upto=3)),
+        "ack-version": head + ack_checked(ACK, 3, mid, None, ack_fixed(version=3, epoch=1, upto=3)),
         "ack-count": ack(4, [(0, 1)]),
         "ack-range": ack(0, [(0, 4)]),
         "ack-unknown": ack(3, [(0, 1)], mid="0A" + "C" * 22),

@@ -62,7 +62,8 @@ class Recorder:
 
 def run(policy: str, rule: Recorder, *, until: float = 5.0, **kwa: object):
     link = EchoLink(seed=3, drop=rule)
-    a, b, tymist = wound_pair(link, TOCK, code=SURE, size=100, retry={"policy": policy}, **kwa)
+    kwa.setdefault("retry", {"policy": policy})
+    a, b, tymist = wound_pair(link, TOCK, code=SURE, size=100, **kwa)
     rule.tymist = tymist
     a.memoit(MEMO, "b")
     while tymist.tyme < until and (not b.inbox or a.unsettled()):
@@ -75,12 +76,18 @@ def run(policy: str, rule: Recorder, *, until: float = 5.0, **kwa: object):
 @pytest.mark.parametrize("lost", [3, 0])
 def test_a_lost_gram_is_found_from_acks_in_about_one_round_trip(lost: int) -> None:
     """A gram lost in the middle (or the zeroth gram) is sent again once a
-    later gram's ack shows it missing: well before the rto policy's floor."""
+    later gram's ack shows it missing: well before the rto policy's floor.
+    The fast policy sends it twice at once (resend_copies), so losing one
+    copy as well costs no probe timeout; resend_copies=1 sends it once."""
     fast = Recorder({lost})
     a, b, _ = run("fast", fast)
     (num, when), *rest = fast.resends()
-    assert num == lost and rest == [] and when < 0.2
+    assert num == lost and rest == [(lost, when)] and when < 0.2
     assert [m for m, _, _ in b.inbox] == [MEMO] and a.unsettled() == []
+    assert a.stats.grams_retransmitted == 2  # every copy is counted
+    once = Recorder({lost})
+    a, b, _ = run("fast", once, retry={"policy": "fast", "resend_copies": 1})
+    assert once.resends() == [(lost, when)] and a.stats.grams_retransmitted == 1
     slow = Recorder({lost})
     run("rto", slow)
     assert slow.resends()[0][1] >= 0.2
@@ -150,14 +157,17 @@ def test_retry_policy_is_one_value_with_one_line_errors() -> None:
         "window",
         "packet_threshold",
         "time_threshold",
+        "resend_copies",
     )
-    assert RetryPolicy().ack_delay_s == 0.05 and RetryPolicy(policy="fast").ack_delay_s == 0.01
+    assert RetryPolicy().ack_delay_s == 0.05 and RetryPolicy(policy="fast").ack_delay_s == 0.015
+    assert RetryPolicy().resend_copies == 1 and RetryPolicy(policy="fast").resend_copies == 2
     peer = Memoer(retry={"policy": "fast", "window": 8}, maxTries=3)
     assert (peer.engine.retry.policy, peer.window, peer.maxTries) == ("fast", 8, 3)
     for bad, said in [
         ({"policy": "quick"}, 'retry.policy: expected one of "fast", "rto"'),
         ({"min_rto": 2.0, "max_rto": 1.0}, "retry.min_rto: expected a number <= max_rto"),
         ({"window": 0}, "retry.window: expected an integer >= 1"),
+        ({"resend_copies": 0}, "retry.resend_copies: expected an integer >= 1"),
         ({"time_threshold": 0.5}, "retry.time_threshold: expected a number >= 1"),
         ({"ack_delay": -1}, "retry.ack_delay: expected a number >= 0"),
         ({"min_rot": 1}, "retry: unknown key 'min_rot'"),

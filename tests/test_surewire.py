@@ -18,7 +18,9 @@ from memosim.core import b64, grams
 from memosim.core.codes import MemoDex
 from memosim.core.keys import Signer, Verifier
 from memosim.core.surewire import (
+    HOLD_UNIT,
     NO_UPTO,
+    QUIET,
     SURE_PREFIX,
     Ack,
     AckError,
@@ -26,6 +28,7 @@ from memosim.core.surewire import (
     decode,
     encode_body,
     flipped,
+    hold_units,
     make_ack,
     ranges_of,
     sure_tag,
@@ -84,17 +87,17 @@ def test_ranges_of_groups_consecutive_numbers() -> None:
 
 
 def test_body_round_trip_and_layout() -> None:
-    # v1: version | flags | epoch(4) | upto(3) | ranges(6 each) | check(16)
+    # v2: version | flags | hold(2) | epoch(4) | upto(3) | ranges(6 each) | check(16)
     body = encode_body(
         ACK, 7, MID, None, done=False, epoch=0x01020304, upto=7, ranges=[(0, 3), (5, 6)], limit=10
     )
-    payload = bytes([1, 0, 1, 2, 3, 4, 0, 0, 7]) + bytes([0, 0, 0, 0, 0, 3, 0, 0, 5, 0, 0, 6])
+    payload = bytes([2, 0, 0, 0, 1, 2, 3, 4, 0, 0, 7]) + bytes([0, 0, 0, 0, 0, 3, 0, 0, 5, 0, 0, 6])
     assert body == ack_checked(ACK, 7, MID, None, payload)
-    assert len(body) == 9 + 12 + 16
+    assert len(body) == 11 + 12 + 16
     assert decode(ACK, 7, MID, None, body) == Ack(False, 0x01020304, 7, [(0, 3), (5, 6)])
     # a done ack: flag bit 0, no ranges
     done = encode_body(ACK, 7, MID, None, done=True, epoch=0, upto=7, ranges=[], limit=10)
-    assert done == ack_checked(ACK, 7, MID, None, bytes([1, 1, 0, 0, 0, 0, 0, 0, 7]))
+    assert done == ack_checked(ACK, 7, MID, None, bytes([2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 7]))
     assert decode(ACK, 7, MID, None, done) == Ack(True, 0, 7, [])
     # a reset ack (holds nothing of the memo): epoch 0, no ranges, upto "all"
     reset = encode_body(ACK, 0, MID, None, done=False, epoch=0, upto=NO_UPTO, ranges=[], limit=10)
@@ -128,8 +131,10 @@ def test_body_round_trip_and_layout() -> None:
         (ack_checked(ACK, 3, MID, None, ack_fixed())[:-1] + b"\x00", "ack-check"),  # check damaged
         (ack_fixed() + b"\x00" * 16, "ack-check"),
         (ack_checked(ACK, 3, MID, None, ack_fixed(version=0)), "ack-version"),
-        (ack_checked(ACK, 3, MID, None, ack_fixed(version=2)), "ack-version"),
-        (ack_checked(ACK, 3, MID, None, ack_fixed(flags=2)), "ack-body"),  # unknown flag bit
+        (ack_checked(ACK, 3, MID, None, ack_fixed(version=1)), "ack-version"),  # Sure v1's acks
+        (ack_checked(ACK, 3, MID, None, ack_fixed(version=3)), "ack-version"),
+        (ack_checked(ACK, 3, MID, None, ack_fixed(flags=4)), "ack-body"),  # unknown flag bit
+        (ack_checked(ACK, 3, MID, None, ack_fixed(flags=3)), "ack-body"),  # done and quiet
         (ack_checked(ACK, 3, MID, None, ack_fixed(flags=0x81)), "ack-body"),
         (
             ack_checked(ACK, 3, MID, None, ack_fixed(done=True) + ack_spans((0, 3))),
@@ -159,6 +164,33 @@ def test_malformed_bodies_raise_ack_error_only(body: bytes, reason: str) -> None
     assert info.value.reason == reason
 
 
+def test_hold_and_quiet_round_trip() -> None:
+    # hold is in units of 100 us, rounded, saturating at 2**16 - 1 units
+    body = encode_body(
+        ACK,
+        4,
+        MID,
+        None,
+        done=False,
+        epoch=1,
+        upto=4,
+        ranges=[(0, 2)],
+        limit=9,
+        quiet=True,
+        hold=0.0123,
+    )
+    assert body[:4] == bytes([2, QUIET, 0, 123])
+    assert decode(ACK, 4, MID, None, body) == Ack(False, 1, 4, [(0, 2)], True, 123 * HOLD_UNIT)
+    assert hold_units(0.01234) == 123 and hold_units(0.01236) == 124
+    assert hold_units(10.0) == 2**16 - 1 and hold_units(-1.0) == 0
+    assert hold_units(float("nan")) == 0
+    # quiet means nothing for a done ack: it is not sent there
+    done = encode_body(
+        ACK, 4, MID, None, done=True, epoch=0, upto=4, ranges=[], limit=9, quiet=True
+    )
+    assert done[1] == 1 and decode(ACK, 4, MID, None, done).quiet is False
+
+
 def test_every_bit_flip_of_an_ack_body_fails_its_check() -> None:
     body = encode_body(
         ACK, 5, MID, None, done=False, epoch=3, upto=5, ranges=[(0, 2), (3, 4)], limit=9
@@ -184,7 +216,7 @@ def test_ack_gram_layout_text_and_binary(curt: bool) -> None:
         head = b64.decode(head)
     body = ack_checked(ACK, 3, MID, None, ack_fixed(epoch=1, upto=3) + ack_spans((0, 1), (2, 3)))
     assert gram == head + body
-    assert len(gram) == (24 if curt else 32) + 25 + 12
+    assert len(gram) == (24 if curt else 32) + 27 + 12
     parsed = grams.parse(gram)
     assert parsed.code == ACK and parsed.curt is curt
     assert parsed.count == 3 and parsed.mid == MID and parsed.vid is None
@@ -226,23 +258,23 @@ def test_ack_auth_is_signed_over_code_through_body(curt: bool) -> None:
 
 
 def test_ack_capacity_leaves_room_for_the_fixed_fields_and_check() -> None:
-    # (size - header/signature overhead - 25 fixed bytes) // 6, at least one
-    assert capacity(1240, curt=False, signed=False) == (1240 - 32 - 25) // 6 == 197
-    assert capacity(1240, curt=True, signed=False) == (1240 - 24 - 25) // 6 == 198
-    assert capacity(1240, curt=False, signed=True) == (1240 - 164 - 25) // 6 == 175
-    assert capacity(1240, curt=True, signed=True) == (1240 - 123 - 25) // 6 == 182
-    assert capacity(100, curt=False, signed=False) == 7
-    assert capacity(63, curt=False, signed=False) == 1
-    assert capacity(62, curt=False, signed=False) == 1  # too small: still one
+    # (size - header/signature overhead - 27 fixed bytes) // 6, at least one
+    assert capacity(1240, curt=False, signed=False) == (1240 - 32 - 27) // 6 == 196
+    assert capacity(1240, curt=True, signed=False) == (1240 - 24 - 27) // 6 == 198
+    assert capacity(1240, curt=False, signed=True) == (1240 - 164 - 27) // 6 == 174
+    assert capacity(1240, curt=True, signed=True) == (1240 - 123 - 27) // 6 == 181
+    assert capacity(100, curt=False, signed=False) == 6
+    assert capacity(65, curt=False, signed=False) == 1
+    assert capacity(64, curt=False, signed=False) == 1  # too small: still one
     assert capacity(10, curt=True, signed=True) == 1
 
 
 def test_ack_body_is_capped_to_the_gram_size() -> None:
     ranges = [(n, n + 1) for n in range(0, 40, 2)]  # 20 ranges
     gram = make_ack(MID, 40, done=False, epoch=2, upto=40, ranges=ranges, curt=False, size=100)
-    assert len(gram) == 32 + 25 + 7 * 6 <= 100
-    # the 7 lowest ranges; upto says grams from 14 on are not described
-    assert ack_of(gram) == (40, Ack(False, 2, 14, ranges[:7]))
+    assert len(gram) == 32 + 27 + 6 * 6 <= 100
+    # the 6 lowest ranges; upto says grams from 12 on are not described
+    assert ack_of(gram) == (40, Ack(False, 2, 12, ranges[:6]))
     # a size too small for any range still carries one
     tiny = make_ack(MID, 40, done=False, epoch=2, upto=40, ranges=ranges, curt=False, size=10)
     assert ack_of(tiny) == (40, Ack(False, 2, 2, ranges[:1]))

@@ -5,7 +5,11 @@ Three kinds of ack leave a receiver (surewire.py has their bytes):
 - partial: the grams held for a memo still being reassembled, with the
   epoch of the record holding them. Paced: the first goes `delay` after the
   memo's first gram, later ones at least `delay` after the previous, so one
-  ack covers a burst.
+  ack covers a burst. With `quiet` (the fast retry policy) a partial ack
+  instead waits until no gram of the memo has come for `delay`, or until
+  4 `delay` after the first gram it will list, whichever is sooner; one
+  made after such a pause says so (QUIET), so the sender may take every
+  gram it does not list as lost at once.
 - done: the memo was delivered (the Memoer calls `delivered` after putting
   it on rxms). Sent at once; a copy of a delivered memo is answered with
   another done ack, paced like partial ones.
@@ -52,10 +56,15 @@ class AckOut(NamedTuple):
     ranges: list[Range]
     curt: bool
     signed: bool
+    quiet: bool = False
+    hold: float = 0.0
+
+
+QUIET_SPAN = 4  # a quiet receiver acks at most this many ack delays after a memo's first new gram
 
 
 class _AckRec:
-    __slots__ = ("src", "curt", "signed", "kind", "last", "due", "copies")
+    __slots__ = ("src", "curt", "signed", "kind", "last", "due", "copies", "arrived", "first")
 
     def __init__(self, src: Address, curt: bool, signed: bool, kind: int, last: float) -> None:
         self.src = src
@@ -65,6 +74,8 @@ class _AckRec:
         self.last = last  # tyme of the last ack sent (or of the memo's first gram)
         self.due: float | None = None
         self.copies = 0  # done acks still to send again (a lost done ack costs a probe)
+        self.arrived = last  # tyme the memo's latest gram came (the ack's hold runs from it)
+        self.first: float | None = None  # quiet: tyme of the first gram the next ack lists
 
 
 class Acker:
@@ -79,9 +90,11 @@ class Acker:
         max_pending_per_source: int = 1024,
         max_done: int = 16384,
         done_copies: int = 1,
+        quiet: bool = False,
     ) -> None:
         self.rx = rx
         self.delay = float(delay)
+        self.quiet = bool(quiet)
         self.done_copies = max(1, int(done_copies))
         self.max_pending = max(1, int(max_pending))
         self.max_pending_per_source = max(1, int(max_pending_per_source))
@@ -104,6 +117,7 @@ class Acker:
                 rec = self._remember(
                     mid, _AckRec(entry.src, entry.curt, entry.signed, DONE, tyme - self.delay)
                 )
+            rec.arrived = tyme
             self._schedule(mid, rec, max(tyme, rec.last + self.delay))
             return
         if mid not in self.rx.sources:
@@ -113,6 +127,15 @@ class Acker:
             rec = self._open(mid, self.rx.sources[mid], gram.curt, gram.authed, tyme)
         elif gram.authed:
             rec.signed = True
+        rec.arrived = tyme
+        if self.quiet:  # wait for a pause in the memo's grams, within a bound
+            rec.copies = 1  # a quiet ack goes twice (a lost one costs a probe)
+            if rec.first is None:
+                rec.first = tyme
+            due = min(tyme + self.delay, rec.first + QUIET_SPAN * self.delay)
+            rec.due = None  # may move later: an older heap entry is then stale
+            self._schedule(mid, rec, due)
+            return
         self._schedule(mid, rec, max(tyme, rec.last + self.delay))
 
     def delivered(
@@ -120,16 +143,18 @@ class Acker:
     ) -> None:
         """A Sure memo was delivered: ack it done at once."""
         self._close(mid)
-        rec = self._remember(mid, _AckRec(src, curt, signed, DONE, 0.0))
+        tyme = 0.0 if now is None else now
+        rec = self._remember(mid, _AckRec(src, curt, signed, DONE, tyme))
         rec.copies = self.done_copies - 1
-        self._schedule(mid, rec, 0.0 if now is None else now)
+        self._schedule(mid, rec, tyme)
 
     def rejected(self, mid: str, src: Address, curt: bool, signed: bool, now: float | None) -> None:
         """A Sure memo completed but failed its tag and was discarded: tell the
         sender at once that nothing of it is held."""
         self._close(mid)
-        rec = self._remember(mid, _AckRec(src, curt, signed, RESET, 0.0))
-        self._schedule(mid, rec, 0.0 if now is None else now)
+        tyme = 0.0 if now is None else now
+        rec = self._remember(mid, _AckRec(src, curt, signed, RESET, tyme))
+        self._schedule(mid, rec, tyme)
 
     def encoding(self, mid: str, default: bool) -> bool:
         """curt of the grams of a memo being acked (default when not known)."""
@@ -164,6 +189,8 @@ class Acker:
                             [],
                             rec.curt,
                             rec.signed,
+                            False,
+                            tyme - rec.arrived,
                         )
                     )
                     rec.last = tyme
@@ -173,13 +200,28 @@ class Acker:
                 continue
             if rec.kind == RESET:
                 if mid not in rx.sources:  # nothing of it came back since
-                    out.append(AckOut(rec.src, mid, 0, False, 0, NO_UPTO, [], rec.curt, rec.signed))
+                    out.append(
+                        AckOut(
+                            rec.src,
+                            mid,
+                            0,
+                            False,
+                            0,
+                            NO_UPTO,
+                            [],
+                            rec.curt,
+                            rec.signed,
+                            False,
+                            tyme - rec.arrived,
+                        )
+                    )
                     rec.last = tyme
                 continue
             if mid not in rx.sources:
                 self._close(mid)  # expired or evicted: the sender's timers recover it
                 continue
             count = rx.counts.get(mid, 0)
+            quiet = self.quiet and tyme >= rec.arrived + self.delay
             if rec.signed:  # early grams of a signed memo are unverified: not listed
                 nums: Iterable[int] = sorted(rx.rxgs.get(mid, ()))
             else:
@@ -195,9 +237,15 @@ class Acker:
                     ranges_of(nums),
                     rec.curt,
                     rec.signed,
+                    quiet,
+                    tyme - rec.arrived,
                 )
             )
             rec.last = tyme
+            rec.first = None
+            if quiet and rec.copies > 0:  # the same quiet ack again, an ack delay later
+                rec.copies -= 1
+                again.append((mid, rec))
         for mid, rec in again:
             self._schedule(mid, rec, tyme + max(self.delay, 0.001))
         self._prune()

@@ -55,7 +55,9 @@ ACK_DELAY = RetryPolicy().ack_delay_s  # tyme an ack waits to cover more grams
 _AUTH_CODES = codes.AUTH_CODES
 _ACK_CODES = codes.ACK_CODES
 _SURE_CODES = codes.SURE_CODES
-_SURE_LEAD = bytes([surewire.SURE_VERSION])
+# first bytes of a Sure payload and an Ack body: a plain memo starting with
+# either may be Sure traffic whose code was damaged (surewire.flipped)
+_SURE_LEADS = (bytes([surewire.SURE_VERSION]), bytes([surewire.ACK_VERSION]))
 
 
 class MemoDelivered(NamedTuple):
@@ -122,6 +124,7 @@ class Engine(Renderer):
             max_pending_per_source=self.limits.max_memos_per_source,
             max_done=self.limits.done_window,
             done_copies=2 if retry.policy == "fast" else 1,
+            quiet=retry.policy == "fast",
         )
         self.flights = Flights(
             txgs=self.outbox,
@@ -249,7 +252,7 @@ class Engine(Renderer):
             whole = rx.take_whole(mid, now, remember=False)
             if whole is not None:  # one-gram memo: its body is the memo (memo_of inline)
                 src, vid, _code, body = whole
-                if body[:1] == _SURE_LEAD and surewire.flipped(mid, 1, body):
+                if body[:1] in _SURE_LEADS and surewire.flipped(mid, 1, body):
                     self.dropped("code-flip", src, mid)  # not remembered: its retry may come
                     continue
                 rx.remember(mid, now)
@@ -264,7 +267,7 @@ class Engine(Renderer):
                 continue
             grams_, count, src, vid = rx.take_partial(mid, now, remember=False)
             data = b"".join([grams_[i] for i in range(count)])
-            if data[:1] == _SURE_LEAD and surewire.flipped(mid, count, data):
+            if data[:1] in _SURE_LEADS and surewire.flipped(mid, count, data):
                 self.dropped("code-flip", src, mid)
                 continue
             rx.remember(mid, now)
@@ -399,6 +402,8 @@ class Engine(Renderer):
                 size=self._size,
                 vid=vid,
                 sign=sign,
+                quiet=out.quiet,
+                hold=out.hold,
             )
             self.outbox.append((gram, out.dst))
             self.stats.acks_sent += 1

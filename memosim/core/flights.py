@@ -71,6 +71,7 @@ class Flights:
         self.max_rto = float(retry.max_rto)
         self.max_flights = int(max_flights)
         self.fast = retry.policy == "fast"
+        self.copies = retry.resend_copies_n
         self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
         self.active: dict[str, Flight] = {}  # flights with grams outstanding
         self.dests: dict[Address, Dest] = {}
@@ -144,10 +145,13 @@ class Flights:
             return "ack-range"
         dest = self.dests[flight.dst]
         outstanding = flight.outstanding
+        hold = ack.hold if self.fast else 0.0  # the fast policy takes the receiver's hold out
         if ack.done:
             if outstanding and now is not None:
                 num = max(outstanding, key=outstanding.__getitem__)
-                dest.est.acked(outstanding[num], now, retransmitted=flight.tx[num] > 1)
+                dest.est.acked(
+                    outstanding[num], now, retransmitted=flight.tx[num] > 1, ack_delay=hold
+                )
             self._drop(flight)
             if now is not None:
                 self._pump(dest, now)
@@ -173,13 +177,13 @@ class Flights:
             flight.acked_count += 1
             dest.inflight -= 1
         if newest is not None and now is not None:
-            dest.est.acked(newest[0], now, retransmitted=newest[1] > 1)
+            dest.est.acked(newest[0], now, retransmitted=newest[1] > 1, ack_delay=hold)
             flight.probes = 0  # an ack of new grams: the probe timeout starts over
             flight.quiet = now
             if flight.acked_count >= count:
                 flight.quiet = now  # all held, not yet delivered: probe if nothing follows
         if self.fast and now is not None:
-            self._detect(flight, now)
+            self._detect(flight, now, ack.quiet)
         self._redue(flight)
         if now is not None:
             self._pump(dest, now)
@@ -196,13 +200,15 @@ class Flights:
         flight.pns[num] = dest.pn
         dest.pn += 1
 
-    def _detect(self, flight: Flight, now: float) -> None:
+    def _detect(self, flight: Flight, now: float, quiet: bool = False) -> None:
         """Declare lost, and send again at once, each outstanding gram of the
         memo that `packet_threshold` later sends of it were acked after
         [6.1.1], or that is `time_threshold` smoothed RTTs old while a gram
-        sent later, or in the same burst, was acked [6.1.2]. Acks are per
-        memo, so only the memo's own acks are evidence. Sets `loss_time` for
-        the next gram the time threshold will catch."""
+        sent later, or in the same burst, was acked [6.1.2], or that a quiet
+        ack (no gram came for the receiver's ack delay) leaves out although
+        it was sent no later than an acked one. Acks are per memo, so only
+        the memo's own acks are evidence. Sets `loss_time` for the next gram
+        the time threshold will catch."""
         largest = flight.largest_pn
         flight.loss_time = None
         if largest < 0:
@@ -221,7 +227,7 @@ class Flights:
             if at > burst:
                 continue  # sent after the newest acked gram: no evidence yet
             wait = mate if at == burst or pn > largest else delay
-            if (largest - pn >= retry.packet_threshold and at < burst) or at <= now - wait:
+            if quiet or (largest - pn >= retry.packet_threshold and at < burst) or at <= now - wait:
                 lost.append(num)
             elif flight.loss_time is None or at + wait < flight.loss_time:
                 flight.loss_time = at + wait
@@ -229,27 +235,32 @@ class Flights:
         for num in lost:
             if flight.dead:
                 return
-            self._resend(dest, flight, num, now)
+            self._resend(dest, flight, num, now, self.copies)
 
-    def _resend(self, dest: Dest, flight: Flight, num: int, now: float) -> None:
-        """Send a gram declared lost again (it keeps its window slot)."""
+    def _resend(self, dest: Dest, flight: Flight, num: int, now: float, copies: int = 1) -> None:
+        """Send a gram again, `copies` times at once (one transmission; it
+        keeps its window slot)."""
         if flight.tx[num] >= self.max_tries:
             self._fail(flight, "tries", now)
             return
         flight.outstanding[num] = now
         flight.tx[num] += 1
         flight.quiet = now
-        self.stats.grams_retransmitted += 1
-        self.txgs.append((flight.grams[num], flight.dst))
+        for _ in range(copies):
+            self.txgs.append((flight.grams[num], flight.dst))
+        self.stats.grams_retransmitted += copies
         self._sent_pn(dest, flight, num)
 
-    def _wait(self, est: RttEstimator, timeouts: int) -> float:
+    def _wait(self, est: RttEstimator, timeouts: int, flight: Flight | None = None) -> float:
         """Retransmission timeout after `timeouts` timeouts of a gram: RFC
         6298's for the rto policy; for the fast policy the probe timeout
-        srtt + max(4 rttvar, G) + ack_delay, with no floor [6.2.1]."""
+        srtt + max(4 rttvar, G) + ack_delay, with no floor [6.2.1], where
+        ack_delay is 0 when the grams outstanding are the last the receiver
+        lacks (it acks a delivery at once)."""
         if not self.fast:
             return est.backed_off(timeouts)
-        base = est.probe_timeout(self.retry.ack_delay_s)
+        last = flight is not None and flight.acked_count + len(flight.outstanding) >= flight.count
+        base = est.probe_timeout(0.0 if last else self.retry.ack_delay_s)
         return min(base * (1 << min(timeouts, 62)), self.max_rto)
 
     def _replace(self, dest: Dest, flight: Flight, ranges: list[Range], starts: list[int]) -> None:
@@ -329,7 +340,7 @@ class Flights:
                 self._redue(flight)
             return
         est = self.dests[flight.dst].est
-        if flight.quiet + self._wait(est, flight.probes) > now:
+        if flight.quiet + self._wait(est, flight.probes, flight) > now:
             self._redue(flight)
             return
         # the gram sent longest ago (gram 0 first): probes cycle through every
@@ -398,7 +409,7 @@ class Flights:
 
     def _redue(self, flight: Flight) -> None:
         if self.fast and flight.outstanding:
-            due = flight.quiet + self._wait(self.dests[flight.dst].est, flight.probes)
+            due = flight.quiet + self._wait(self.dests[flight.dst].est, flight.probes, flight)
             if flight.loss_time is not None and flight.loss_time < due:
                 due = flight.loss_time
             flight.due = due

@@ -40,10 +40,11 @@ class RetryPolicy:
     max_rto: float = K_MAX_RTO  # timeout ceiling and backoff cap
     max_tries: int = 10  # transmissions of one gram before its memo fails
     max_tyme: float = 60.0  # tyme a memo is retried before it fails
-    ack_delay: float | None = None  # tyme a receiver holds a partial ack: 0.05 (rto), 0.01 (fast)
+    ack_delay: float | None = None  # tyme a receiver holds a partial ack: 0.05 (rto), 0.015 (fast)
     window: int = 64  # unacked grams in flight per destination
     packet_threshold: int = 3  # fast: lost when this many later transmissions were acked
     time_threshold: float = 9 / 8  # fast: lost when this many RTTs older than an acked one
+    resend_copies: int | None = None  # fast: copies of a gram found lost sent at once: 2 (fast)
 
     def __post_init__(self) -> None:
         def bad(key: str, expected: str) -> MemoerError:
@@ -51,8 +52,11 @@ class RetryPolicy:
 
         if self.policy not in POLICIES:
             raise bad("policy", 'one of "fast", "rto"')
+        fast = self.policy == "fast"
         if self.ack_delay is None:  # the policy's own default
-            object.__setattr__(self, "ack_delay", 0.01 if self.policy == "fast" else 0.05)
+            object.__setattr__(self, "ack_delay", 0.015 if fast else 0.05)
+        if self.resend_copies is None:
+            object.__setattr__(self, "resend_copies", 2 if fast else 1)
         numbers = {  # key: (lowest, the comparison a value must pass)
             "init_rto": (0.0, ">"),
             "min_rto": (0.0, ">"),
@@ -73,7 +77,7 @@ class RetryPolicy:
                 raise bad(key, f"a number {compare} {low:g}")
         if not self.min_rto <= self.max_rto:
             raise bad("min_rto", f"a number <= max_rto ({self.max_rto})")
-        for key in ("max_tries", "window", "packet_threshold"):
+        for key in ("max_tries", "window", "packet_threshold", "resend_copies"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise bad(key, "an integer >= 1")
@@ -82,6 +86,11 @@ class RetryPolicy:
     def ack_delay_s(self) -> float:
         """ack_delay as given, or the policy's default (set in __post_init__)."""
         return 0.0 if self.ack_delay is None else float(self.ack_delay)
+
+    @property
+    def resend_copies_n(self) -> int:
+        """resend_copies as given, or the policy's default (set in __post_init__)."""
+        return 1 if self.resend_copies is None else int(self.resend_copies)
 
     @classmethod
     def of(cls, retry: RetryPolicy | Mapping[str, Any] | None, **given: Any) -> RetryPolicy:

@@ -9,6 +9,9 @@ Rules (RFC 6298 section numbers in brackets):
 - RTO = SRTT + max(G, K * RTTVAR), clamped to [min_rto, max_rto] [2.4, 2.5].
 - Karn's rule: a gram that was sent more than once gives no sample, since
   its ack cannot tell which copy it answers [3].
+- Ack delay (RFC 9002 section 5.3, used by the fast policy): a sample is
+  taken less the tyme the receiver says it held the ack, unless that would
+  take it below the smallest sample seen (min_rtt).
 - Backoff: each timeout doubles the timeout, up to max_rto [5.5]. The
   estimator keeps the unbacked RTO; `backed_off(n)` is the timeout after n
   timeouts. memosim backs off per gram, not per destination (see
@@ -45,7 +48,16 @@ class RttEstimator:
     samples: count of samples taken.
     """
 
-    __slots__ = ("srtt", "rttvar", "rto", "samples", "min_rto", "max_rto", "granularity")
+    __slots__ = (
+        "srtt",
+        "rttvar",
+        "rto",
+        "samples",
+        "min_rto",
+        "max_rto",
+        "granularity",
+        "min_rtt",
+    )
 
     def __init__(
         self,
@@ -63,6 +75,7 @@ class RttEstimator:
         self.srtt: float | None = None
         self.rttvar: float | None = None
         self.samples = 0
+        self.min_rtt: float | None = None  # smallest raw sample
         self.rto = self._clamp(float(initial_rto))
 
     def _clamp(self, rto: float) -> float:
@@ -81,14 +94,24 @@ class RttEstimator:
         self.samples += 1
         self.rto = self._clamp(self.srtt + max(self.granularity, K * self.rttvar))
 
-    def acked(self, sent: float, now: float, *, retransmitted: bool) -> bool:
-        """Take the sample now - sent unless Karn's rule forbids it.
+    def acked(
+        self, sent: float, now: float, *, retransmitted: bool, ack_delay: float = 0.0
+    ) -> bool:
+        """Take the sample now - sent unless Karn's rule forbids it, less
+        ack_delay when that leaves it at or above min_rtt.
 
         Returns True when a sample was taken.
         """
         if retransmitted:
             return False
-        self.sample(now - sent)
+        rtt = now - sent
+        if rtt < 0.0:
+            return False
+        if self.min_rtt is None or rtt < self.min_rtt:
+            self.min_rtt = rtt
+        if ack_delay > 0.0 and rtt - ack_delay >= self.min_rtt:
+            rtt -= ack_delay
+        self.sample(rtt)
         return True
 
     def probe_timeout(self, max_ack_delay: float) -> float:

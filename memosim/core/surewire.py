@@ -1,4 +1,4 @@
-"""Sure wire format, version 1: what acked memos and Ack grams carry.
+"""Sure wire format: what acked memos (version 1) and Ack grams (version 2) carry.
 
 hio 0.7.20 reserves the Sure codes (bAAE..bAAH) and the Ack codes (bAAI,
 bAAJ) without defining their bodies; this module defines them
@@ -13,10 +13,15 @@ never delivered under any id.
 
 Ack body:
 
-    version(1)=0x01 | flags(1) | epoch(4) | upto(3) | ranges(6 each) | check(16)
+    version(1)=0x02 | flags(1) | hold(2) | epoch(4) | upto(3) | ranges(6 each) | check(16)
 
-- flags bit 0 DONE: the receiver delivered the memo (ranges empty). Other
-  bits must be zero.
+- flags bit 0 DONE: the receiver delivered the memo (ranges empty). Bit 1
+  QUIET (partial acks only): no gram of the memo reached the receiver for
+  its ack delay before this ack was made, so a gram sent with or before
+  the grams listed and not listed is missing, not late. Other bits zero.
+- hold: tyme from the arrival of the memo's latest gram to this ack, in
+  units of 100 microseconds (saturating): the sender takes it out of its
+  round-trip samples (QUIC's ack delay, RFC 9000 section 19.3).
 - epoch: which partial-memo record of the receiver the ranges describe; a
   new record (the old one expired, was evicted or failed its tag) has a new
   epoch, 0 meaning "holds nothing of this memo".
@@ -40,14 +45,17 @@ from . import b64, grams
 from .codes import MemoDex, overhead
 
 SURE_VERSION = 1
-ACK_VERSION = 1
+ACK_VERSION = 2
 TAG_BYTES = 16
 SURE_PREFIX = 1 + TAG_BYTES  # version byte and tag ahead of the memo
 CHECK_BYTES = 16
 RANGE_BYTES = 6
-ACK_FIXED = 1 + 1 + 4 + 3  # version, flags, epoch, upto
+ACK_FIXED = 1 + 1 + 2 + 4 + 3  # version, flags, hold, epoch, upto
 ACK_MIN = ACK_FIXED + CHECK_BYTES
 DONE = 0x01
+QUIET = 0x02
+HOLD_UNIT = 1e-4  # seconds per unit of the hold field
+HOLD_MAX = 2**16 - 1
 NO_UPTO = 2**24 - 1  # "every number not listed is not held"
 _SURE_PERSON = b"memosim-sure-v1"
 _ACK_PERSON = b"memosim-ack-v1"
@@ -92,6 +100,8 @@ class Ack(NamedTuple):
     epoch: int
     upto: int
     ranges: list[Range]
+    quiet: bool = False
+    hold: float = 0.0  # seconds
 
 
 def ranges_of(nums: Iterable[int]) -> list[Range]:
@@ -132,6 +142,8 @@ def encode_body(
     upto: int,
     ranges: Sequence[Range],
     limit: int,
+    quiet: bool = False,
+    hold: float = 0.0,
 ) -> bytes:
     """An ack body with at most `limit` ranges (the lowest; upto then stops
     where the first range left out starts), its check appended."""
@@ -140,7 +152,8 @@ def encode_body(
         ranges = ranges[:limit]
     body = b"".join(
         (
-            bytes((ACK_VERSION, DONE if done else 0)),
+            bytes((ACK_VERSION, (DONE if done else 0) | (QUIET if quiet and not done else 0))),
+            hold_units(hold).to_bytes(2, "big"),
             (epoch & 0xFFFFFFFF).to_bytes(4, "big"),
             min(upto, NO_UPTO).to_bytes(3, "big"),
             *(start.to_bytes(3, "big") + end.to_bytes(3, "big") for start, end in ranges),
@@ -159,10 +172,11 @@ def decode(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> Ack:
     if payload[0] != ACK_VERSION:
         raise AckError("ack-version", str(payload[0]))
     flags = payload[1]
-    if flags & ~DONE:
+    if flags & ~(DONE | QUIET) or flags == DONE | QUIET:
         raise AckError("ack-body", f"flags {flags:#x}")
-    epoch = int.from_bytes(payload[2:6], "big")
-    upto = int.from_bytes(payload[6:9], "big")
+    hold = int.from_bytes(payload[2:4], "big") * HOLD_UNIT
+    epoch = int.from_bytes(payload[4:8], "big")
+    upto = int.from_bytes(payload[8:11], "big")
     ranges: list[Range] = []
     floor = 0
     for at in range(ACK_FIXED, len(payload), RANGE_BYTES):
@@ -175,7 +189,14 @@ def decode(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> Ack:
     done = bool(flags & DONE)
     if done and ranges:
         raise AckError("ack-body", "a done ack lists ranges")
-    return Ack(done, epoch, upto, ranges)
+    return Ack(done, epoch, upto, ranges, bool(flags & QUIET), hold)
+
+
+def hold_units(hold: float) -> int:
+    """The hold field for `hold` seconds: rounded to the unit, saturating."""
+    if not hold > 0.0:  # also NaN
+        return 0
+    return min(HOLD_MAX, round(hold / HOLD_UNIT))
 
 
 def make_ack(
@@ -190,6 +211,8 @@ def make_ack(
     size: int,
     vid: str | None = None,
     sign: Callable[[bytes], bytes] | None = None,
+    quiet: bool = False,
+    hold: float = 0.0,
 ) -> bytes:
     """One Ack gram, or AckAuth when vid and sign (raw 64-byte signer) are given."""
     signed = bool(vid and sign)
@@ -210,6 +233,8 @@ def make_ack(
         upto=upto,
         ranges=ranges,
         limit=capacity(size, curt, signed),
+        quiet=quiet,
+        hold=hold,
     )
     if signed:
         ser += grams.sig_bytes(sign(ser), curt)  # type: ignore[misc]

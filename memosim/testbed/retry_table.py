@@ -32,8 +32,9 @@ _HINTS = {
     "timeout": "init_rto",
     "delay": "ack_delay",
     "cwnd": "window",
+    "copies": "resend_copies",
 }
-_INTEGERS = ("max_tries", "window", "packet_threshold")
+_INTEGERS = ("max_tries", "window", "packet_threshold", "resend_copies")
 
 
 def retry_table(x: Any, path: str) -> dict[str, Any]:
