@@ -51,6 +51,15 @@ class NoPeer(Doer):
 class Fussy(Doer):
     def __init__(self, **kwa):
         raise RuntimeError("no peers today")
+
+
+class Breaks(PacedDoer):
+    """Raises in a pass once tyme passes 0.5 s."""
+
+    def recur(self, tyme):
+        if tyme > 0.5:
+            raise RuntimeError("lost my peer")
+        return super().recur(tyme)
 '''
 
 
@@ -135,3 +144,32 @@ def test_a_constructor_that_fails_is_one_line_at_run(tmp_path: Path) -> None:
         's.toml: Doer "mydoers.paced:Fussy": expected a Doer class built with cls(peer=peer),'
         " found one raising RuntimeError: no peers today\n"
     )
+
+
+def test_a_doer_that_raises_mid_run_is_one_line_naming_it(tmp_path: Path) -> None:
+    """A pass that raises breaks the contract: one line naming the Doer, the
+    exception and the tyme, exit 2, no traceback (memosim's own Doers' bugs
+    still show whole)."""
+    env = setup(tmp_path, '["mydoers.paced:Breaks"]')
+    done = memosim(tmp_path, env, "run", "s.toml", "--out", "r")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.startswith(
+        's.toml: Doer "mydoers.paced:Breaks": expected a Doer whose passes return without'
+        " raising, found one raising RuntimeError: lost my peer at tyme 0.5"
+    )
+    assert done.stderr.count("\n") == 1
+
+
+def test_a_winding_doer_of_ones_own_is_held_to_the_promise() -> None:
+    """BREACH counts silent loss for a Doer that winds its peer, as for
+    SafePeerMemoerDoer; duplicates and corrupt deliveries for every Doer."""
+    from memosim.testbed.report import breaches, promises_delivery
+
+    lost = {"lost_silently": 2, "duplicates_delivered": 0, "corrupt_delivered": 0}
+    assert promises_delivery("SafePeerMemoerDoer") and not promises_delivery("PeerMemoerDoer")
+    assert promises_delivery("memosim.memoing:MemoerDoer")  # winds its peer
+    assert not promises_delivery("memosim.peermemoing:PeerMemoerDoer")
+    assert breaches({"doer": "memosim.memoing:MemoerDoer", **lost}) == ["2 lost silently"]
+    assert breaches({"doer": "PeerMemoerDoer", **lost}) == []
+    dup = {**lost, "duplicates_delivered": 1}
+    assert breaches({"doer": "PeerMemoerDoer", **dup}) == ["1 duplicates delivered"]

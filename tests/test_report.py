@@ -38,16 +38,18 @@ def doc(**safe: int) -> dict[str, Any]:
         "seed": 1,
         "backend": "sim",
         "runs": [
-            {"doer": "PeerMemoerDoer", **zero, "lost_silently": 4, "duplicates_delivered": 1},
+            {"doer": "PeerMemoerDoer", **zero, "lost_silently": 4},
             {"doer": "SafePeerMemoerDoer", **zero, **safe},
         ],
     }
 
 
-def test_breaches_only_for_the_promising_doer() -> None:
+def test_silent_loss_breaches_only_for_the_promising_doer() -> None:
     d = doc(lost_silently=2, corrupt_delivered=1)
     plain, safe = d["runs"]
-    assert breaches(plain) == []  # fire and forget promises nothing
+    assert breaches(plain) == []  # fire and forget promises no delivery
+    # but no Doer may deliver a memo twice or damaged
+    assert breaches({**plain, "duplicates_delivered": 1}) == ["1 duplicates delivered"]
     assert breaches(safe) == ["2 lost silently", "1 corrupt delivered"]
     assert breaches(doc(in_flight_at_end=3, false_give_ups=2)["runs"][1]) == []
 

@@ -23,7 +23,15 @@ from ..peermemoing import PeerMemoerDoer, SafePeerMemoerDoer
 from ..validation import unknown
 from .scenario_model import DOERS
 
-__all__ = ["BUILTIN_DOERS", "DOER_PATH", "build_doers", "doer_class", "is_doer_name", "parse_doers"]
+__all__ = [
+    "BUILTIN_DOERS",
+    "DOER_PATH",
+    "build_doers",
+    "doer_class",
+    "doer_raised",
+    "is_doer_name",
+    "parse_doers",
+]
 
 #: The built-in Doers by name.
 BUILTIN_DOERS: dict[str, type[Doer]] = {
@@ -83,6 +91,17 @@ def build_doers(name: str, peers: Iterable[Any]) -> list[Doer]:
             "a Doer class built with cls(peer=peer)",
             Text(f"one raising {type(ex).__name__}: {ex}"),
         ) from None
+
+
+def doer_raised(name: str, ex: BaseException, tyme: float) -> ScenarioError:
+    """The one-line error for a Doer of the scenario's own whose pass raised
+    (the contract: a pass returns; a remote peer's input must never raise)."""
+    return ScenarioError(
+        "",
+        f"Doer {show(name)}",
+        "a Doer whose passes return without raising",
+        Text(f"one raising {type(ex).__name__}: {ex} at tyme {tyme:.6g}"),
+    )
 
 
 def parse_doers(x: Any) -> tuple[str, ...]:

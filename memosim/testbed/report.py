@@ -27,6 +27,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from ..errors import ScenarioError
+from .doers import DOER_PATH, doer_class
+
 if TYPE_CHECKING:
     from .runner import ScenarioResult
 
@@ -39,6 +42,7 @@ __all__ = [
     "TIMELINES_DIR",
     "Formatter",
     "breaches",
+    "promises_delivery",
     "format_rows",
     "format_table",
     "want_color",
@@ -134,14 +138,29 @@ BREACH_KEYS = (
 _RED, _RESET = "\x1b[31;1m", "\x1b[0m"
 
 
+def promises_delivery(doer: Any) -> bool:
+    """True for a Doer that promises acked delivery: SafePeerMemoerDoer, or a
+    Doer class of the scenario's own that winds its peer (``WindsPeer``)."""
+    if doer in PROMISING_DOERS:
+        return True
+    if not isinstance(doer, str) or not DOER_PATH.fullmatch(doer):
+        return False
+    try:
+        return bool(getattr(doer_class(doer), "WindsPeer", False))
+    except ScenarioError:
+        return False
+
+
 def breaches(run: Mapping[str, Any]) -> list[str]:
-    """How one run's summary broke the acked-delivery promise, e.g.
-    ``["2 lost silently", "1 duplicates delivered"]``; empty when it kept it
-    or its Doer promises nothing (fire and forget)."""
-    if run.get("doer") not in PROMISING_DOERS:
-        return []
+    """How one run's summary broke the delivery promise, e.g. ``["2 lost
+    silently", "1 duplicates delivered"]``; empty when it kept it. Duplicate
+    or corrupt deliveries break it for every Doer; memos lost silently only
+    for Doers that promise acked delivery (:func:`promises_delivery`)."""
+    promises = promises_delivery(run.get("doer"))
     out = []
     for key, name in BREACH_KEYS:
+        if key == "lost_silently" and not promises:
+            continue  # fire and forget may lose memos; no Doer may duplicate or corrupt one
         count = run.get(key)
         if isinstance(count, int) and not isinstance(count, bool) and count > 0:
             out.append(f"{count:,} {name}")

@@ -30,7 +30,7 @@ from .backend import (
     peer_vids,
     schedule,
 )
-from .doers import build_doers
+from .doers import BUILTIN_DOERS, build_doers, doer_raised
 from .gramtrace import GramTrace
 from .metrics import Recorder
 from .scenario import Scenario
@@ -123,7 +123,12 @@ def run_sim(
     env.process(workload())
     doers = build_doers(doer, peers.values())
     doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress))
-    doist.do(doers=doers, limit=scenario.duration_s)
+    try:
+        doist.do(doers=doers, limit=scenario.duration_s)
+    except Exception as ex:  # a Doer of the user's that broke its contract
+        if doer in BUILTIN_DOERS:
+            raise  # memosim's own: a bug to see whole
+        raise doer_raised(doer, ex, env.now) from None
     recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
     result = collect(
         doer,

@@ -45,7 +45,7 @@ from .backend import (
     peer_vids,
     schedule,
 )
-from .doers import build_doers, doer_class
+from .doers import BUILTIN_DOERS, build_doers, doer_class, doer_raised
 from .metrics import Recorder
 from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
 from .scenario import Scenario
@@ -144,7 +144,12 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
             RelayDoer(relay),
             Collector(list(peers.values()), recorder, doist.tymen(), progress),
         ]
-        doist.do(doers=doers)
+        try:
+            doist.do(doers=doers)
+        except Exception as ex:  # a Doer of the user's that broke its contract
+            if doer in BUILTIN_DOERS:
+                raise
+            raise doer_raised(doer, ex, doist.tyme) from None
         if not doist.done and doist.tyme < scenario.duration_s - _EPS:
             # The Doist ends a pass loop on KeyboardInterrupt without raising it.
             raise KeyboardInterrupt(f"udp run of {doer} interrupted at tyme {doist.tyme:g}")
