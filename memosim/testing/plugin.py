@@ -59,11 +59,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _covered(path: Path, args: list[str], base: Path) -> bool:
-    """True when collecting args already walks into path."""
+def _overlaps(path: Path, args: list[str], base: Path) -> bool:
+    """True when an arg already collects path, or picks something inside it
+    (``pytest scenarios/one.toml`` runs that one scenario, not the directory)."""
     for arg in args:
         target = (base / arg.split("::")[0]).resolve()
-        if path == target or target in path.parents:
+        if path == target or target in path.parents or path in target.parents:
             return True
     return False
 
@@ -85,7 +86,7 @@ def pytest_configure(config: pytest.Config) -> None:
     explicit = config.args_source == pytest.Config.ArgsSource.ARGS
     for d in dirs:
         wanted = d in given or not explicit
-        if wanted and not _covered(d, config.args, base):
+        if wanted and not _overlaps(d, config.args, base):
             config.args.append(str(d))
 
 
