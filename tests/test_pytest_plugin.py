@@ -19,6 +19,26 @@ from memosim.testing.simnet import PeerImpl, SimNet, register_impl
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "examples" / "regression-project"
+GUIDE = REPO / "docs" / "regression.md"
+
+
+def doc_block(starting: str) -> str:
+    """The fenced block of docs/regression.md whose first line starts so."""
+    for block in GUIDE.read_text().split("```")[1::2]:
+        body = block.split("\n", 1)[1] if not block.startswith("\n") else block[1:]
+        if body.startswith(starting):
+            return body
+    raise AssertionError(f"docs/regression.md has no block starting {starting!r}")
+
+
+def test_guide_shows_the_example_project_as_shipped():
+    for name, first in [
+        ("pyproject.toml", "# A project that tests"),
+        ("scenarios/lossy-link.toml", "# The link our service"),
+        ("tests/test_link.py", '"""Tests in code'),
+        ("scenarios/golden/lossy-link.json", '{\n  "file": "scenarios/lossy-link.toml"'),
+    ]:
+        assert doc_block(first) == (EXAMPLE / name).read_text(), name
 
 
 def pytest_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -67,6 +87,8 @@ def test_example_project_passes_fails_readably_then_passes_after_regen(tmp_path:
         "pytest scenarios/lossy-link.toml --memosim-scenarios scenarios --memosim-regen"
     ]
     assert golden.read_text() == shipped  # a failing run writes nothing
+    shown = doc_block("sim results of scenario lossy-link moved")
+    assert shown in out, "docs/regression.md, 'A moved result', is not what pytest prints"
 
     regen = pytest_in(project, *shlex.split(commands[0])[1:])  # the command as printed
     assert regen.returncode == 0, regen.stdout + regen.stderr
@@ -166,6 +188,7 @@ def test_failed_assertion_shows_trace_and_inbox(memosim_net):
     with pytest.raises(AssertionError) as failed:
         net.assert_delivered(bob, "lost", src=alice, limit=0.5)
     text = str(failed.value)
+    assert "AssertionError: " + text + "\n" == doc_block("AssertionError: 'lost'")
     assert text.startswith("'lost' delivered to bob: not by tyme 0.500 s")
     assert "datagram events of alice:1, bob:1" in text
     assert re.search(r"^    0\.\d{9} drop alice:1 bob:1 \d+ loss [0-9a-f]{8}$", text, re.M), text

@@ -148,5 +148,5 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if wrote:
         terminalreporter.section("memosim goldens written")
         for line in wrote:
-            terminalreporter.write_line(f"wrote {line}")
+            terminalreporter.write_line(line)
         terminalreporter.write_line("review the change (e.g. git diff) before committing it")

@@ -20,7 +20,7 @@ __all__ = ["DIRS_KEY", "REGEN_COMMAND", "WROTE_KEY", "record", "suite_for"]
 
 #: The scenario directories of this run (resolved), set in pytest_configure.
 DIRS_KEY = pytest.StashKey[list[Path]]()
-#: Goldens written by --memosim-regen in this run, for the terminal summary.
+#: Lines telling the goldens --memosim-regen wrote in this run (terminal summary).
 WROTE_KEY = pytest.StashKey[list[str]]()
 #: The command line that regenerates one scenario collected by the plugin.
 REGEN_COMMAND = "pytest {file} --memosim-scenarios {dir} --memosim-regen"
@@ -47,6 +47,6 @@ def suite_for(config: pytest.Config, directory: Path) -> GoldenSuite:
 def record(config: pytest.Config, verdict: Verdict) -> None:
     """Keep what --memosim-regen wrote for the terminal summary."""
     if verdict.wrote is not None:
-        config.stash.setdefault(WROTE_KEY, []).append(
-            f"{verdict.wrote} ({'; '.join(verdict.moved)})"
-        )
+        lines = config.stash.setdefault(WROTE_KEY, [])
+        lines.append(f"wrote {verdict.wrote}")
+        lines.extend(f"    {line}" for line in verdict.moved)
