@@ -91,7 +91,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix != ".toml":
+    if file_path.suffix != ".toml" or file_path.name == "pyproject.toml":
         return None
     dirs = parent.config.stash.get(DIRS_KEY, [])
     if not dirs or file_path.parent.resolve() not in dirs:
