@@ -121,6 +121,13 @@ def test_command_line_dir_collects_and_a_missing_golden_says_how_to_make_it(tmp_
     assert (tmp_path / "nets" / "golden" / "lossy-link.json").is_file()
     assert pytest_in(tmp_path, "--memosim-scenarios", "nets").returncode == 0
 
+    # a renamed scenario file is another scenario: its old golden is reported
+    (tmp_path / "nets" / "lossy-link.toml").rename(tmp_path / "nets" / "renamed.toml")
+    orphan = pytest_in(tmp_path, "--memosim-scenarios", "nets", "--memosim-regen")
+    assert "wrote nets/golden/renamed.json" in orphan.stdout
+    assert re.search(r"\S+/nets/golden/lossy-link\.json: no scenario of that name", orphan.stdout)
+    assert "renamed.json: no scenario" not in orphan.stdout
+
 
 def test_bad_directory_and_bad_scenario_are_one_line_errors(tmp_path: Path):
     nodir = pytest_in(tmp_path, "--memosim-scenarios", "nowhere")

@@ -143,7 +143,25 @@ def memosim_net() -> Iterator[Callable[..., SimNet]]:
         net.close()
 
 
+def _orphans(dirs: list[Path]) -> list[Path]:
+    """Golden files of the scenario dirs whose scenario is gone (renamed, deleted)."""
+    if not any((d / "golden").is_dir() for d in dirs):
+        return []
+    from .goldens import scenario_name
+
+    found = []
+    for d in dirs:
+        names = {scenario_name(p) for p in d.glob("*.toml") if p.name != "pyproject.toml"}
+        found += [g for g in sorted((d / "golden").glob("*.json")) if g.stem not in names]
+    return found
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    orphans = _orphans(config.stash.get(DIRS_KEY, []))
+    if orphans:
+        terminalreporter.section("memosim goldens without a scenario")
+        for path in orphans:
+            terminalreporter.write_line(f"{path}: no scenario of that name beside it (delete it)")
     wrote = config.stash.get(WROTE_KEY, [])
     if wrote:
         terminalreporter.section("memosim goldens written")
