@@ -2,12 +2,14 @@
 
 sim backend (exact): each scenario in scenarios/ runs with its regression seeds
 (its own seed and the next) and every Doer; the counters of
-tests/regression/golden.py METRICS and the trace digest must equal
-tests/regression/golden/<scenario>.json. A failure names the scenario, the
-seed, the Doer and every metric that moved (old -> new). When the change is
+memosim.testing.goldens METRICS and the trace digest must equal
+tests/regression/golden/<scenario>.json. The check is memosim's pytest plugin's
+(the memosim_golden fixture), the one users get. A failure names the scenario,
+the seed, the Doer and every metric that moved (old -> new). When the change is
 intended, regenerate on purpose and review the diff:
 
     .venv/bin/python -m tests.regression.regenerate --scenario NAME
+    .venv/bin/python -m pytest tests/test_regression.py -k NAME --memosim-regen   # the same
     git diff tests/regression/golden
 
 udp backend (ranges): a few scenarios, shortened, run on real loopback sockets
@@ -31,41 +33,16 @@ FILES = golden.scenario_files()
 NAMES = [golden.scenario_name(p) for p in FILES]
 
 
-def _hint(name: str) -> str:
-    rel = golden.golden_path(name).relative_to(golden.REPO)
-    return (
-        "If the change is intended, regenerate and review the diff:\n"
-        f"    {golden.REGENERATE} --scenario {name}\n"
-        f"    git diff {rel}"
-    )
-
-
 def test_shipped_scenarios_found():
     assert len(FILES) >= 10, f"expected the shipped scenarios in {golden.SCENARIOS_DIR}"
     assert len(set(NAMES)) == len(NAMES), f"two scenario files share a name: {NAMES}"
 
 
 @pytest.mark.parametrize("path", FILES, ids=NAMES)
-def test_sim_matches_golden(path: Path):
-    fresh = golden.collect(path)
-    name = fresh["scenario"]
-    old = golden.load_golden(name)
-    if old is None:
-        rel = golden.golden_path(name).relative_to(golden.REPO)
-        pytest.fail(
-            f"{name}: no golden file {rel} yet. Make it and review it:\n"
-            f"    {golden.REGENERATE} --scenario {name}\n"
-            f"    cat {rel}",
-            pytrace=False,
-        )
-    moved = golden.compare(old, fresh)
-    if moved:
-        pytest.fail(
-            f"sim results of scenario {name} moved from its golden file:\n"
-            + "\n".join(f"  {line}" for line in moved)
-            + f"\n{_hint(name)}",
-            pytrace=False,
-        )
+def test_sim_matches_golden(path: Path, memosim_golden):
+    """The plugin's check (memosim.testing): fails naming scenario, seed, Doer and
+    old -> new; with --memosim-regen it writes the golden instead."""
+    memosim_golden.check(golden.SUITE, path)
 
 
 def test_golden_files_are_canonical_and_current():

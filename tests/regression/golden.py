@@ -1,32 +1,28 @@
-"""Golden sim summaries of the shipped scenarios: what is pinned and how it is compared.
+"""memosim's own golden suite: the shipped scenarios, pinned in tests/regression/golden/.
 
-For every scenario in ``scenarios/`` and each of its regression seeds (the
-scenario's own seed and the next one), the sim backend runs every Doer and the
-run is reduced to the integer counters in :data:`METRICS` plus the run's trace
-digest (SHA-256 over every datagram event). Nothing timing-dependent is kept
-(no wall time; latencies follow from the trace, which the digest already pins),
-so a golden file changes only when the protocol, the network model, the
-workload generator or the scenario changes.
-
-One file per scenario, ``golden/<scenario name>.json``, written by
-:func:`dumps` as sorted, indented JSON with a trailing newline, so that
-regenerating an unchanged scenario rewrites it byte for byte and a real change
-shows up as a small, readable ``git diff``.
-
-Used by tests/test_regression.py and tests/regression/regenerate.py.
+The pinning itself (metrics, seeds, collect, compare, stable dumps) is the
+pytest plugin's, memosim.testing.goldens, the same code a user's project runs
+with ``--memosim-scenarios``; this module only says where memosim keeps its
+scenarios and goldens and which command regenerates them, and keeps the names
+tests/test_regression.py and regenerate.py use.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
-from memosim.errors import ScenarioError
-from memosim.testbed.backend import RunResult
-from memosim.testbed.runner import run_scenario
-from memosim.testbed.scenario import Scenario, load_scenario
+from memosim.testing.goldens import (
+    FORMAT,
+    METRICS,
+    GoldenSuite,
+    compare,
+    dumps,
+    reduce_run,
+    scenario_digest,
+    scenario_name,
+    seeds_for,
+)
 
 __all__ = [
     "FORMAT",
@@ -35,6 +31,7 @@ __all__ = [
     "REGENERATE",
     "REPO",
     "SCENARIOS_DIR",
+    "SUITE",
     "collect",
     "compare",
     "dumps",
@@ -52,162 +49,33 @@ REPO = Path(__file__).resolve().parents[2]
 SCENARIOS_DIR = REPO / "scenarios"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 
-#: Version of the golden document layout.
-FORMAT = 2  # 2: pins the breach counters (lost_silently, in_flight_at_end, false_give_ups)
-
-#: Summary counters pinned per (seed, Doer), in message order. All integers.
-METRICS = (
-    "memos_sent",
-    "memos_delivered",
-    "duplicates_delivered",
-    "corrupt_delivered",
-    "grams_sent",
-    "grams_retransmitted",
-    "acks_sent",
-    "gave_up",
-    "lost_silently",
-    "in_flight_at_end",
-    "false_give_ups",
-)
-
 #: The command that rewrites golden files (append ``--scenario NAME``).
 REGENERATE = ".venv/bin/python -m tests.regression.regenerate"
+
+SUITE = GoldenSuite(
+    scenarios_dir=SCENARIOS_DIR,
+    golden_dir=GOLDEN_DIR,
+    root=REPO,
+    regenerate=REGENERATE + " --scenario {name}",
+)
 
 
 def scenario_files() -> list[Path]:
     """Every shipped scenario file, sorted by file name."""
-    return sorted(SCENARIOS_DIR.glob("*.toml"))
-
-
-def scenario_name(path: Path) -> str:
-    """The scenario's name (its file stem unless it sets one); the stem if it
-    does not load, so that the failure is reported by the test, not at collection."""
-    try:
-        return load_scenario(path).name
-    except ScenarioError:
-        return path.stem
-
-
-def seeds_for(scenario: Scenario) -> tuple[int, int]:
-    """The regression seeds of a scenario: its own seed and the next one."""
-    return (scenario.seed, scenario.seed + 1)
-
-
-def scenario_digest(scenario: Scenario) -> str:
-    """SHA-256 of the scenario's canonical document, its free-text description left
-    out: changes whenever anything that can change a run changes."""
-    doc = scenario.to_dict()
-    doc.get("scenario", {}).pop("description", None)
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def reduce_run(run: RunResult) -> dict[str, Any]:
-    """The pinned part of one Doer's run."""
-    out: dict[str, Any] = {m: run.summary[m] for m in METRICS}
-    out["trace_digest"] = run.trace_digest
-    return out
-
-
-def _relative(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(REPO).as_posix()
-    except ValueError:
-        return str(path)
+    return SUITE.scenario_files()
 
 
 def collect(path: Path) -> dict[str, Any]:
-    """Run the scenario file on the sim backend with every regression seed and
-    return its golden document."""
-    scenario = load_scenario(path)
-    seeds: dict[str, Any] = {}
-    for seed in seeds_for(scenario):
-        result = run_scenario(scenario, backend="sim", seed=seed)
-        seeds[str(seed)] = {run.doer: reduce_run(run) for run in result.runs}
-    return {
-        "format": FORMAT,
-        "scenario": scenario.name,
-        "file": _relative(path),
-        "scenario_digest": scenario_digest(scenario),
-        "regenerate": f"{REGENERATE} --scenario {scenario.name}",
-        "seeds": seeds,
-    }
+    return SUITE.collect(path)
 
 
 def golden_path(name: str) -> Path:
-    return GOLDEN_DIR / f"{name}.json"
+    return SUITE.golden_path(name)
 
 
 def load_golden(name: str) -> dict[str, Any] | None:
-    """The golden document of a scenario, None when there is none yet."""
-    path = golden_path(name)
-    if not path.exists():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def dumps(doc: dict[str, Any]) -> str:
-    """Stable text of a golden document: sorted keys, two-space indent, newline."""
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
+    return SUITE.load_golden(name)
 
 
 def write_golden(doc: dict[str, Any]) -> bool:
-    """Write the document to its golden file; True when the file changed."""
-    path = golden_path(doc["scenario"])
-    text = dumps(doc)
-    if path.exists() and path.read_text(encoding="utf-8") == text:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return True
-
-
-def _show(metric: str, value: Any) -> str:
-    if metric == "trace_digest" and isinstance(value, str):
-        return value[:16]
-    return "missing" if value is None else str(value)
-
-
-def _seed_order(seed: str) -> tuple[int, str]:
-    return (int(seed), seed) if seed.lstrip("-").isdigit() else (0, seed)
-
-
-def compare(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What moved from the golden document old to the fresh document new, one
-    line each, e.g. ``loss-5 seed 1 SafePeerMemoerDoer: grams_retransmitted
-    412 -> 398``. Empty when nothing did."""
-    name = new.get("scenario") or old.get("scenario")
-    lines = []
-    if old.get("format") != new.get("format"):
-        lines.append(f"{name}: golden format {old.get('format')} -> {new.get('format')}")
-    if old.get("scenario_digest") != new.get("scenario_digest"):
-        lines.append(
-            f"{name}: the scenario itself changed since the golden was made "
-            f"(scenario_digest {_show('trace_digest', old.get('scenario_digest'))}"
-            f" -> {_show('trace_digest', new.get('scenario_digest'))})"
-        )
-    old_seeds, new_seeds = old.get("seeds", {}), new.get("seeds", {})
-    for seed in sorted(set(old_seeds) | set(new_seeds), key=_seed_order):
-        if seed not in new_seeds:
-            lines.append(f"{name} seed {seed}: in the golden file but no longer run")
-            continue
-        if seed not in old_seeds:
-            lines.append(f"{name} seed {seed}: run but not in the golden file")
-            continue
-        old_doers, new_doers = old_seeds[seed], new_seeds[seed]
-        for doer in list(dict.fromkeys([*old_doers, *new_doers])):
-            if doer not in new_doers:
-                lines.append(f"{name} seed {seed} {doer}: in the golden file but no longer run")
-                continue
-            if doer not in old_doers:
-                lines.append(f"{name} seed {seed} {doer}: run but not in the golden file")
-                continue
-            was, now = old_doers[doer], new_doers[doer]
-            for metric in (*METRICS, "trace_digest"):
-                if was.get(metric) != now.get(metric):
-                    lines.append(
-                        f"{name} seed {seed} {doer}: {metric} "
-                        f"{_show(metric, was.get(metric))} -> "
-                        f"{_show(metric, now.get(metric))}"
-                    )
-    return lines
+    return SUITE.write_golden(doc)
