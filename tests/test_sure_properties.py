@@ -323,6 +323,7 @@ class SureDelivery(RuleBasedStateMachine):
         window=st.sampled_from([64, 3]),
         ack_delay=st.sampled_from([0.05, 0.0, 0.3]),
         policy=st.sampled_from(["rto", "fast"]),
+        copies=st.sampled_from([None, 1, 3]),
         tight=st.sampled_from([False, False, True]),
         sure_window=st.sampled_from([None, None, None, 4]),
         weather=st.one_of(
@@ -349,6 +350,7 @@ class SureDelivery(RuleBasedStateMachine):
         window,
         ack_delay,
         policy,
+        copies,
         tight,
         sure_window,
         weather,
@@ -387,6 +389,7 @@ class SureDelivery(RuleBasedStateMachine):
             maxTries=max_tries,
             window=window,
             retryPolicy=policy,
+            retry={"resend_copies": copies},
             sureOnly=True,
             **extra,
         )
@@ -399,6 +402,7 @@ class SureDelivery(RuleBasedStateMachine):
             midder=seeded_midder(0, "sure-b"),
             limits=self.limits,
             ackDelay=ack_delay,
+            retryPolicy=policy,  # a fast receiver makes quiet acks
             sureOnly=True,
         )
         for peer in (self.sender, self.receiver):
