@@ -18,7 +18,7 @@ from typing import Any
 
 import simpy
 
-from ..sim import Network, Streams
+from ..sim import GridEnvironment, Network, Streams
 from ..sim.doist import SimDoist
 from ..sim.peer import SimPeerMemoer
 from .backend import (
@@ -92,7 +92,7 @@ def run_sim(
     pcap: None, or called with the Network before the run (to capture it).
     timelines: fill RunResult.timeline (memosim.testbed.timeline)."""
     wall0 = time.perf_counter()
-    env = simpy.Environment()
+    env = GridEnvironment()
     trace = GramTrace(keep=trace_events or timelines)
     net = build_network(scenario, env, seed, trace)
     if pcap is not None:
