@@ -1,7 +1,7 @@
 """The ``memosim`` command: run a scenario, sweep its parameters, list or check files.
 
     memosim run FILE [--backend sim|udp] [--seed N] [--doer NAME] [--out DIR [--force]]
-                [--no-plots] [--json] [--quiet]
+                [--no-plots] [--json] [--quiet] [--pcap [deliver|send]] [--trace [text|jsonl]]
     memosim sweep FILE --param PATH=V1,V2,... [--param ...] [--seeds K] [--jobs J]
                   [--seed N] [--backend sim] [--out DIR [--force]] [--no-plots] [--quiet]
     memosim list [DIR]
@@ -20,7 +20,6 @@ stop the whole command with 130 and 143; a run cut short writes nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
@@ -30,9 +29,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
+from .cli_run import SIGNALS as _SIGNALS
+from .cli_run import BackendError, cmd_run
 from .errors import ScenarioError, show
-from .outdirs import OutDir, UsageError, fresh, has_files, listing, run_outdir
-from .stopping import Interrupted, Signals
+from .outdirs import OutDir, UsageError, fresh, has_files, listing
+from .stopping import Interrupted
+from .testbed.capture import add_capture_options
 from .testbed.sweep_table import sweep_table
 
 if TYPE_CHECKING:
@@ -43,13 +45,6 @@ DOERS = ("PeerMemoerDoer", "SafePeerMemoerDoer")  # testbed.scenario.DOERS, with
 __all__ = ["main"]
 
 PROG = "memosim"
-
-
-class BackendError(Exception):
-    """A backend that cannot run here (one line, exit status 1)."""
-
-
-_SIGNALS = Signals()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -149,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print summary.json on stdout instead of the table"
     )
     run.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_capture_options(run)
     run.set_defaults(func=cmd_run)
 
     sweep = sub.add_parser(
@@ -262,76 +258,6 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--doer", choices=DOERS, metavar="NAME", help="this Doer only")
     exp.set_defaults(func=cmd_explain)
     return parser
-
-
-def _progress(args: argparse.Namespace, make: Any) -> Any:
-    from .testbed.progress import on_terminal
-
-    if args.quiet or getattr(args, "json", False) or not on_terminal(sys.stderr):
-        return None
-    return make()
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from .testbed.progress import RunProgress
-    from .testbed.report import OUTPUT_FILES, format_table, write_results
-    from .testbed.runner import run_scenario
-    from .testbed.scenario import load_scenario
-
-    scenario = load_scenario(args.file)
-    if args.doer:
-        from .testbed.doers import doer_class
-
-        try:
-            doer_class(args.doer, "--doer")
-        except ScenarioError as ex:
-            raise ex.in_file(f"{PROG} run") from None
-    doers = (args.doer,) if args.doer else scenario.doers
-    seed = scenario.seed if args.seed is None else args.seed
-    ident = {"scenario": scenario.name, "backend": args.backend, "seed": seed, "doers": list(doers)}
-    out = run_outdir(args, ident)
-    try:
-        result = run_scenario(
-            scenario,
-            backend=args.backend,
-            seed=seed,
-            doers=doers,
-            progress=_progress(args, RunProgress),
-            timelines=args.backend == "sim",
-        )
-    except ScenarioError as ex:  # a Doer of the file that cannot be built
-        out.discard()
-        raise (ex if ex.file else ex.in_file(args.file)) from None
-    except ModuleNotFoundError as ex:
-        out.discard()
-        if args.backend == "udp" and ex.name == "memosim.testbed.udprun":
-            raise BackendError(
-                "the udp backend is not available in this installation "
-                "(memosim.testbed.udprun is missing)"
-            ) from None
-        raise
-    except OSError as ex:
-        out.discard()
-        if args.backend != "udp":
-            raise
-        raise BackendError(f"udp backend: {ex}") from None
-    except BaseException:
-        out.discard()
-        raise
-    with _SIGNALS.hold():  # a signal now waits until every file is written
-        written = write_results(
-            result, out.path, title=scenario.description or None, plots=not args.no_plots
-        )
-        for name in OUTPUT_FILES:  # a re-run of the same run: no stale plots left
-            if out.path / name not in written:
-                (out.path / name).unlink(missing_ok=True)
-    if args.json:
-        print(json.dumps(result.summary(), indent=2))
-        print(listing(out.path, written), file=sys.stderr)
-    else:
-        print(format_table(result, description=scenario.description or None))
-        print(listing(out.path, written))
-    return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

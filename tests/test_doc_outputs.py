@@ -89,6 +89,28 @@ def test_cli_doc_example_prints_what_it_shows(block: list[str], tmp_path: Path) 
     assert printed == normal(block[1:])
 
 
+# what docs/cli.md shows of the files `memosim run --pcap --trace --out results/capture` wrote
+CAPTURE = "results/capture/"
+CAPTURE_EXAMPLES = [
+    b for b in blocks(REPO / "docs" / "cli.md") if b and b[0].startswith(("$ tshark", "$ head"))
+]
+
+
+def test_capture_examples_print_what_they_show(tmp_path: Path, tshark: str) -> None:
+    """The tshark and head transcripts, on the files of the run shown before them."""
+    assert len(CAPTURE_EXAMPLES) == 2
+    run = next(b for b in CLI_EXAMPLES if f"--out {CAPTURE.rstrip('/')} " in b[0])
+    run_shown(run[0][2:], tmp_path)
+    for block in CAPTURE_EXAMPLES:
+        argv = [a.replace(CAPTURE, f"{tmp_path / 'out'}/") for a in shlex.split(block[0][2:])]
+        if argv[0] == "tshark":
+            argv[0] = tshark
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, check=True
+        )
+        assert [x.rstrip() for x in done.stdout.splitlines()] == block[1:], block[0]
+
+
 def test_readme_demo_table_is_what_make_demo_prints(tmp_path: Path) -> None:
     text = (REPO / "README.md").read_text()
     section = text[text.index("## What the demo shows") :]

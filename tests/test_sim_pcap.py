@@ -1,7 +1,6 @@
 """pcap export, read back with independent readers (dpkt and tshark)."""
 
 import io
-import shutil
 import socket
 import struct
 import subprocess
@@ -135,19 +134,6 @@ def test_inet_checksum_known_value() -> None:
     # RFC 1071 example words 0001 f203 f4f5 f6f7 sum to ddf2 -> checksum 220d
     assert inet_checksum(bytes.fromhex("0001f203f4f5f6f7")) == 0x220D
     assert inet_checksum(b"") == 0xFFFF
-
-
-@pytest.fixture(scope="session")
-def tshark() -> str:
-    """tshark's path. `make test` installs it first when missing (tools/tshark.sh)."""
-    found = shutil.which("tshark")
-    if found is None:
-        pytest.fail(
-            "tshark is missing: `make test` installs it when run as root "
-            "(tools/tshark.sh); elsewhere: apt-get install tshark",
-            pytrace=False,
-        )
-    return found
 
 
 def test_tshark_reads_the_file(tmp_path: Path, tshark: str) -> None:

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Make Debian's tshark ready for the pcap test (tests/test_sim_pcap.py), which
-# reads memosim's pcap files back with it. `make test` runs this before pytest.
+# Make Debian's tshark ready for the pcap tests (tests/test_sim_pcap.py,
+# tests/test_capture.py, tests/test_doc_outputs.py), which read memosim's pcap
+# files back with it. `make test` runs this before pytest.
 #
 # tshark there: nothing to do. Missing, running as root with apt-get (CI):
 # installs it (apt-get update first only when the install fails). Otherwise:

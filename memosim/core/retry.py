@@ -8,9 +8,12 @@ policy "rto" is loss recovery by retransmission timeout alone (RFC 6298,
 rto.py): a lost gram waits out its backed-off timeout. policy "fast" adds
 loss detection from acks (RFC 9002 section 6.1): a gram is lost when a gram
 sent `packet_threshold` transmissions after it to the same destination was
-acked, or when it is `time_threshold` round trips older than one that was;
-and a tail probe (RFC 9002 section 6.2) after a probe timeout that leaves
-out RFC 6298's 200 ms floor, so a memo's last grams are not held to it.
+acked, when it is `time_threshold` round trips older than one that was, or
+when a quiet ack (made after a pause of `ack_delay` in the memo's grams)
+leaves it out; RTT samples less the receiver's hold (section 5.3); a tail
+probe (section 6.2) after a probe timeout that leaves out RFC 6298's 200 ms
+floor; and `resend_copies` copies of each gram found lost, so a second loss
+rarely costs a probe timeout.
 """
 
 from __future__ import annotations

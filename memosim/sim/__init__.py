@@ -5,6 +5,7 @@
   the dict-spec builder;
 - :mod:`~memosim.sim.network`: hosts, directional links, partitions,
   delivery through SimPy, counters;
+- :mod:`~memosim.sim.clock`: sim time on an integer nanosecond grid;
 - :mod:`~memosim.sim.trace`: the datagram event log and its digest;
 - :mod:`~memosim.sim.pcap`: export of the traffic as a pcap file.
 
@@ -14,6 +15,7 @@ exported here too. docs/network.md is the user's reference.
 """
 
 from ..transports.simulated import AddressInUse, Endpoint, SimPeer
+from .clock import GridEnvironment
 from .counters import Counters, EndpointCounters
 from .impairments import LinkConfig, build_link_impairments
 from .network import Link, Network
@@ -26,6 +28,7 @@ __all__ = [
     "Counters",
     "Endpoint",
     "EndpointCounters",
+    "GridEnvironment",
     "Link",
     "LinkConfig",
     "Network",

@@ -8,6 +8,11 @@ on the tock grid (k * tock), so a peer sees its work no sooner than a real
 Doist polling at that tock would show it, and idle stretches cost no wall
 time. Everything is driven by SimPy events, so runs repeat exactly.
 
+A pass is woken behind every other event of its instant, so a datagram that
+lands exactly at a pass instant is taken in that pass. On a
+:class:`~memosim.sim.clock.GridEnvironment` the grid and the arrivals are
+whole nanoseconds, so "exactly" survives float sums such as 0.07 + 0.02.
+
 Within a pass only the doers of peers with work run (and every doer that is
 not bound to a watched peer, on its retyme as in Doist), in the doers' own
 order, so a pass costs O(active peers) rather than O(all peers). Servicing
@@ -17,7 +22,6 @@ an idle peer would change nothing, so the outcome is the same.
 from __future__ import annotations
 
 import heapq
-import math
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from typing import Any, Protocol
@@ -26,6 +30,7 @@ import simpy
 
 from ..doing import Deed, Dog, Doist, _set_done
 from ..tyming import Tymth
+from .clock import NS_PER_S, after_others, ticks
 
 _EPS = 1e-9
 
@@ -264,11 +269,13 @@ class SimDoist(Doist):
             heapq.heapify(self._heap)
 
     def _grid(self, when: float) -> float:
-        """First tock-grid time at or after `when`."""
-        tock = self.tock
+        """First tock-grid time at or after `when`, counted in whole
+        nanoseconds so that it is the very float a GridEnvironment dates
+        an arrival at that instant with."""
+        tock = ticks(self.tock)
         if tock <= 0:
             return when
-        return math.ceil(when / tock - _EPS) * tock
+        return -(-ticks(when) // tock) * tock / NS_PER_S
 
     def process(
         self, doers: Iterable[Any] | None = None, *, temp: bool | None = None
@@ -289,7 +296,7 @@ class SimDoist(Doist):
                 self._after_pass()
                 now = env.now
                 if self._dirty:
-                    yield env.timeout(max(self.tock, _EPS))
+                    yield after_others(env, self._grid(now + max(self.tock, _EPS)) - now)
                     continue
                 self._kick = env.event()
                 waits = [self._kick]
@@ -302,7 +309,7 @@ class SimDoist(Doist):
                 if wake <= now + _EPS:  # never run two passes at one instant
                     wake = self._grid(now + max(self.tock, _EPS))
                 if wake > env.now:
-                    yield env.timeout(wake - env.now)
+                    yield after_others(env, wake - env.now)
         finally:
             self.exit()
 

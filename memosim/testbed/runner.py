@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .backend import Backend, RunResult
 from .scenario import Scenario
 from .simrun import SimBackend
+
+if TYPE_CHECKING:
+    from .capture import Capture
 
 __all__ = ["BACKENDS", "ScenarioResult", "open_backend", "run_scenario"]
 
@@ -61,7 +64,12 @@ class ScenarioResult:
 
 
 def open_backend(
-    name: str, *, trace_events: bool = False, progress: Any = None, timelines: bool = False
+    name: str,
+    *,
+    trace_events: bool = False,
+    progress: Any = None,
+    timelines: bool = False,
+    capture: Capture | None = None,
 ) -> Backend:
     """The backend called `name` (one of BACKENDS).
 
@@ -70,11 +78,13 @@ def open_backend(
     with ModuleNotFoundError naming memosim.testbed.udprun (the CLI's
     message)."""
     if name == "sim":
-        return SimBackend(trace_events=trace_events, progress=progress, timelines=timelines)
+        return SimBackend(
+            trace_events=trace_events, progress=progress, timelines=timelines, capture=capture
+        )
     if name == "udp":
         from .udprun import UdpBackend
 
-        return UdpBackend(progress=progress)
+        return UdpBackend(progress=progress, capture=capture)
     raise ValueError(f"backend must be one of {BACKENDS}, got {name!r}")
 
 
@@ -87,6 +97,7 @@ def run_scenario(
     trace_events: bool = False,
     progress: Any = None,
     timelines: bool = False,
+    capture: Capture | None = None,
 ) -> ScenarioResult:
     """Run every Doer of the scenario (or `doers`) and return the results.
 
@@ -94,6 +105,7 @@ def run_scenario(
     ``update(tyme, delivered)`` (each pass) and ``finish()``, such as
     :class:`memosim.testbed.progress.RunProgress`. Display only.
     timelines: sim only, fill each RunResult.timeline (memosim.testbed.timeline).
+    capture: None, or the --pcap/--trace files of each run (memosim.testbed.capture).
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -106,7 +118,11 @@ def run_scenario(
                 progress.start(doer, scenario.duration_s, backend)
             if runner is None:  # opened after the first bar, as the CLI has always shown it
                 runner = open_backend(
-                    backend, trace_events=trace_events, progress=progress, timelines=timelines
+                    backend,
+                    trace_events=trace_events,
+                    progress=progress,
+                    timelines=timelines,
+                    capture=capture,
                 )
             runs.append(runner.run(scenario, doer, seed))
     finally:

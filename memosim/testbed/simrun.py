@@ -14,11 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from ..sim import Network, Streams
+from ..sim import GridEnvironment, Network, Streams
 from ..sim.doist import SimDoist
 from ..sim.peer import SimPeerMemoer
 from .backend import (
@@ -35,6 +35,9 @@ from .gramtrace import GramTrace
 from .metrics import Recorder
 from .scenario import Scenario
 
+if TYPE_CHECKING:
+    from .capture import Capture
+
 __all__ = ["SimBackend", "at_first", "run_sim"]
 
 
@@ -45,12 +48,14 @@ class SimBackend:
     trace_events: keep every trace event (not only the digest).
     timelines: also read every memo's gram events (RunResult.timeline).
     progress: None or a display told the tyme each pass (see runner).
+    capture: None, or the --pcap/--trace files to write (testbed.capture).
     """
 
     trace_events: bool = False
     progress: Any = None
     name: str = "sim"
     timelines: bool = False
+    capture: Capture | None = None
 
     def run(self, scenario: Scenario, doer: str, seed: int) -> RunResult:
         return run_sim(
@@ -60,6 +65,7 @@ class SimBackend:
             trace_events=self.trace_events,
             progress=self.progress,
             timelines=self.timelines,
+            capture=self.capture,
         )
 
 
@@ -86,17 +92,22 @@ def run_sim(
     pcap: Callable[[Network], Any] | None = None,
     progress: Any = None,
     timelines: bool = False,
+    capture: Capture | None = None,
 ) -> RunResult:
     """One Doer's run on the SimPy network; sim hosts are the peer names.
 
     pcap: None, or called with the Network before the run (to capture it).
-    timelines: fill RunResult.timeline (memosim.testbed.timeline)."""
+    timelines: fill RunResult.timeline (memosim.testbed.timeline).
+    capture: None, or told the Network before the run and the trace after."""
     wall0 = time.perf_counter()
-    env = simpy.Environment()
-    trace = GramTrace(keep=trace_events or timelines)
+    env = GridEnvironment()
+    keep = trace_events or timelines or (capture is not None and capture.trace is not None)
+    trace = GramTrace(keep=keep)
     net = build_network(scenario, env, seed, trace)
     if pcap is not None:
         pcap(net)
+    if capture is not None:
+        capture.open(doer, net)
     streams = Streams(seed)
     options = peer_options(scenario, seed)
     peers = {
@@ -130,6 +141,8 @@ def run_sim(
             raise  # memosim's own: a bug to see whole
         raise doer_raised(doer, ex, env.now) from None
     recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
+    if capture is not None:
+        capture.close(doer, trace)
     result = collect(
         doer,
         recorder,

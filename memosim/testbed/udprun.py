@@ -30,12 +30,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import simpy
 
 from ..doing import Doer, Doist
 from ..peermemoing import PeerMemoer
+from ..sim import Trace
 from .backend import (
     Collector,
     RunResult,
@@ -51,6 +52,9 @@ from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
 from .scenario import Scenario
 from .workload import MemoKey
 
+if TYPE_CHECKING:
+    from .capture import Capture
+
 __all__ = ["UdpBackend", "Workload", "run_udp"]
 
 _EPS = 1e-9
@@ -61,13 +65,16 @@ class UdpBackend:
     """The :class:`~memosim.testbed.backend.Backend` on loopback UDP sockets.
 
     progress: None or a display told the tyme each pass (see runner).
+    capture: None, or the --pcap/--trace files to write (testbed.capture):
+    the relay's network, as the relay saw each datagram.
     """
 
     progress: Any = None
     name: str = "udp"
+    capture: Capture | None = None
 
     def run(self, scenario: Scenario, doer: str, seed: int) -> RunResult:
-        return run_udp(scenario, doer, seed, progress=self.progress)
+        return run_udp(scenario, doer, seed, progress=self.progress, capture=self.capture)
 
 
 class Workload(Doer):
@@ -108,7 +115,14 @@ class Workload(Doer):
         return self.next >= len(plan)
 
 
-def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -> RunResult:
+def run_udp(
+    scenario: Scenario,
+    doer: str,
+    seed: int,
+    *,
+    progress: Any = None,
+    capture: Capture | None = None,
+) -> RunResult:
     """One Doer's run of the scenario on loopback UDP through the relay.
 
     Takes about ``scenario.duration_s`` wall seconds. Every socket is closed
@@ -118,7 +132,10 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
     doer_class(doer)  # a ScenarioError before any socket opens
     wall0 = time.perf_counter()
     env = simpy.Environment()
-    net = build_network(scenario, env, seed, None)
+    trace = Trace(keep=True) if capture is not None and capture.trace is not None else None
+    net = build_network(scenario, env, seed, trace)
+    if capture is not None:
+        capture.open(doer, net)
     hosts = {p.name: loopback_for(p.host) for p in scenario.peers}
     relay = Relay(net, {p.name: (p.name, p.port) for p in scenario.peers}, hosts=hosts)
     options = peer_options(scenario, seed)
@@ -154,6 +171,8 @@ def run_udp(scenario: Scenario, doer: str, seed: int, *, progress: Any = None) -
             # The Doist ends a pass loop on KeyboardInterrupt without raising it.
             raise KeyboardInterrupt(f"udp run of {doer} interrupted at tyme {doist.tyme:g}")
         recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
+        if capture is not None:
+            capture.close(doer, trace)
     finally:
         for peer in peers.values():
             peer.close()
