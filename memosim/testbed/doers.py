@@ -70,6 +70,15 @@ def doer_class(name: Any, path: str = "doer") -> type[Doer]:
     return found
 
 
+def promises_acked(name: Any) -> bool:
+    """True for SafePeerMemoerDoer and its subclasses named by import path: Doers
+    that promise acked delivery. False for any name that loads no Doer class."""
+    try:
+        return issubclass(doer_class(name), SafePeerMemoerDoer)
+    except ScenarioError:
+        return False
+
+
 def build_doers(name: str, peers: Iterable[Any]) -> list[Doer]:
     """One Doer of the class ``name`` gives per peer, built as ``cls(peer=peer)``;
     a constructor that fails is a ScenarioError naming the Doer."""

@@ -123,6 +123,7 @@ TABLE_ROWS: tuple[tuple[str, str, Formatter], ...] = (
 #: Doers that promise acked delivery: every memo delivered once, intact, or
 #: reported in the sender's failures. A run of one of them breaks that promise
 #: when a summary count of BREACH_KEYS is above 0.
+#: A Doer named by import path promises it too when it subclasses one of them.
 PROMISING_DOERS = ("SafePeerMemoerDoer",)
 #: (summary key, what it is called in a BREACH line).
 BREACH_KEYS = (
@@ -139,7 +140,10 @@ def breaches(run: Mapping[str, Any]) -> list[str]:
     ``["2 lost silently", "1 duplicates delivered"]``; empty when it kept it
     or its Doer promises nothing (fire and forget)."""
     if run.get("doer") not in PROMISING_DOERS:
-        return []
+        from .doers import promises_acked
+
+        if not promises_acked(run.get("doer")):
+            return []
     out = []
     for key, name in BREACH_KEYS:
         count = run.get(key)

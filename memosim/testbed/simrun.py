@@ -86,10 +86,13 @@ def run_sim(
     pcap: Callable[[Network], Any] | None = None,
     progress: Any = None,
     timelines: bool = False,
+    watch: Callable[[dict[str, SimPeerMemoer]], Any] | None = None,
 ) -> RunResult:
     """One Doer's run on the SimPy network; sim hosts are the peer names.
 
     pcap: None, or called with the Network before the run (to capture it).
+    watch: None, or called with the peers (by name) before the run, to read
+    their state during and after it (memosim explore's memory bound).
     timelines: fill RunResult.timeline (memosim.testbed.timeline)."""
     wall0 = time.perf_counter()
     env = simpy.Environment()
@@ -107,6 +110,8 @@ def run_sim(
     }
     for peer in peers.values():
         peer.open()
+    if watch is not None:
+        watch(peers)
     recorder = Recorder()
     doist = SimDoist(env, peers=list(peers.values()), tock=scenario.tock_s)
     plan = schedule(scenario, seed)
