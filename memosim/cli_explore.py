@@ -123,7 +123,8 @@ def _more(result: Any) -> str:
     """The listing's tail: the violating runs written and the smallest."""
     text = ""
     if result.written:
-        text += f", violations/ ({len(result.written)} scenarios with traces)"
+        n = len(result.written)
+        text += f", violations/ ({n} scenario{'' if n == 1 else 's'} with traces)"
     if result.smallest is not None:
         text += ", smallest.toml, smallest-trace.txt"
     return text

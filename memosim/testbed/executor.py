@@ -115,7 +115,7 @@ def _on_dask(
             n_workers=min(workers, len(tasks)),
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
             silence_logs=logging.ERROR,
         )
     try:
