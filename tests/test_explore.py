@@ -271,12 +271,16 @@ def test_shrink_keeps_only_what_the_failure_needs() -> None:
 
 
 def test_explore_finds_shrinks_and_replays_a_forgetful_doer(tmp_path: Path) -> None:
-    path = write(tmp_path, '["SafePeerMemoerDoer", "explore_doers:ForgetfulDoer"]')
+    path = TESTS / "explore_forgetful.toml"
     done = memosim(tmp_path, "explore", str(path), "--runs", "20", "--jobs", "1", "--out", "ex")
     assert done.returncode == 1, done.stderr
     out = tmp_path / "ex"
     lines = done.stdout.splitlines()
-    assert lines[0] == "explore swarm  seed 1  20 runs x 2 Doers"
+    # docs/cli.md shows this very output
+    text = (REPO / "docs" / "cli.md").read_text()
+    shown = text[text.index("$ PYTHONPATH=tests memosim explore") :].split("```")[0]
+    assert shown.splitlines()[1:] == lines
+    assert lines[0] == "explore forgetful  seed 1  20 runs x 2 Doers"
     safe = lines[3].split()
     assert safe[:3] == ["SafePeerMemoerDoer", "20", "0"]
     forgetful = lines[4].split()
