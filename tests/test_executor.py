@@ -110,3 +110,12 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path: Path, capsys) -> None:  
         "memosim sweep: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9"
     )
     assert err.count("\n") == 1
+
+
+def test_chunks_cover_every_task_once_in_order() -> None:
+    from memosim.testbed.executor import chunks
+
+    for n, workers in ((0, 2), (1, 2), (7, 2), (100, 1), (1000, 2), (33, 40)):
+        parts = chunks(n, workers)
+        assert [i for part in parts for i in part] == list(range(n))
+        assert len(parts) <= max(1, workers * 8)
