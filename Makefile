@@ -34,7 +34,7 @@ bench: venv
 
 # JupyterLab on the notebooks (installs the notebooks extra on first use).
 notebooks: venv
-	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install -q -e '.[test,notebooks]'
+	@$(PY) -c "import jupyterlab" 2>/dev/null || $(PY) -m pip install -q -e '.[test,dask,notebooks]'
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean:

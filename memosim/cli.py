@@ -7,6 +7,7 @@
     memosim list [DIR]
     memosim validate FILE...
     memosim check FILE [--seed N]
+    memosim explore FILE [--runs N] [--seed S] [--jobs J | --scheduler ADDRESS] ...
 
 docs/cli.md describes the options, the outputs and how to read the plots.
 
@@ -24,17 +25,20 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .cli_args import BackendError, Parser, integer, progress_wanted
+from .cli_explore import add_explore, add_scheduler
 from .cli_run import SIGNALS as _SIGNALS
-from .cli_run import BackendError, cmd_run
+from .cli_run import cmd_run
 from .errors import ScenarioError, show
 from .outdirs import OutDir, UsageError, fresh, has_files, listing
 from .stopping import Interrupted
 from .testbed.capture import add_capture_options
+from .testbed.executor import ExecutorError
 from .testbed.sweep_table import sweep_table
 
 if TYPE_CHECKING:
@@ -45,27 +49,6 @@ DOERS = ("PeerMemoerDoer", "SafePeerMemoerDoer")  # testbed.scenario.DOERS, with
 __all__ = ["main"]
 
 PROG = "memosim"
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but an error is one line: "<prog>: error: <what> (see <prog> --help)"."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
-
-
-def _integer(what: str, lo: int | None = None) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text.strip(), 10)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {what}, found {text!r}") from None
-        if lo is not None and value < lo:
-            raise argparse.ArgumentTypeError(f"expected {what}, found {value}")
-        return value
-
-    parse.__name__ = what
-    return parse
 
 
 def _param(text: str) -> Param:
@@ -92,14 +75,14 @@ def _sweep_backend(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         description="Deterministic testbed for memogram transports: "
         "compare PeerMemoerDoer and SafePeerMemoerDoer on a scenario.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(
-        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+        dest="command", metavar="COMMAND", required=True, parser_class=Parser
     )
 
     run = sub.add_parser(
@@ -119,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--seed",
-        type=_integer("an integer"),
+        type=integer("an integer"),
         metavar="N",
         help="seed of every random draw (default: the file's scenario.seed)",
     )
@@ -151,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
         "sweep",
         help="run a grid of parameter values over several seeds, in parallel",
         description="Run every combination of the --param values, --seeds seeds each, "
-        "in --jobs processes; write sweep.csv (mean and 95% CI over seeds per "
+        "on --jobs workers (a local Dask cluster) or a --scheduler's cluster; "
+        "write sweep.csv (mean and 95% CI over seeds per "
         "combination and Doer), sweep_runs.csv and the sweep plots.",
     )
     sweep.add_argument("file", metavar="FILE", help="scenario file (TOML, docs/scenarios.md)")
@@ -168,22 +152,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument(
         "--seeds",
-        type=_integer("an integer >= 1", 1),
+        type=integer("an integer >= 1", 1),
         default=1,
         metavar="K",
         help="seeds per combination: N, N+1, ..., N+K-1 (default 1)",
     )
     sweep.add_argument(
         "--seed",
-        type=_integer("an integer"),
+        type=integer("an integer"),
         metavar="N",
         help="first seed (default: each combination's scenario.seed)",
     )
     sweep.add_argument(
         "--jobs",
-        type=_integer("an integer >= 1", 1),
+        type=integer("an integer >= 1", 1),
         metavar="J",
-        help="worker processes (default: the number of CPUs)",
+        help="workers of the local Dask cluster, or processes without Dask "
+        "(default: the number of CPUs; 1 runs here)",
     )
     sweep.add_argument(
         "--backend",
@@ -201,9 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--force", action="store_true", help="write into --out even when it is not empty"
     )
+    add_scheduler(sweep)
     sweep.add_argument("--no-plots", action="store_true", help="write no PNG files")
     sweep.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     sweep.set_defaults(func=cmd_sweep)
+    add_explore(sub)
 
     lst = sub.add_parser(
         "list",
@@ -239,7 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("file", metavar="FILE", help="scenario file (TOML, docs/scenarios.md)")
     chk.add_argument(
         "--seed",
-        type=_integer("an integer"),
+        type=integer("an integer"),
         metavar="N",
         help="seed of every random draw (default: the file's scenario.seed)",
     )
@@ -253,11 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("dir", metavar="DIR", type=Path, help="results directory of a sim run")
     exp.add_argument(
-        "--memo", type=_integer("a memo number (0 or more)", 0), required=True, metavar="N"
+        "--memo", type=integer("a memo number (0 or more)", 0), required=True, metavar="N"
     )
     exp.add_argument("--doer", choices=DOERS, metavar="NAME", help="this Doer only")
     exp.set_defaults(func=cmd_explain)
     return parser
+
+
+def _progress(args: argparse.Namespace, make: Any) -> Any:
+    return make() if progress_wanted(args) else None
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -289,6 +280,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             seed=args.seed,
             progress=not args.quiet,
+            scheduler=args.scheduler,
         )
     except BaseException:
         out.discard()
@@ -405,7 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as ex:
         print(f"{prog}: error: {ex}", file=sys.stderr)
         return 2
-    except BackendError as ex:
+    except (BackendError, ExecutorError) as ex:
         print(f"{prog}: error: {ex}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ import json
 import sys
 from typing import Any
 
+from .cli_args import BackendError, progress_wanted
 from .errors import ScenarioError
 from .outdirs import OutDir, listing, run_outdir
 from .stopping import Signals
@@ -20,20 +21,12 @@ __all__ = ["SIGNALS", "BackendError", "cmd_run", "progress_for"]
 PROG = "memosim"
 
 
-class BackendError(Exception):
-    """A backend that cannot run here (one line, exit status 1)."""
-
-
 #: The command's signal handling, shared by every subcommand (memosim.stopping).
 SIGNALS = Signals()
 
 
 def progress_for(args: argparse.Namespace, make: Any) -> Any:
-    from .testbed.progress import on_terminal
-
-    if args.quiet or getattr(args, "json", False) or not on_terminal(sys.stderr):
-        return None
-    return make()
+    return make() if progress_wanted(args) else None
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -88,3 +88,14 @@ def test_sim_benchmark_moves_and_delivers(capsys):
     row = capsys.readouterr().out.strip().splitlines()[-1].split()
     peers, datagrams, delivered = int(row[0]), int(row[1].replace(",", "")), int(row[2])
     assert peers == 2 and delivered == 6 and datagrams >= 6 * 10  # 12 KB memos: 10 grams each
+
+
+def test_explore_benchmark_reports_runs_per_second_and_agrees_across_workers(capsys):
+    import bench_explore
+
+    assert bench_explore.main(["--runs", "2", "--workers", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "explore adversarial: 2 runs x 2 Doers"
+    assert out[2].split()[0] == "1" and float(out[2].split()[2]) > 0
+    assert out[2].endswith("0 []")  # the real Doers break nothing
+    assert out[-1] == "rows identical on every worker count"

@@ -138,7 +138,9 @@ def test_a_failed_run_leaves_no_capture(tiny: Path, tmp_path: Path, capsys) -> N
     sys.path.insert(0, str(tmp_path))
     try:
         out = tmp_path / "res"
-        code = run(str(tiny), "--out", str(out), "--doer", "brokendoers:Broken", "--pcap", "--trace")
+        code = run(
+            str(tiny), "--out", str(out), "--doer", "brokendoers:Broken", "--pcap", "--trace"
+        )
     finally:
         sys.path.remove(str(tmp_path))
     err = capsys.readouterr().err

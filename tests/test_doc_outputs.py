@@ -51,12 +51,13 @@ def normal(lines: list[str]) -> list[str]:
 def run_shown(command: str, tmp_path: Path) -> list[str]:
     argv = shlex.split(command)
     assert argv[0] == "memosim"
-    if argv[1] in ("run", "sweep"):  # results into tmp_path, no PNGs
+    if argv[1] in ("run", "sweep", "explore"):  # results into tmp_path, no PNGs
         if "--out" in argv:
             argv[argv.index("--out") + 1] = str(tmp_path / "out")
         else:
             argv += ["--out", str(tmp_path / "out")]
-        argv.append("--no-plots")
+        if argv[1] != "explore":  # explore writes no plots
+            argv.append("--no-plots")
     done = subprocess.run(
         [str(MEMOSIM), *argv[1:]],
         cwd=REPO,

@@ -142,7 +142,7 @@ def test_make_demo_twice_replaces_its_own_results(tmp_path: Path) -> None:
 def test_notebooks_target_installs_the_extra_and_starts_jupyterlab() -> None:
     done = make("-n", "notebooks")
     assert done.returncode == 0, done.stderr
-    assert "pip install -q -e '.[test,notebooks]'" in done.stdout
+    assert "pip install -q -e '.[test,dask,notebooks]'" in done.stdout
     assert ".venv/bin/jupyter lab notebooks/" in done.stdout
     pyproject = (REPO / "pyproject.toml").read_text()
     assert 'notebooks = [\n    "jupyterlab>=4",' in pyproject

@@ -405,14 +405,14 @@ BAD = [
     (
         "[scenario]",
         "[scenery]\nx=1\n[scenario]",
-        "scenery: expected one of the keys scenario, defaults, retry, peers, links, partitions, workload,"
-        ' found an unknown key (did you mean "scenario"?)',
+        "scenery: expected one of the keys scenario, defaults, retry, peers, links, partitions, workload, "
+        'explore, found an unknown key (did you mean "scenario"?)',
     ),
     (
         "[[workload]]",
         "[[workloads]]",
-        "workloads: expected one of the keys scenario, defaults, retry, peers, links, partitions, workload,"
-        ' found an unknown key (did you mean "workload"?)',
+        "workloads: expected one of the keys scenario, defaults, retry, peers, links, partitions, workload, "
+        'explore, found an unknown key (did you mean "workload"?)',
     ),
     # defaults and peers
     (

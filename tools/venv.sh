@@ -60,7 +60,7 @@ if [ ! -f "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; the
     if [ -n "${INSTALL:-}" ]; then
         sh -c "$INSTALL"
     else
-        "$VENV/bin/python" -m pip install -q -e '.[test]'
+        "$VENV/bin/python" -m pip install -q -e '.[test,dask]'
     fi
     touch "$VENV/.installed"
 fi

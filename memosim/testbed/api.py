@@ -54,11 +54,18 @@ def sweep_result(
     jobs: int | None = None,
     seed: int | None = None,
     progress: bool = False,
+    scheduler: str | None = None,
 ) -> SweepResult:
     """Like :func:`sweep`, but the whole SweepResult (``.rows`` aggregated per
     combination and Doer, ``.runs`` one per combination, seed and Doer)."""
     return run_sweep(
-        _scenario(scenario_or_path), params, seeds=seeds, jobs=jobs, seed=seed, progress=progress
+        _scenario(scenario_or_path),
+        params,
+        seeds=seeds,
+        jobs=jobs,
+        seed=seed,
+        progress=progress,
+        scheduler=scheduler,
     )
 
 
@@ -69,9 +76,11 @@ def sweep(
     jobs: int | None = None,
     seed: int | None = None,
     progress: bool = False,
+    scheduler: str | None = None,
 ) -> list[dict[str, Any]]:
     """Run every combination of params (key path -> values) with `seeds` seeds each
-    in `jobs` processes (default: one per CPU) on the sim backend.
+    on `jobs` workers of a local Dask cluster (default: one per CPU), or on the
+    Dask cluster of `scheduler` ("tcp://host:8786"), on the sim backend.
 
     Returns the sweep.csv rows as dicts: each parameter path with its value,
     ``doer``, ``n`` and ``<metric>_mean`` / ``<metric>_ci95`` for delivery_ratio,
@@ -79,7 +88,13 @@ def sweep(
     undefined, e.g. a CI over one seed).
     """
     return sweep_result(
-        scenario_or_path, params, seeds=seeds, jobs=jobs, seed=seed, progress=progress
+        scenario_or_path,
+        params,
+        seeds=seeds,
+        jobs=jobs,
+        seed=seed,
+        progress=progress,
+        scheduler=scheduler,
     ).rows
 
 

@@ -26,6 +26,7 @@ from .scenario_model import DOERS
 __all__ = [
     "BUILTIN_DOERS",
     "DOER_PATH",
+    "DoerRaised",
     "build_doers",
     "doer_class",
     "doer_raised",
@@ -78,6 +79,20 @@ def doer_class(name: Any, path: str = "doer") -> type[Doer]:
     return found
 
 
+def promises_acked(name: Any) -> bool:
+    """True for Doers that promise acked delivery: SafePeerMemoerDoer, its
+    subclasses, and any Doer class that winds its peer (``WindsPeer``, as
+    memosim.memoing.MemoerDoer), so Sure memos are retried and given up on.
+    False for any name that loads no Doer class."""
+    if not is_doer_name(name):
+        return False
+    try:
+        cls = doer_class(name)
+    except ScenarioError:
+        return False
+    return issubclass(cls, SafePeerMemoerDoer) or bool(getattr(cls, "WindsPeer", False))
+
+
 def build_doers(name: str, peers: Iterable[Any]) -> list[Doer]:
     """One Doer of the class ``name`` gives per peer, built as ``cls(peer=peer)``;
     a constructor that fails is a ScenarioError naming the Doer."""
@@ -93,14 +108,33 @@ def build_doers(name: str, peers: Iterable[Any]) -> list[Doer]:
         ) from None
 
 
-def doer_raised(name: str, ex: BaseException, tyme: float) -> ScenarioError:
+class DoerRaised(ScenarioError):
+    """A Doer of the scenario's own raised mid-run. One line like every
+    ScenarioError; ``raised`` is the exception alone ("RuntimeError: ...")."""
+
+    def __init__(self, file: str, path: str, expected: str, found: Any, raised: str = "") -> None:
+        super().__init__(file, path, expected, found)
+        self.raised = raised
+
+    def in_file(self, file: str) -> DoerRaised:
+        return type(self)(file, self.path, self.expected, self.found, self.raised)
+
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[str, str, str, Any]]:
+        args = (self.file, self.path, self.expected, self.found, self.raised)
+        return (type(self), args)  # type: ignore[return-value]
+
+
+def doer_raised(name: str, ex: BaseException, tyme: float) -> DoerRaised:
     """The one-line error for a Doer of the scenario's own whose pass raised
     (the contract: a pass returns; a remote peer's input must never raise)."""
-    return ScenarioError(
+    first = str(ex).splitlines()[0] if str(ex) else ""
+    raised = f"{type(ex).__name__}: {first}"
+    return DoerRaised(
         "",
         f"Doer {show(name)}",
         "a Doer whose passes return without raising",
         Text(f"one raising {type(ex).__name__}: {ex} at tyme {tyme:.6g}"),
+        raised,
     )
 
 

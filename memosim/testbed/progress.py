@@ -9,7 +9,8 @@ bar is drawn, so a command that shows none does not pay for the import.
   ``duration_s`` and memos delivered so far. udp runs show it at once (they
   take ``duration_s`` wall seconds); sim runs only once they have taken more
   than ``delay`` wall seconds (1 s), so short runs stay quiet.
-- :class:`Progress`: the sweep's bar, runs done of runs planned.
+- :class:`Progress`: the sweep's and explore's bar, runs done of runs planned
+  and the rate (explore adds the violations found).
 """
 
 from __future__ import annotations
@@ -109,6 +110,11 @@ class Progress:
         self.bar: Any = None
         if self.live:
             self.bar = _tqdm(total=total, desc=label, unit="run", file=self.stream, mininterval=0.1)
+
+    def note(self, text: str) -> None:
+        """Text after the counts (explore: violations found so far)."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(text, refresh=False)
 
     def update(self, done: int | None = None) -> None:
         step = 1 if done is None else done - self.done

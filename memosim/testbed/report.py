@@ -27,9 +27,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ..errors import ScenarioError
-from .doers import DOER_PATH, doer_class
-
 if TYPE_CHECKING:
     from .runner import ScenarioResult
 
@@ -127,6 +124,7 @@ TABLE_ROWS: tuple[tuple[str, str, Formatter], ...] = (
 #: Doers that promise acked delivery: every memo delivered once, intact, or
 #: reported in the sender's failures. A run of one of them breaks that promise
 #: when a summary count of BREACH_KEYS is above 0.
+#: A Doer named by import path promises it too when it subclasses one of them.
 PROMISING_DOERS = ("SafePeerMemoerDoer",)
 #: (summary key, what it is called in a BREACH line).
 BREACH_KEYS = (
@@ -140,15 +138,13 @@ _RED, _RESET = "\x1b[31;1m", "\x1b[0m"
 
 def promises_delivery(doer: Any) -> bool:
     """True for a Doer that promises acked delivery: SafePeerMemoerDoer, or a
-    Doer class of the scenario's own that winds its peer (``WindsPeer``)."""
+    Doer class of the scenario's own that subclasses it or winds its peer
+    (``WindsPeer``); see memosim.testbed.doers.promises_acked."""
     if doer in PROMISING_DOERS:
         return True
-    if not isinstance(doer, str) or not DOER_PATH.fullmatch(doer):
-        return False
-    try:
-        return bool(getattr(doer_class(doer), "WindsPeer", False))
-    except ScenarioError:
-        return False
+    from .doers import promises_acked  # imports the Doer's module: only when asked
+
+    return promises_acked(doer)
 
 
 def breaches(run: Mapping[str, Any]) -> list[str]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError, Text
+from .explore_spec import explore_dict
 from .limits import LIMITS, MAX_DEPTH, MAX_FILE_BYTES
 from .overrides import assign, check_path, override_label, parse_override
 from .scenario_model import (
@@ -97,6 +98,8 @@ class Scenario:
     workload: tuple[WorkloadSpec, ...]
     routes: Mapping[tuple[str, str], LinkSpec] = field(compare=False, repr=False)
     """The link of each directed (src, dst) pair that has one (most specific wins)."""
+    explore: Mapping[str, Mapping[str, Any]] | None = field(default=None, repr=False)
+    """The [explore] table's ranges (memosim.testbed.explore_spec), None when absent."""
 
     def peer(self, name: str) -> PeerSpec:
         """The peer called name (KeyError when there is none)."""
@@ -151,6 +154,7 @@ class Scenario:
                 for p in self.partitions
             ],
             "workload": [_workload_dict(w) for w in self.workload],
+            **({} if self.explore is None else {"explore": explore_dict(self.explore)}),
         }
 
     def with_override(self, path: str, value: Any) -> Scenario:

@@ -42,6 +42,7 @@ from ..validation import (
     tables,
 )
 from .doers import parse_doers
+from .explore_spec import parse_explore
 from .limits import (
     MAX_DEPTH,
     MAX_DURATION_S,
@@ -79,7 +80,7 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,31}")
 #: A scenario name: it names a results directory, so no path separators, no "..".
 _SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
-_TOP_KEYS = ("scenario", "defaults", "retry", "peers", "links", "partitions", "workload")
+_TOP_KEYS = ("scenario", "defaults", "retry", "peers", "links", "partitions", "workload", "explore")
 _SCENARIO_KEYS = ("name", "description", "duration_s", "seed", "tock_s", "doers")
 _PEER_KEYS = ("name", "host", "port", *GRAM_KEYS, "retry")
 _LINK_ENDS = ("src", "dst", "both")
@@ -230,6 +231,7 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
         partitions=partitions,
         workload=workload,
         routes=MappingProxyType(routes),
+        explore=parse_explore(doc["explore"]) if "explore" in doc else None,
     )
 
 

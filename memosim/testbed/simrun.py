@@ -93,12 +93,15 @@ def run_sim(
     progress: Any = None,
     timelines: bool = False,
     capture: Capture | None = None,
+    watch: Callable[[dict[str, SimPeerMemoer]], Any] | None = None,
 ) -> RunResult:
     """One Doer's run on the SimPy network; sim hosts are the peer names.
 
     pcap: None, or called with the Network before the run (to capture it).
     timelines: fill RunResult.timeline (memosim.testbed.timeline).
-    capture: None, or told the Network before the run and the trace after."""
+    capture: None, or told the Network before the run and the trace after.
+    watch: None, or called with the peers (by name) before the run, to read
+    their state during and after it (memosim explore's memory bound)."""
     wall0 = time.perf_counter()
     env = GridEnvironment()
     keep = trace_events or timelines or (capture is not None and capture.trace is not None)
@@ -118,6 +121,8 @@ def run_sim(
     }
     for peer in peers.values():
         peer.open()
+    if watch is not None:
+        watch(peers)
     recorder = Recorder()
     doist = SimDoist(env, peers=list(peers.values()), tock=scenario.tock_s)
     plan = schedule(scenario, seed)

@@ -5,8 +5,9 @@ list of values (``links.0.loss.rate = [0.01, 0.05, 0.2]``). Every combination
 of values (the Cartesian product, first parameter outermost) is applied to
 the scenario's document and validated like a file; each combination then
 runs with seeds ``base, base + 1, ..., base + seeds - 1`` (base: the
-combination's own ``scenario.seed`` unless given), every Doer separately, in
-a process pool.
+combination's own ``scenario.seed`` unless given), every Doer separately, on
+the workers of :mod:`memosim.testbed.executor` (a local Dask cluster by
+default).
 
 Results are plain data and deterministic: a run's numbers depend only on the
 scenario and the seed, results are put back in task order whatever order the
@@ -27,19 +28,18 @@ mean, Student t with n - 1 degrees of freedom; empty for one seed):
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import csv
 import itertools
 import math
 import os
 import re
-import signal
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import ScenarioError, Text, toml_value
+from .executor import run_tasks
 from .progress import Progress
 from .scenario import Scenario, check_path, parse_override, parse_scenario
 
@@ -279,11 +279,6 @@ class SweepResult:
         return [p.path for p in self.params]
 
 
-def _worker_init() -> None:
-    """Workers leave Ctrl-C to the parent, which cancels what has not started."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _task(doc: dict[str, Any], file: str, seed: int, doer: str) -> dict[str, Any]:
     """Worker: one Doer's run of one scenario document with one seed -> its summary."""
     from .runner import run_scenario
@@ -349,10 +344,13 @@ def run_sweep(
     jobs: int | None = None,
     seed: int | None = None,
     progress: Progress | bool = False,
+    scheduler: str | None = None,
 ) -> SweepResult:
-    """Run the grid of params over `seeds` seeds each in `jobs` processes (default:
-    os.cpu_count(); 1 runs in this process). Raises ScenarioError before running
-    anything when a parameter or a combination is invalid."""
+    """Run the grid of params over `seeds` seeds each on `jobs` workers (default:
+    os.cpu_count(); 1 runs in this process) of a local Dask cluster, or on the
+    Dask scheduler at `scheduler` (memosim.testbed.executor). Raises
+    ScenarioError before running anything when a parameter or a combination
+    is invalid."""
     if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 1:
         raise ValueError(f"seeds must be an integer >= 1, got {seeds!r}")
     if jobs is None:
@@ -370,29 +368,14 @@ def run_sweep(
             for doer in sc.doers:
                 tasks.append((ci, base + k, doer, doc, sc.file))
     bar = Progress(len(tasks)) if progress is True else (progress or None)
-    results: list[dict[str, Any] | None] = [None] * len(tasks)
     try:
-        if jobs == 1 or len(tasks) <= 1:
-            for i, (_ci, sd, doer, doc, file) in enumerate(tasks):
-                results[i] = _task(doc, file, sd, doer)
-                if bar:
-                    bar.update()
-        else:
-            with cf.ProcessPoolExecutor(
-                max_workers=min(jobs, len(tasks)), initializer=_worker_init
-            ) as pool:
-                futures = {
-                    pool.submit(_task, doc, file, sd, doer): i
-                    for i, (_ci, sd, doer, doc, file) in enumerate(tasks)
-                }
-                try:
-                    for fut in cf.as_completed(futures):
-                        results[futures[fut]] = fut.result()
-                        if bar:
-                            bar.update()
-                except BaseException:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    raise
+        results = run_tasks(
+            _task,
+            [(doc, file, sd, doer) for _ci, sd, doer, doc, file in tasks],
+            workers=jobs,
+            scheduler=scheduler,
+            done=(lambda _i, _r: bar.update()) if bar else None,
+        )
     finally:
         if bar:
             bar.close()

@@ -1,0 +1,116 @@
+"""The ``[explore]`` table: the ranges ``memosim explore`` draws each run's faults from.
+
+Swarm testing needs, per scenario, how wild the network may get: for each
+impairment the chance that a link has it in a run and the range its
+strength is drawn from, how many partitions and link outages, and how far
+the workload may be scaled down. A scenario without the table, or a key it
+leaves out, gets :data:`DEFAULTS` (docs/scenarios.md lists them). The table
+is checked like the rest of a scenario file: one
+:class:`~memosim.errors.ScenarioError` naming the key path
+(``explore.loss.rate``), what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ..errors import ScenarioError
+from ..validation import check_keys, is_number, table
+
+__all__ = ["DEFAULTS", "FIELDS", "parse_explore"]
+
+# Each entry: key -> {field: (kind, default)}; kinds below.
+#  "p": a probability in [0, 1]; "frac": a range [lo, hi] within [0, 1];
+#  "secs": a range of seconds >= 0; "count": a range of integers >= 0;
+#  "scale": a range within (0, 1].
+FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
+    "loss": {"p": ("p", 0.7), "rate": ("frac", (0.0, 0.3))},
+    "gilbert_elliott": {
+        "p": ("p", 0.3),
+        "enter": ("frac", (0.005, 0.05)),
+        "leave": ("frac", (0.1, 0.6)),
+    },
+    "delay": {
+        "p": ("p", 1.0),
+        "base_s": ("secs", (0.001, 0.05)),
+        "jitter_s": ("secs", (0.0, 0.02)),
+    },
+    "duplicate": {"p": ("p", 0.4), "rate": ("frac", (0.0, 0.5))},
+    "reorder": {"p": ("p", 0.4), "rate": ("frac", (0.0, 0.5))},
+    "corrupt": {"p": ("p", 0.3), "rate": ("frac", (0.0, 0.05)), "deliver": ("p", 0.5)},
+    "partitions": {"count": ("count", (0, 2)), "length_s": ("secs", (0.5, 10.0))},
+    "link_down": {
+        "p": ("p", 0.2),
+        "count": ("count", (1, 2)),
+        "length_s": ("secs", (0.5, 20.0)),
+    },
+    "workload": {"count": ("scale", (0.2, 1.0)), "size": ("scale", (0.1, 1.0))},
+}
+
+#: Every field's default, as parse_explore returns them.
+DEFAULTS: Mapping[str, Mapping[str, Any]] = MappingProxyType(
+    {k: MappingProxyType({f: d for f, (_kind, d) in v.items()}) for k, v in FIELDS.items()}
+)
+
+_EXPECTED = {
+    "p": "a probability in [0, 1]",
+    "frac": "a range [low, high] with 0 <= low <= high <= 1",
+    "secs": "a range [low, high] of seconds with 0 <= low <= high",
+    "count": "a range [low, high] of integers with 0 <= low <= high",
+    "scale": "a range [low, high] of factors with 0 < low <= high <= 1",
+}
+
+
+def _range_ok(kind: str, x: Any) -> bool:
+    if not isinstance(x, (list, tuple)) or len(x) != 2 or not all(is_number(v) for v in x):
+        return False
+    lo: float = x[0]
+    hi: float = x[1]
+    if lo > hi:
+        return False
+    if kind == "frac":
+        return 0 <= lo and hi <= 1
+    if kind == "secs":
+        return lo >= 0
+    if kind == "count":
+        return isinstance(lo, int) and isinstance(hi, int) and lo >= 0
+    return 0 < lo and hi <= 1  # scale
+
+
+def _field(kind: str, x: Any, path: str) -> Any:
+    if kind == "p":
+        if not is_number(x) or not 0 <= x <= 1:
+            raise ScenarioError("", path, _EXPECTED[kind], x)
+        return float(x)
+    if not _range_ok(kind, x):
+        raise ScenarioError("", path, _EXPECTED[kind], x)
+    lo, hi = x
+    return (int(lo), int(hi)) if kind == "count" else (float(lo), float(hi))
+
+
+def parse_explore(x: Any, path: str = "explore") -> Mapping[str, Mapping[str, Any]]:
+    """The ranges of an ``[explore]`` table, every absent key at its default."""
+    d = table(x, path, "a table [explore]")
+    check_keys(d, path, tuple(FIELDS))
+    out: dict[str, Mapping[str, Any]] = {}
+    for key, fields in FIELDS.items():
+        sub_path = f"{path}.{key}"
+        sub = table(d.get(key, {}), sub_path, f"a table {{{', '.join(fields)}}}")
+        check_keys(sub, sub_path, tuple(fields))
+        out[key] = MappingProxyType(
+            {
+                f: _field(kind, sub[f], f"{sub_path}.{f}") if f in sub else default
+                for f, (kind, default) in fields.items()
+            }
+        )
+    return MappingProxyType(out)
+
+
+def explore_dict(ranges: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The ranges as a plain document (tuples as lists), for to_dict and files."""
+    return {
+        k: {f: list(v) if isinstance(v, tuple) else v for f, v in fields.items()}
+        for k, fields in ranges.items()
+    }
