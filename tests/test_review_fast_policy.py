@@ -230,3 +230,44 @@ def test_a_late_copy_of_a_quiet_ack_does_not_declare_a_resent_gram_lost_again() 
     assert flights.apply(flight, count, quiet._replace(hold=0.03), 0.121) is None
     assert sent() == [], "a stale quiet copy resent gram 1 again"
     assert flight.tx[1] == 2
+
+
+# ---- finding 6 (low): a saved run's BREACH verdict depends on sys.path -------
+WINDING = '''
+from memosim.memoing import MemoerDoer
+
+
+class Winding(MemoerDoer):
+    """Winds its peer (WindsPeer), so it promises acked delivery."""
+'''
+
+
+def test_the_breach_verdict_of_a_saved_summary_does_not_depend_on_imports(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """report.breaches decides whether silent loss is a breach by importing
+    the Doer's class (promises_delivery -> doer_class) each time a table is
+    formatted. The same summary.json, formatted where the user's module is
+    not importable (another shell, no PYTHONPATH; memosim.testbed.api.table
+    of a loaded summary), loses its BREACH line; formatting a summary also
+    imports, and so runs, the module it names.
+
+    Cause: the promise is recomputed from the Doer's name, not recorded.
+    Fix: record `promises_delivery` in each run's summary when the run is
+    made, and let breaches() read that field (falling back to the name only
+    for built-in Doers)."""
+    from memosim.testbed.report import breaches
+
+    run = {
+        "doer": "reviewdoers:Winding",
+        "lost_silently": 2,
+        "duplicates_delivered": 0,
+        "corrupt_delivered": 0,
+    }
+    (tmp_path / "reviewdoers.py").write_text(WINDING)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with_module = breaches(run)
+    assert with_module == ["2 lost silently"]
+    monkeypatch.undo()  # the module is no longer importable
+    monkeypatch.delitem(__import__("sys").modules, "reviewdoers")
+    assert breaches(run) == with_module
