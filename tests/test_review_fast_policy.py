@@ -154,9 +154,13 @@ def test_a_quiet_ack_cut_at_upto_does_not_resend_grams_the_receiver_holds() -> N
     datagrams) where 1 and 3 were all that was missing (4 datagrams when
     the receiver's acks have room for every range).
 
-    Cause: Flights.apply ignores `ack.upto`; _detect's quiet branch loses
-    every outstanding gram. Fix: pass upto to _detect and take quiet
-    evidence only for `num < ack.upto`."""
+    Cause: Flights.apply ignores `ack.upto`: _detect's quiet branch loses
+    every outstanding gram past it, and once gram 1's resend is acked the
+    packet threshold does the same (grams past upto are "older" than an
+    acked resend). Passing upto to the quiet branch alone is not enough
+    (tried). Fix: remember the latest ack's upto on the flight and let
+    _detect skip grams numbered at or past it, for every rule: an ack too
+    small for every range says nothing about them."""
     resent = _resends_after_losing(1, 3)
     assert sorted(set(resent)) == [1, 3], resent
 
