@@ -11,6 +11,7 @@ Each test names the cause and a suggested fix in its docstring.
 from __future__ import annotations
 
 import tomllib
+from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -211,10 +212,10 @@ def test_a_late_copy_of_a_quiet_ack_does_not_declare_a_resent_gram_lost_again() 
     property of the flight, not of the ack. Fix: take quiet evidence only
     from an ack that newly acks grams, for grams sent no later than the
     newest of those (newest[0] in apply)."""
-    out: list[tuple[bytes, Any]] = []
+    out: deque[tuple[bytes, Any]] = deque()
     stats = Stats()
     retry = RetryPolicy(policy="fast", resend_copies=1, window=3)
-    flights = Flights(txgs=out, failures=[], stats=stats, retry=retry)
+    flights = Flights(txgs=out, failures=deque(), stats=stats, retry=retry)
     flights.add(MEMO, "b", None, Memoer(code=SURE, size=40).rend(MEMO), 0.0)
     flight = next(iter(flights.flights.values()))
     count = flight.count
