@@ -162,14 +162,28 @@ def test_a_doer_that_raises_mid_run_is_one_line_naming_it(tmp_path: Path) -> Non
 
 def test_a_winding_doer_of_ones_own_is_held_to_the_promise() -> None:
     """BREACH counts silent loss for a Doer that winds its peer, as for
-    SafePeerMemoerDoer; duplicates and corrupt deliveries for every Doer."""
-    from memosim.testbed.report import breaches, promises_delivery
+    SafePeerMemoerDoer (the run records it as promises_acked); duplicates and
+    corrupt deliveries for every Doer."""
+    from memosim.testbed.doers import promises_acked
+    from memosim.testbed.report import breaches
 
+    assert promises_acked("SafePeerMemoerDoer") and not promises_acked("PeerMemoerDoer")
+    assert promises_acked("memosim.memoing:MemoerDoer")  # winds its peer
+    assert not promises_acked("memosim.peermemoing:PeerMemoerDoer")
     lost = {"lost_silently": 2, "duplicates_delivered": 0, "corrupt_delivered": 0}
-    assert promises_delivery("SafePeerMemoerDoer") and not promises_delivery("PeerMemoerDoer")
-    assert promises_delivery("memosim.memoing:MemoerDoer")  # winds its peer
-    assert not promises_delivery("memosim.peermemoing:PeerMemoerDoer")
-    assert breaches({"doer": "memosim.memoing:MemoerDoer", **lost}) == ["2 lost silently"]
-    assert breaches({"doer": "PeerMemoerDoer", **lost}) == []
+    own = {"doer": "memosim.memoing:MemoerDoer", **lost}
+    assert breaches({**own, "promises_acked": True}) == ["2 lost silently"]
+    assert breaches({"doer": "PeerMemoerDoer", "promises_acked": False, **lost}) == []
     dup = {**lost, "duplicates_delivered": 1}
     assert breaches({"doer": "PeerMemoerDoer", **dup}) == ["1 duplicates delivered"]
+
+
+def test_a_run_records_whether_its_doer_promises(tmp_path: Path) -> None:
+    env = setup(tmp_path, '["PeerMemoerDoer", "mydoers.paced:PacedDoer"]')
+    done = memosim(tmp_path, env, "run", "s.toml", "--out", "r", "--no-plots")
+    assert done.returncode == 0, done.stderr
+    runs = json.loads((tmp_path / "r" / "summary.json").read_text())["runs"]
+    assert {r["doer"]: r["promises_acked"] for r in runs} == {
+        "PeerMemoerDoer": False,
+        "mydoers.paced:PacedDoer": True,  # a MemoerDoer: winds its peer
+    }

@@ -62,15 +62,46 @@ def test_a_quiet_ack_waits_for_a_pause_and_goes_twice() -> None:
     data, b, at = receiver_clock()
     g0, g1 = data[:2]
     assert at(1.0, g0) == []
-    assert at(1.046875, g1) == []  # a new gram restarts the pause
-    assert at(1.09375) == []
-    ((neck, ack),) = at(1.109375)  # 1.046875 + the ack delay
+    assert at(1.015625, g1) == []  # a new gram restarts the pause
+    assert at(1.0625) == []
+    ((neck, ack),) = at(1.078125)  # 1.015625 + the ack delay
     assert (ack.done, ack.quiet, ack.ranges, ack.hold) == (False, True, [(0, 2)], DELAY)
-    assert len(at(1.15625)) == 1
-    copies = at(1.171875)  # the same ack again, an ack delay later, held longer
+    assert len(at(1.125)) == 1
+    copies = at(1.140625)  # the same ack again, an ack delay later, held longer
     assert len(copies) == 2 and copies[1][1].quiet and copies[1][1].hold == 2 * DELAY
     assert copies[1][1].ranges == [(0, 2)]
     assert len(at(1.5)) == 2 and b.stats.acks_sent == 2
+
+
+def test_a_slow_link_stretches_the_pause_and_one_gram_is_never_quiet() -> None:
+    """Grams 0.046875 apart (a link slower than a gram per ack delay): the
+    pause that means "no more" is twice the longest wait between them, not
+    the ack delay; and a lone gram since the last ack proves no pause."""
+    data, _, at = receiver_clock()
+    g0, g1, g2 = data[:3]
+    assert at(1.0, g0) == []
+    acks = at(1.0625)  # one gram: acked after the ack delay, but not quiet
+    assert len(acks) == 1 and not acks[0][1].quiet
+    assert at(1.09375, g1) == acks and at(1.140625, g2) == acks
+    assert at(1.203125) == acks  # 0.0625 after g2 is no pause on this link
+    later = at(1.234375)  # 2 * 0.046875 after g2
+    assert len(later) == 2 and later[1][1].quiet and later[1][1].ranges == [(0, 3)]
+
+
+def test_no_ack_is_quiet_without_an_ack_delay() -> None:
+    held: list[bytes] = []
+    link = EchoLink(drop=lambda g, s, d: not held.append(g))
+    a, b, tymist = wound_pair(link, code=SURE, size=40, retry={"policy": "fast", "ack_delay": 0})
+    a.memoit(MEMO, "a")
+    run(tymist, a)
+    data = list(held)
+    held.clear()
+    for n, gram in enumerate(data[:5]):
+        tymist.tyme = 1.0 + n / 64
+        b.echos.append((gram, "a"))
+        b.service()
+    acks = [ack_timing(g)[1] for g in held if kind_of(g) == "ack"]
+    assert acks and not any(ack.quiet for ack in acks)
 
 
 def test_a_steady_stream_is_acked_within_four_ack_delays_not_quiet() -> None:
@@ -119,6 +150,7 @@ def sender(**retry):
 def test_a_quiet_ack_shows_its_gaps_lost_at_once_a_paced_one_does_not() -> None:
     for quiet in (True, False):
         a, tymist, rule, mid, count = sender(policy="fast", resend_copies=1)
+        calm(a)
         rule.log.clear()
         tymist.tyme = 0.078125  # one round trip and a bit after the burst
         ack = make_ack(
@@ -131,6 +163,33 @@ def test_a_quiet_ack_shows_its_gaps_lost_at_once_a_paced_one_does_not() -> None:
             assert rule.log == [(0, 0.078125)]
         else:  # it may be late: the time threshold decides, later
             assert rule.log == []
+
+
+def calm(peer) -> None:
+    """Give the peer's estimate of b a calm path (rttvar well inside the ack
+    delay), so quiet acks count as evidence."""
+    est = peer.engine.flights.dest("b").est
+    for _ in range(12):
+        est.sample(0.0625)
+
+
+def test_a_quiet_ack_is_no_evidence_on_a_jittery_path() -> None:
+    """While 1.5 rttvar exceeds the ack delay, a pause may be jitter: the
+    gap is left to the time threshold."""
+    a, tymist, rule, mid, count = sender(policy="fast", resend_copies=1)
+    est = a.engine.flights.dest("b").est
+    for rtt in (0.03, 0.09) * 6:
+        est.sample(rtt)
+    assert 1.5 * est.rttvar > a.engine.retry.ack_delay_s
+    rule.log.clear()
+    tymist.tyme = 0.078125
+    ack = make_ack(
+        mid, count, done=False, epoch=1, upto=count, ranges=[(1, count)],
+        curt=False, size=200, quiet=True, hold=0.03125,
+    )  # fmt: skip
+    a.absorb(ack, "b")
+    a.service()
+    assert rule.log == []
 
 
 def test_the_hold_is_taken_out_of_rtt_samples_down_to_min_rtt() -> None:

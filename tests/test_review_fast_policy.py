@@ -119,8 +119,10 @@ def test_fast_policy_retransmits_nothing_on_the_shipped_lossless_reordering_scen
         rto = shipped(name, policy="rto")
         fast = shipped(name, policy="fast")
         assert rto["grams_retransmitted"] == 0 and rto["lost_silently"] == 0, name
+        # on a lossless link every resend is waste: bound it against what was
+        # sent (the lead's change: a ratio of resends is meaningless here)
         spurious = fast["spurious_retransmissions"]
-        assert spurious <= 0.05 * max(1, fast["grams_retransmitted"]), (name, fast)
+        assert spurious <= 0.01 * fast["grams_sent"], (name, fast)
         assert fast["grams_retransmitted"] <= 5, (name, fast["grams_retransmitted"])
 
 
@@ -219,6 +221,10 @@ def test_a_late_copy_of_a_quiet_ack_does_not_declare_a_resent_gram_lost_again() 
     flights.add(MEMO, "b", None, Memoer(code=SURE, size=40).rend(MEMO), 0.0)
     flight = next(iter(flights.flights.values()))
     count = flight.count
+    est = flights.dests["b"].est  # a calm path, so quiet acks are evidence
+    for _ in range(12):
+        est.sample(0.05)
+    assert 1.5 * est.rttvar <= retry.ack_delay_s
 
     def sent() -> list[int]:
         nums = [grams.parse(g).num for g, _ in out]
@@ -263,8 +269,9 @@ def test_the_breach_verdict_of_a_saved_summary_does_not_depend_on_imports(
     for built-in Doers)."""
     from memosim.testbed.report import breaches
 
-    run = {
+    run = {  # as summary.json records it (memosim.testbed.metrics.summarize)
         "doer": "reviewdoers:Winding",
+        "promises_acked": True,
         "lost_silently": 2,
         "duplicates_delivered": 0,
         "corrupt_delivered": 0,
@@ -274,5 +281,5 @@ def test_the_breach_verdict_of_a_saved_summary_does_not_depend_on_imports(
     with_module = breaches(run)
     assert with_module == ["2 lost silently"]
     monkeypatch.undo()  # the module is no longer importable
-    monkeypatch.delitem(__import__("sys").modules, "reviewdoers")
+    monkeypatch.delitem(__import__("sys").modules, "reviewdoers", raising=False)
     assert breaches(run) == with_module

@@ -6,10 +6,12 @@ Three kinds of ack leave a receiver (surewire.py has their bytes):
   epoch of the record holding them. Paced: the first goes `delay` after the
   memo's first gram, later ones at least `delay` after the previous, so one
   ack covers a burst. With `quiet` (the fast retry policy) a partial ack
-  instead waits until no gram of the memo has come for `delay`, or until
-  4 `delay` after the first gram it will list, whichever is sooner; one
-  made after such a pause says so (QUIET), so the sender may take every
-  gram it does not list as lost at once.
+  instead waits until no gram of the memo has come for `delay` (or twice
+  the longest wait between its grams since the last ack, when longer), or
+  until 4 `delay` after the first gram it will list, whichever is sooner;
+  one made after such a pause, with two grams or more come since the last
+  ack, says so (QUIET), so the sender may take every gram it does not list
+  as lost at once.
 - done: the memo was delivered (the Memoer calls `delivered` after putting
   it on rxms). Sent at once; a copy of a delivered memo is answered with
   another done ack, paced like partial ones.
@@ -64,7 +66,19 @@ QUIET_SPAN = 4  # a quiet receiver acks at most this many ack delays after a mem
 
 
 class _AckRec:
-    __slots__ = ("src", "curt", "signed", "kind", "last", "due", "copies", "arrived", "first")
+    __slots__ = (
+        "src",
+        "curt",
+        "signed",
+        "kind",
+        "last",
+        "due",
+        "copies",
+        "arrived",
+        "first",
+        "grams",
+        "gap",
+    )
 
     def __init__(self, src: Address, curt: bool, signed: bool, kind: int, last: float) -> None:
         self.src = src
@@ -76,6 +90,8 @@ class _AckRec:
         self.copies = 0  # done acks still to send again (a lost done ack costs a probe)
         self.arrived = last  # tyme the memo's latest gram came (the ack's hold runs from it)
         self.first: float | None = None  # quiet: tyme of the first gram the next ack lists
+        self.grams = 0  # quiet: grams come since the last ack
+        self.gap = 0.0  # quiet: the longest wait between two of them
 
 
 class Acker:
@@ -127,16 +143,27 @@ class Acker:
             rec = self._open(mid, self.rx.sources[mid], gram.curt, gram.authed, tyme)
         elif gram.authed:
             rec.signed = True
-        rec.arrived = tyme
         if self.quiet:  # wait for a pause in the memo's grams, within a bound
             rec.copies = 1  # a quiet ack goes twice (a lost one costs a probe)
             if rec.first is None:
                 rec.first = tyme
-            due = min(tyme + self.delay, rec.first + QUIET_SPAN * self.delay)
+                rec.grams, rec.gap = 0, 0.0
+            else:
+                rec.gap = max(rec.gap, tyme - rec.arrived)
+            rec.grams += 1
+            rec.arrived = tyme
+            due = min(tyme + self._pause(rec), rec.first + QUIET_SPAN * self.delay)
             rec.due = None  # may move later: an older heap entry is then stale
             self._schedule(mid, rec, due)
             return
+        rec.arrived = tyme
         self._schedule(mid, rec, max(tyme, rec.last + self.delay))
+
+    def _pause(self, rec: _AckRec) -> float:
+        """How long a memo's grams must stop for a pause to mean "no more
+        are coming": the ack delay, or twice the longest wait between two of
+        them since the last ack (a slow link spaces a burst out)."""
+        return max(self.delay, 2 * rec.gap)
 
     def delivered(
         self, mid: str, src: Address, curt: bool, signed: bool, now: float | None
@@ -221,7 +248,12 @@ class Acker:
                 self._close(mid)  # expired or evicted: the sender's timers recover it
                 continue
             count = rx.counts.get(mid, 0)
-            quiet = self.quiet and tyme >= rec.arrived + self.delay
+            quiet = (  # a pause long enough after two grams or more (never with no delay)
+                self.quiet
+                and self.delay > 0
+                and rec.grams >= 2
+                and tyme >= rec.arrived + self._pause(rec)
+            )
             if rec.signed:  # early grams of a signed memo are unverified: not listed
                 nums: Iterable[int] = sorted(rx.rxgs.get(mid, ()))
             else:

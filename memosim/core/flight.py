@@ -55,6 +55,7 @@ class Flight:
         "largest_pn",
         "largest_sent",
         "loss_time",
+        "upto",
     )
 
     def __init__(
@@ -92,6 +93,7 @@ class Flight:
         self.largest_pn = -1
         self.largest_sent = -1.0
         self.loss_time: float | None = None
+        self.upto = self.count  # the last partial ack describes grams below this
 
 
 class Dest:

@@ -31,6 +31,7 @@ from . import grams
 from .aliases import Address, Failures, Memo, Outbox
 from .flight import Dest, Flight
 from .retry import RetryPolicy
+from .rto import K as K_RTO
 from .rto import RttEstimator
 from .stats import Stats
 from .surewire import Ack, Range
@@ -41,6 +42,7 @@ MAX_TYME = _DEFAULT.max_tyme  # tyme a Sure memo is tracked before it fails
 WINDOW = _DEFAULT.window  # unacked grams in flight per destination
 MAX_FLIGHTS = 65536  # tracked memos in all; a memo beyond it fails with "backlog"
 MAX_DESTS = 1024  # destinations whose RTT estimate is kept while idle
+K_QUIET_JITTER = 1.5  # fast: quiet acks are evidence while this many rttvar fit the ack delay
 
 
 class Flights:
@@ -167,6 +169,7 @@ class Flights:
             if not acked[num] and _covered(ranges, starts, num):
                 acked[num] = 1
                 flight.acked_count += 1
+        flight.upto = min(ack.upto, count)
         for num in [n for n in outstanding if _covered(ranges, starts, n)]:
             if self.fast:
                 self._acked_pn(flight, num, outstanding[num])
@@ -183,7 +186,11 @@ class Flights:
             if flight.acked_count >= count:
                 flight.quiet = now  # all held, not yet delivered: probe if nothing follows
         if self.fast and now is not None:
-            self._detect(flight, now, ack.quiet)
+            # a quiet ack is evidence only with new grams in it, and only for
+            # grams sent no later than the newest of those (a late copy of an
+            # old quiet ack says nothing of what was sent since)
+            quiet = newest[0] if ack.quiet and newest is not None else None
+            self._detect(flight, now, quiet)
         self._redue(flight)
         if now is not None:
             self._pump(dest, now)
@@ -200,38 +207,48 @@ class Flights:
         flight.pns[num] = dest.pn
         dest.pn += 1
 
-    def _detect(self, flight: Flight, now: float, quiet: bool = False) -> None:
+    def _detect(self, flight: Flight, now: float, quiet: float | None = None) -> None:
         """Declare lost, and send again at once, each outstanding gram of the
-        memo that `packet_threshold` later sends of it were acked after
-        [6.1.1], or that is `time_threshold` smoothed RTTs old while a gram
-        sent later, or in the same burst, was acked [6.1.2], or that a quiet
-        ack (no gram came for the receiver's ack delay) leaves out although
-        it was sent no later than an acked one. Acks are per memo, so only
-        the memo's own acks are evidence. Sets `loss_time` for the next gram
-        the time threshold will catch."""
+        memo sent before the newest acked one (in send order) that
+        `packet_threshold` later sends were acked after [RFC 9002 6.1.1], or
+        that is older than the loss delay [6.1.2]: time_threshold times the
+        larger of the smoothed and latest RTT, and at least srtt + 4 rttvar,
+        since jitter reorders grams sent together. A quiet ack (`quiet`: the
+        send tyme of the newest gram it newly acks) also condemns every gram
+        sent no later than that, burst mates included, while the path's
+        jitter is well inside the receiver's pause (1.5 rttvar <= ack_delay).
+        Grams at or past the ack's `upto` are not described, so never
+        condemned. Acks are per memo, so only the memo's own acks are
+        evidence. Sets `loss_time` for the next gram the time threshold will
+        catch."""
         largest = flight.largest_pn
         flight.loss_time = None
         if largest < 0:
             return
         retry = self.retry
-        est = self.dests[flight.dst].est
-        delay = retry.time_threshold * (est.srtt if est.srtt is not None else retry.init_rto)
-        # a gram sent in the same burst as the newest acked one may just be
-        # late (jitter reorders a burst): it waits out the RTT's variation too
-        mate = (est.srtt + 4 * est.rttvar) if est.srtt is not None and est.rttvar else delay
-        mate = max(mate, delay)
+        dest = self.dests[flight.dst]
+        est = dest.est
+        base = est.srtt if est.srtt is not None else retry.init_rto
+        latest = base if est.latest is None else max(base, est.latest)
+        var = est.rttvar if est.rttvar is not None else base / 2
+        delay = max(retry.time_threshold * latest, base + K_RTO * var)
+        if K_QUIET_JITTER * var > retry.ack_delay_s:
+            quiet = None  # the path's jitter may be longer than the receiver's pause
         burst = flight.largest_sent
         lost: list[int] = []
         for num, at in flight.outstanding.items():
-            pn = flight.pns.get(num, largest + 1)
-            if at > burst:
-                continue  # sent after the newest acked gram: no evidence yet
-            wait = mate if at == burst or pn > largest else delay
-            if quiet or (largest - pn >= retry.packet_threshold and at < burst) or at <= now - wait:
+            if num >= flight.upto:
+                continue
+            if quiet is not None and at <= quiet:
                 lost.append(num)
-            elif flight.loss_time is None or at + wait < flight.loss_time:
-                flight.loss_time = at + wait
-        dest = self.dests[flight.dst]
+                continue
+            pn = flight.pns.get(num, largest + 1)
+            if pn > largest:
+                continue  # sent after the newest acked gram: no evidence yet
+            if (largest - pn >= retry.packet_threshold and at < burst) or at <= now - delay:
+                lost.append(num)
+            elif flight.loss_time is None or at + delay < flight.loss_time:
+                flight.loss_time = at + delay
         for num in lost:
             if flight.dead:
                 return

@@ -57,6 +57,7 @@ class RttEstimator:
         "max_rto",
         "granularity",
         "min_rtt",
+        "latest",
     )
 
     def __init__(
@@ -76,6 +77,7 @@ class RttEstimator:
         self.rttvar: float | None = None
         self.samples = 0
         self.min_rtt: float | None = None  # smallest raw sample
+        self.latest: float | None = None  # the last sample taken (less the ack delay)
         self.rto = self._clamp(float(initial_rto))
 
     def _clamp(self, rto: float) -> float:
@@ -111,6 +113,7 @@ class RttEstimator:
             self.min_rtt = rtt
         if ack_delay > 0.0 and rtt - ack_delay >= self.min_rtt:
             rtt -= ack_delay
+        self.latest = rtt
         self.sample(rtt)
         return True
 

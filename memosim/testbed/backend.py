@@ -184,8 +184,16 @@ def collect(
     per-link counters), per-memo rows and each peer's counters. spurious:
     the spurious retransmissions, None where the backend cannot tell."""
     stats = {name: peer.stats.as_dict() for name, peer in peers.items()}
+    from .doers import promises_acked  # the Doer's class is imported by now
+
     summary = summarize(
-        doer, recorder, list(stats.values()), sim_s=sim_s, wall_s=wall_s, spurious=spurious
+        doer,
+        recorder,
+        list(stats.values()),
+        sim_s=sim_s,
+        wall_s=wall_s,
+        spurious=spurious,
+        promises=promises_acked(doer),
     )
     summary["links"] = network.get("links", {})
     return RunResult(

@@ -25,6 +25,7 @@ from .workload import MemoKey, digest, parse_key
 
 SUMMARY_KEYS = (
     "doer",
+    "promises_acked",
     "memos_sent",
     "memos_delivered",
     "delivery_ratio",
@@ -181,9 +182,12 @@ def summarize(
     sim_s: float,
     wall_s: float,
     spurious: int | None = None,
+    promises: bool = False,
 ) -> dict[str, Any]:
     """The summary.json entry of one Doer's run (without ``links``, which
-    come from the network: backend.collect)."""
+    come from the network: backend.collect). promises: the Doer promises
+    acked delivery (doers.promises_acked), recorded so a saved summary's
+    BREACH verdict never needs the Doer's module."""
     records = list(recorder.memos.values())
     delivered = [r for r in records if r.delivered_s is not None]
     latencies = sorted(r.delivered_s - r.sent_s for r in delivered)  # type: ignore[operator]
@@ -199,6 +203,7 @@ def summarize(
 
     return {
         "doer": doer,
+        "promises_acked": bool(promises),
         "memos_sent": sent,
         "memos_delivered": len(delivered),
         "delivery_ratio": round(len(delivered) / sent, 6) if sent else None,

@@ -136,15 +136,15 @@ BREACH_KEYS = (
 _RED, _RESET = "\x1b[31;1m", "\x1b[0m"
 
 
-def promises_delivery(doer: Any) -> bool:
-    """True for a Doer that promises acked delivery: SafePeerMemoerDoer, or a
-    Doer class of the scenario's own that subclasses it or winds its peer
-    (``WindsPeer``); see memosim.testbed.doers.promises_acked."""
-    if doer in PROMISING_DOERS:
-        return True
-    from .doers import promises_acked  # imports the Doer's module: only when asked
-
-    return promises_acked(doer)
+def promises_delivery(run: Mapping[str, Any]) -> bool:
+    """Whether a run's Doer promises acked delivery, as its summary records it
+    (``promises_acked``, set when the run was made); a summary without it
+    (older files) is judged by name, built-in Doers only, so formatting a
+    saved summary never imports the module of a Doer it names."""
+    recorded = run.get("promises_acked")
+    if isinstance(recorded, bool):
+        return recorded
+    return run.get("doer") in PROMISING_DOERS
 
 
 def breaches(run: Mapping[str, Any]) -> list[str]:
@@ -152,7 +152,7 @@ def breaches(run: Mapping[str, Any]) -> list[str]:
     silently", "1 duplicates delivered"]``; empty when it kept it. Duplicate
     or corrupt deliveries break it for every Doer; memos lost silently only
     for Doers that promise acked delivery (:func:`promises_delivery`)."""
-    promises = promises_delivery(run.get("doer"))
+    promises = promises_delivery(run)
     out = []
     for key, name in BREACH_KEYS:
         if key == "lost_silently" and not promises:
