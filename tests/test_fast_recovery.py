@@ -150,6 +150,8 @@ def test_retry_policy_is_one_value_with_one_line_errors() -> None:
         "window",
         "packet_threshold",
         "time_threshold",
+        "congestion",
+        "initial_window",
     )
     assert RetryPolicy().ack_delay_s == 0.05 and RetryPolicy(policy="fast").ack_delay_s == 0.01
     peer = Memoer(retry={"policy": "fast", "window": 8}, maxTries=3)

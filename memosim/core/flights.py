@@ -18,6 +18,10 @@ Only while the Memoer is wound onto a Tymist (docs/acked-delivery.md):
   sent n times is resent rto * 2**(n-1) (capped) after its last send. Each
   accepted ack gives at most one RTT sample, from the most recently sent gram
   it newly acks, and none when that gram was sent more than once (Karn).
+- With congestion control (RetryPolicy.congestion, congestion.py) the
+  window is the destination's congestion window, at most `window`: grams
+  newly acked grow it, grams declared lost (by timeout, or by the fast
+  policy's thresholds) may cut it; probes are no loss.
 - A signed memo names the receiver's vid (`rvid`); the Memoer takes its acks
   only as AckAuth signed by that vid.
 """
@@ -29,6 +33,7 @@ from collections import OrderedDict
 
 from . import grams
 from .aliases import Address, Failures, Memo, Outbox
+from .congestion import NewReno
 from .flight import Dest, Flight
 from .retry import RetryPolicy
 from .rto import RttEstimator
@@ -71,6 +76,7 @@ class Flights:
         self.max_rto = float(retry.max_rto)
         self.max_flights = int(max_flights)
         self.fast = retry.policy == "fast"
+        self.congestion = retry.congestion != "none"
         self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
         self.active: dict[str, Flight] = {}  # flights with grams outstanding
         self.dests: dict[Address, Dest] = {}
@@ -91,7 +97,10 @@ class Flights:
             dest = Dest(
                 RttEstimator(
                     initial_rto=self.retry.init_rto, min_rto=self.min_rto, max_rto=self.max_rto
-                )
+                ),
+                NewReno(initial=self.retry.initial_window, maximum=self.window)
+                if self.congestion
+                else None,
             )
             self.dests[dst] = dest
         return dest
@@ -148,6 +157,7 @@ class Flights:
             if outstanding and now is not None:
                 num = max(outstanding, key=outstanding.__getitem__)
                 dest.est.acked(outstanding[num], now, retransmitted=flight.tx[num] > 1)
+                self._acked(dest, len(outstanding), outstanding[num])
             self._drop(flight)
             if now is not None:
                 self._pump(dest, now)
@@ -163,7 +173,8 @@ class Flights:
             if not acked[num] and _covered(ranges, starts, num):
                 acked[num] = 1
                 flight.acked_count += 1
-        for num in [n for n in outstanding if _covered(ranges, starts, n)]:
+        newly = [n for n in outstanding if _covered(ranges, starts, n)]
+        for num in newly:
             if self.fast:
                 self._acked_pn(flight, num, outstanding[num])
             sent = outstanding.pop(num)
@@ -174,6 +185,7 @@ class Flights:
             dest.inflight -= 1
         if newest is not None and now is not None:
             dest.est.acked(newest[0], now, retransmitted=newest[1] > 1)
+            self._acked(dest, len(newly), newest[0])
             flight.probes = 0  # an ack of new grams: the probe timeout starts over
             flight.quiet = now
             if flight.acked_count >= count:
@@ -229,6 +241,7 @@ class Flights:
         for num in lost:
             if flight.dead:
                 return
+            self._lost(dest, flight.outstanding[num], now)
             self._resend(dest, flight, num, now)
 
     def _resend(self, dest: Dest, flight: Flight, num: int, now: float) -> None:
@@ -310,6 +323,7 @@ class Flights:
             return
         dest = self.dests[flight.dst]
         for num in overdue:
+            self._lost(dest, flight.outstanding[num], now)
             flight.outstanding[num] = now
             flight.tx[num] += 1
             self.txgs.append((flight.grams[num], flight.dst))
@@ -373,7 +387,10 @@ class Flights:
 
     def _pump(self, dest: Dest, now: float) -> None:
         queue = dest.queue
-        while dest.inflight < self.window and queue:
+        cc = dest.cc
+        window = self.window if cc is None else cc.window()
+        stats = self.stats
+        while dest.inflight < window and queue:
             flight = queue[0]
             if flight.dead or not flight.unsent:
                 flight.queued = False
@@ -385,7 +402,10 @@ class Flights:
             flight.outstanding[num] = now
             flight.tx[num] += 1
             if flight.tx[num] > 1:
-                self.stats.grams_retransmitted += 1
+                stats.grams_retransmitted += 1
+            else:
+                stats.window_sum += window
+                stats.window_sends += 1
             dest.inflight += 1
             self.txgs.append((flight.grams[num], flight.dst))
             if self.fast:
@@ -395,6 +415,28 @@ class Flights:
             if flight.due is None or due < flight.due:
                 flight.due = due
                 self.active[flight.mid] = flight
+        if cc is not None:  # grams left waiting: the window, not the sender, is the limit
+            cc.limited = bool(queue)
+
+    # ---- congestion control hooks (congestion.py) ---------------------------
+    def _acked(self, dest: Dest, grams_: int, sent: float) -> None:
+        """grams_ grams newly acked, the newest sent at `sent`: may grow the window."""
+        if dest.cc is not None:
+            dest.cc.on_acked(grams_, sent, dest.est.srtt)
+
+    def _lost(self, dest: Dest, sent: float, now: float) -> None:
+        """A gram last sent at `sent` was declared lost: may cut the window."""
+        cc = dest.cc
+        if cc is None:
+            return
+        est = dest.est
+        what = cc.on_lost(
+            sent, now, srtt=est.srtt, rttvar=est.rttvar, ack_delay=self.retry.ack_delay_s
+        )
+        if what == "event":
+            self.stats.loss_events += 1
+        elif what == "persistent":
+            self.stats.persistent_congestion += 1
 
     def _redue(self, flight: Flight) -> None:
         if self.fast and flight.outstanding:

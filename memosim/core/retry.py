@@ -11,6 +11,11 @@ sent `packet_threshold` transmissions after it to the same destination was
 acked, or when it is `time_threshold` round trips older than one that was;
 and a tail probe (RFC 9002 section 6.2) after a probe timeout that leaves
 out RFC 6298's 200 ms floor, so a memo's last grams are not held to it.
+
+congestion "newreno" bounds the grams in flight per destination by a
+congestion window (congestion.py, RFC 9002 section 7) that starts at
+`initial_window` and never exceeds `window`; "none" keeps the fixed
+`window` alone, as memosim did before it had congestion control.
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from .congestion import CONGESTION
 from .errors import MemoerError
 from .rto import K_INITIAL_RTO, K_MAX_RTO, K_MIN_RTO
 
-__all__ = ["POLICIES", "RETRY_KEYS", "RetryPolicy"]
+__all__ = ["CONGESTION", "POLICIES", "RETRY_KEYS", "RetryPolicy"]
 
 POLICIES = ("fast", "rto")
 
@@ -44,6 +50,8 @@ class RetryPolicy:
     window: int = 64  # unacked grams in flight per destination
     packet_threshold: int = 3  # fast: lost when this many later transmissions were acked
     time_threshold: float = 9 / 8  # fast: lost when this many RTTs older than an acked one
+    congestion: str = "none"  # "newreno": a congestion window under `window`; "none": fixed
+    initial_window: int = 10  # newreno: the window before any ack, in grams
 
     def __post_init__(self) -> None:
         def bad(key: str, expected: str) -> MemoerError:
@@ -51,6 +59,8 @@ class RetryPolicy:
 
         if self.policy not in POLICIES:
             raise bad("policy", 'one of "fast", "rto"')
+        if self.congestion not in CONGESTION:
+            raise bad("congestion", 'one of "newreno", "none"')
         if self.ack_delay is None:  # the policy's own default
             object.__setattr__(self, "ack_delay", 0.01 if self.policy == "fast" else 0.05)
         numbers = {  # key: (lowest, the comparison a value must pass)
@@ -73,7 +83,7 @@ class RetryPolicy:
                 raise bad(key, f"a number {compare} {low:g}")
         if not self.min_rto <= self.max_rto:
             raise bad("min_rto", f"a number <= max_rto ({self.max_rto})")
-        for key in ("max_tries", "window", "packet_threshold"):
+        for key in ("max_tries", "window", "packet_threshold", "initial_window"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise bad(key, "an integer >= 1")

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from ..core.retry import POLICIES, RETRY_KEYS, RetryPolicy
+from ..core.retry import CONGESTION, POLICIES, RETRY_KEYS, RetryPolicy
 from ..errors import ScenarioError
 from ..validation import at, check_keys, choice, integer, nonneg, number, positive, table
 
@@ -32,8 +32,11 @@ _HINTS = {
     "timeout": "init_rto",
     "delay": "ack_delay",
     "cwnd": "window",
+    "cc": "congestion",
+    "congestion_control": "congestion",
+    "initial_cwnd": "initial_window",
 }
-_INTEGERS = ("max_tries", "window", "packet_threshold")
+_INTEGERS = ("max_tries", "window", "packet_threshold", "initial_window")
 
 
 def retry_table(x: Any, path: str) -> dict[str, Any]:
@@ -44,6 +47,8 @@ def retry_table(x: Any, path: str) -> dict[str, Any]:
     for key in d:
         if key == "policy":
             out[key] = choice(d[key], at(path, key), POLICIES)
+        elif key == "congestion":
+            out[key] = choice(d[key], at(path, key), CONGESTION)
         elif key in _INTEGERS:
             out[key] = integer(d, key, path, 1)
         elif key == "ack_delay":
