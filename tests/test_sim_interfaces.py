@@ -3,13 +3,17 @@ ingress queue every datagram from or to it, whatever link carries it."""
 
 from __future__ import annotations
 
+import tomllib
 from typing import Any
 
 import pytest
 import simpy
 
+from memosim.errors import ScenarioError
 from memosim.sim import Network, Trace
 from memosim.sim.impairments import build_link_impairments
+from memosim.testbed.backend import build_network
+from memosim.testbed.scenario import parse_scenario
 
 R = 1_000_000  # bits per second of the shared interface
 SIZE = 1000  # payload bytes; 1028 on the wire with the 28 header bytes
@@ -116,3 +120,77 @@ def test_an_interface_needs_a_rate_and_takes_no_more_than_rate_loss_delay() -> N
     net.add_interface("a", "egress", build_link_impairments({"rate": {"bps": R}}))
     with pytest.raises(ValueError, match="already exists"):
         net.add_interface("a", "egress", build_link_impairments({"rate": {"bps": R}}))
+
+
+# ---- in a scenario: a peer's egress and ingress tables ------------------------
+
+SCENARIO = """
+[scenario]
+duration_s = 5.0
+
+[[peers]]
+name = "hub"
+port = 5001
+ingress = { rate = { bps = 1_000_000, queue_limit = 20 }, delay = { base_s = 0.002 } }
+
+[[peers]]
+name = "a"
+port = 5002
+egress = { rate = { bps = 2_000_000, queue_limit = 10 }, loss = { rate = 0.01 } }
+
+[[peers]]
+name = "b"
+port = 5003
+
+[[workload]]
+src = ["a", "b"]
+dst = "hub"
+count = 5
+interval_s = 0.1
+memo_size = { dist = "fixed", bytes = 1000 }
+"""
+
+
+def test_a_scenario_gives_peers_interfaces_and_the_network_builds_them() -> None:
+    s = parse_scenario(tomllib.loads(SCENARIO), "x.toml")
+    hub, a, b = s.peers
+    assert hub.ingress is not None and hub.ingress.rate is not None
+    assert hub.ingress.rate.bps == 1_000_000 and hub.egress is None
+    assert a.egress is not None and a.egress.loss is not None and b.interfaces == {}
+    doc = s.to_dict()
+    assert doc["peers"][0]["ingress"]["rate"] == {"bps": 1_000_000, "queue_limit": 20}
+    assert parse_scenario(doc, "x.toml") == s
+    net = build_network(s, simpy.Environment(), 1, None)
+    assert set(net.ingress) == {"hub"} and set(net.egress) == {"a"}
+    overridden = s.with_override("peers.0.ingress.rate.bps", 500_000)
+    assert overridden.peers[0].ingress is not None
+    assert overridden.peers[0].ingress.rate.bps == 500_000  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            "ingress = { loss = { rate = 0.1 } }",
+            "peers[0].ingress.rate: expected a rate table { bps, queue_limit }",
+        ),
+        (
+            "ingress = { rate = { bps = 1000 }, mtu = 1500 }",
+            "peers[0].ingress.mtu: expected one of the keys rate, loss, delay",
+        ),
+        ("egress = 5", "peers[0].egress: expected a table of rate, loss, delay"),
+        (
+            "egress = { rate = { bps = -1 } }",
+            "peers[0].egress.rate.bps",
+        ),
+    ],
+)
+def test_a_bad_interface_table_is_one_line_naming_its_key(table: str, message: str) -> None:
+    text = SCENARIO.replace(
+        "ingress = { rate = { bps = 1_000_000, queue_limit = 20 }, delay = { base_s = 0.002 } }",
+        table,
+    )
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(tomllib.loads(text), "x.toml")
+    said = str(info.value)
+    assert "\n" not in said and message in said, said

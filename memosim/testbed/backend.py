@@ -122,7 +122,7 @@ def schedule(scenario: Scenario, seed: int) -> list[tuple[float, MemoKey, str]]:
 def build_network(
     scenario: Scenario, env: simpy.Environment, seed: int, trace: Trace | None
 ) -> Network:
-    """The scenario's links and partitions on a Network whose hosts are peer names.
+    """The scenario's links, interfaces and partitions on a Network whose hosts are peer names.
 
     A '"*" -> "*"' link becomes the network's default, made per pair on first
     use (same named streams, so the same draws): with n peers, building its
@@ -133,6 +133,11 @@ def build_network(
     for (src, dst), link in scenario.routes.items():
         if link is not wild:
             net.add_link(src, dst, link.config)
+    for peer in scenario.peers:
+        if peer.egress is not None:
+            net.add_interface(peer.name, "egress", peer.egress)
+        if peer.ingress is not None:
+            net.add_interface(peer.name, "ingress", peer.ingress)
     for part in scenario.partitions:
         net.partition(part.peers, part.start_s, math.inf if part.end_s is None else part.end_s)
     return net

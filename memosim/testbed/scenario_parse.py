@@ -28,6 +28,7 @@ from typing import Any
 from ..core import codes
 from ..errors import MISSING, ScenarioError, Text, show
 from ..sim import impairments as _imp
+from ..sim.interfaces import DIRECTIONS, INTERFACE_KEYS
 from ..validation import (
     at,
     boolean,
@@ -81,7 +82,7 @@ _SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 _TOP_KEYS = ("scenario", "defaults", "retry", "peers", "links", "partitions", "workload")
 _SCENARIO_KEYS = ("name", "description", "duration_s", "seed", "tock_s", "doers")
-_PEER_KEYS = ("name", "host", "port", *GRAM_KEYS, "retry")
+_PEER_KEYS = ("name", "host", "port", *GRAM_KEYS, "retry", *DIRECTIONS)
 _LINK_ENDS = ("src", "dst", "both")
 _LINK_KEYS = (*_LINK_ENDS, *_imp.KEYS)
 _PARTITION_KEYS = ("peers", "start_s", "end_s")
@@ -304,6 +305,7 @@ def _peers(x: Any, defaults: PeerDefaults, retry: Mapping[str, Any]) -> tuple[Pe
         addrs[host, port] = i
         rpath = at(path, "retry")
         own = retry_table(d.get("retry", {}), rpath)
+        written, built = _interfaces(d, path)
         peer = PeerSpec(
             name=name,
             host=host,
@@ -312,9 +314,35 @@ def _peers(x: Any, defaults: PeerDefaults, retry: Mapping[str, Any]) -> tuple[Pe
             overrides=tuple(k for k in GRAM_KEYS if k in d),
             retry=resolve_retry(retry, own, rpath),
             retry_set=freeze(own),
+            interfaces=freeze(written),
+            **built,
         )
         out.append(peer)
     return tuple(out)
+
+
+def _interfaces(
+    d: Mapping[str, Any], path: str
+) -> tuple[dict[str, Any], dict[str, _imp.LinkConfig]]:
+    """A peer's egress and ingress tables: as written, and built."""
+    written: dict[str, Any] = {}
+    built: dict[str, _imp.LinkConfig] = {}
+    for key in DIRECTIONS:
+        if key not in d:
+            continue
+        ipath = at(path, key)
+        spec = table(d[key], ipath, f"a table of {', '.join(INTERFACE_KEYS)} (rate required)")
+        check_keys(spec, ipath, INTERFACE_KEYS)
+        if "rate" not in spec:
+            raise ScenarioError(
+                "",
+                at(ipath, "rate"),
+                "a rate table { bps, queue_limit } (an interface's queue)",
+                MISSING,
+            )
+        written[key] = dict(spec)
+        built[key] = _imp.build_link_impairments(spec, ipath)
+    return written, built
 
 
 def _addr(host: str, port: int) -> str:
