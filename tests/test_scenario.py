@@ -483,7 +483,7 @@ BAD = [
         PEER1,
         'name = "bob"\nport = 5002\nsize = 1000',
         "peers[1].size: expected one of the keys name, host, port, gram_size, curt, signed, acked,"
-        ' retry, found an unknown key (did you mean "gram_size"?)',
+        ' retry, egress, ingress, found an unknown key (did you mean "gram_size"?)',
     ),
     (
         '[[peers]]\nname = "alice"\nport = 5001\n\n',

@@ -315,7 +315,8 @@ def _peers(x: Any, defaults: PeerDefaults, retry: Mapping[str, Any]) -> tuple[Pe
             retry=resolve_retry(retry, own, rpath),
             retry_set=freeze(own),
             interfaces=freeze(written),
-            **built,
+            egress=built.get("egress"),
+            ingress=built.get("ingress"),
         )
         out.append(peer)
     return tuple(out)
