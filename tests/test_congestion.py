@@ -24,6 +24,8 @@ def test_constants_are_rfc_9002s() -> None:
     assert congestion.K_PERSISTENT_THRESHOLD == 3
     assert MIN_WINDOW == 2
     assert congestion.CONGESTION == ("newreno", "none")
+    assert congestion.QUEUE_RATIO == 1.5
+    assert RetryPolicy().congestion == "newreno" and RetryPolicy().initial_window == 4
 
 
 def test_slow_start_grows_one_gram_per_gram_acked_up_to_the_maximum() -> None:
@@ -75,11 +77,11 @@ def test_the_window_never_falls_below_the_minimum() -> None:
 def test_a_loss_without_a_standing_queue_is_not_congestion() -> None:
     cc = busy(initial=30)
     cc.on_acked(1, sent=0.0, srtt=0.040)  # floor 40 ms
-    # srtt 79 ms < 2 x 40 ms: random loss on an unqueued path, window kept
-    assert cc.on_lost(1.0, 1.3, srtt=0.079, rttvar=0.01, ack_delay=0.05) is None
+    # srtt 59 ms < 1.5 x 40 ms: random loss on an unqueued path, window kept
+    assert cc.on_lost(1.0, 1.3, srtt=0.059, rttvar=0.01, ack_delay=0.05) is None
     assert cc.cwnd == 31.0 and cc.recovery_start is None and cc.loss_events == 0
-    # srtt 80 ms = 2 x 40 ms: a queue as long as the path's floor, congestion
-    assert cc.on_lost(1.1, 1.3, srtt=0.080, rttvar=0.01, ack_delay=0.05) == "event"
+    # srtt 60 ms = 1.5 x 40 ms: a queue half as long as the path's floor, congestion
+    assert cc.on_lost(1.1, 1.3, srtt=0.060, rttvar=0.01, ack_delay=0.05) == "event"
     assert cc.cwnd == 15.5
 
 

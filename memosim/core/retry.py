@@ -50,8 +50,8 @@ class RetryPolicy:
     window: int = 64  # unacked grams in flight per destination
     packet_threshold: int = 3  # fast: lost when this many later transmissions were acked
     time_threshold: float = 9 / 8  # fast: lost when this many RTTs older than an acked one
-    congestion: str = "none"  # "newreno": a congestion window under `window`; "none": fixed
-    initial_window: int = 10  # newreno: the window before any ack, in grams
+    congestion: str = "newreno"  # "newreno": a congestion window under `window`; "none": fixed
+    initial_window: int = 4  # newreno: the window before any ack, in grams
 
     def __post_init__(self) -> None:
         def bad(key: str, expected: str) -> MemoerError:
