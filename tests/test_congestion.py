@@ -68,10 +68,20 @@ def test_one_loss_event_halves_the_window_once_and_starts_recovery() -> None:
 
 def test_the_window_never_falls_below_the_minimum() -> None:
     cc = busy(initial=3)
-    assert cc.on_lost(1.0, 2.0, srtt=None, rttvar=None, ack_delay=0.05) == "event"
+    cc.on_acked(1, sent=0.0, srtt=0.04)  # slow start: 4
+    assert cc.on_lost(1.0, 2.0, srtt=0.1, rttvar=0.01, ack_delay=0.05) == "event"
     assert cc.cwnd == 2.0
-    assert cc.on_lost(2.5, 3.0, srtt=None, rttvar=None, ack_delay=0.05) == "event"
+    cc.on_acked(1, sent=2.2, srtt=0.1)  # congestion avoidance: 2.5
+    assert cc.cwnd == 2.5
+    assert cc.on_lost(2.5, 3.0, srtt=0.1, rttvar=0.01, ack_delay=0.05) == "event"
     assert cc.cwnd == 2.0 and cc.window() == 2
+
+
+def test_a_loss_before_any_rtt_sample_is_no_evidence_of_congestion() -> None:
+    cc = busy(initial=10)
+    # the first timeout, at the initial RTO, before any ack: no floor, no queue
+    assert cc.on_lost(0.0, 1.0, srtt=None, rttvar=None, ack_delay=0.05) is None
+    assert cc.cwnd == 10.0 and cc.loss_events == 0
 
 
 def test_a_loss_without_a_standing_queue_is_not_congestion() -> None:
@@ -111,8 +121,8 @@ def test_an_ack_of_a_later_gram_ends_a_run_of_losses() -> None:
 def test_no_persistent_congestion_before_an_rtt_sample() -> None:
     cc = busy(initial=10)
     cc.on_lost(0.0, 1.0, srtt=None, rttvar=None, ack_delay=0.05)
-    assert cc.on_lost(30.0, 31.0, srtt=None, rttvar=None, ack_delay=0.05) == "event"
-    assert cc.persistent == 0
+    assert cc.on_lost(30.0, 31.0, srtt=None, rttvar=None, ack_delay=0.05) is None
+    assert cc.persistent == 0 and cc.cwnd == 10.0
 
 
 def test_a_maximum_below_the_minimum_window_is_the_window() -> None:
@@ -166,3 +176,44 @@ def test_slow_start_paces_a_bulk_memo_and_none_keeps_the_fixed_window() -> None:
     sends, stats = _bulk(RetryPolicy(congestion="none"))
     assert sends[0] == 59  # the fixed window of 64 lets every gram go at once
     assert stats.window_sum == 59 * 64 and stats.loss_events == 0
+
+
+def test_grams_backing_off_through_an_outage_do_not_hold_the_window_shut() -> None:
+    """a -> b is cut from 0 to 2 s: the first memo's 4 grams (the whole
+    initial window) time out at 1 s and back off to 3 s. A memo queued at
+    2.5 s, once the path is back, goes at once: resent grams are paced by
+    their own timeouts, not by the window."""
+    mids = iter(range(1, 1000))
+    retry = RetryPolicy(congestion="newreno", initial_window=4)
+    a = Engine(
+        midder=lambda: next(mids).to_bytes(16, "big"),
+        code=MemoDex.GramSureZero,
+        size=300,
+        retry=retry,
+    )
+    b = Engine(midder=lambda: bytes(16), code=MemoDex.GramSureZero, size=300, retry=retry)
+    body = 300 - codes.overhead(MemoDex.GramSureZero, False) - 4
+    wire: list[tuple[float, Engine, bytes, str]] = []
+    arrived: dict[str, float] = {}
+    for step in range(400):
+        now = round(step * 0.01, 2)
+        if now == 0.0:
+            a.send_memo("1" * (body * 3), "b", now=now)
+        if now == 2.5:
+            a.send_memo("2" * (body * 3), "b", now=now)
+        for _at, to, data, src in [w for w in wire if w[0] <= now]:
+            to.receive_datagram(data, src, now)
+        wire = [w for w in wire if w[0] > now]
+        for eng, src, dst in ((a, "a", b), (b, "b", a)):
+            eng.fuse_ready(now)
+            eng.handle_timer(now)
+            out = eng.datagrams_to_send()
+            if eng is a and now < 2.0:
+                out = []  # the outage
+            wire += [(round(now + 0.05, 2), dst, data, src) for data, _ in out]
+        for memo, _, _ in b.delivered:
+            arrived.setdefault(str(memo)[0], now)
+        b.delivered.clear()
+    assert a.stats.grams_retransmitted >= 4
+    assert arrived["2"] < 2.7  # 50 ms each way: it did not wait for the 3 s resends
+    assert arrived["1"] >= 3.0

@@ -23,7 +23,8 @@ brackets). No clock: callers pass tymes.
 One addition, for networks whose loss is mostly random (those memosim
 emulates): a loss is taken for congestion only while the path shows a
 standing queue, the smoothed RTT at least `QUEUE_RATIO` (1.5) times the
-lowest smoothed RTT seen on it (or before any RTT sample). A queue that
+lowest smoothed RTT seen on it (so never before the first RTT sample: a
+first timeout after the initial RTO says nothing of a queue). A queue that
 overflows holds the round trip well above its floor; a link that loses 5% at
 random does not, and halving the window there would throttle a sender the
 path has room for (NewReno's rate at loss p is about 1.22 / sqrt(p) grams
@@ -68,6 +69,8 @@ class NewReno:
     recovery_start: tyme the current recovery period began (None: none yet).
     min_srtt: the lowest smoothed RTT seen, the path's floor.
     limited: the sender left grams waiting for the window at its last send.
+    fresh: grams on their first transmission in flight, which the window
+    bounds (the sender keeps the count; see flights.py).
     loss_events, persistent: windows cut by a loss event, collapses.
     """
 
@@ -78,6 +81,7 @@ class NewReno:
         "recovery_start",
         "min_srtt",
         "limited",
+        "fresh",
         "largest_acked_sent",
         "first_lost",
         "loss_events",
@@ -93,6 +97,7 @@ class NewReno:
         self.recovery_start: float | None = None
         self.min_srtt: float | None = None
         self.limited = False
+        self.fresh = 0  # grams on their first transmission in flight (the sender counts)
         self.largest_acked_sent = float("-inf")
         self.first_lost: float | None = None  # oldest loss not followed by an ack
         self.loss_events = 0
@@ -127,7 +132,7 @@ class NewReno:
     def congested(self, srtt: float | None) -> bool:
         """Whether a loss now is taken as congestion (see the module docstring)."""
         if srtt is None or self.min_srtt is None:
-            return True
+            return False  # no round trip measured yet: no evidence of a queue either
         return srtt >= QUEUE_RATIO * self.min_srtt
 
     def on_lost(

@@ -18,10 +18,13 @@ Only while the Memoer is wound onto a Tymist (docs/acked-delivery.md):
   sent n times is resent rto * 2**(n-1) (capped) after its last send. Each
   accepted ack gives at most one RTT sample, from the most recently sent gram
   it newly acks, and none when that gram was sent more than once (Karn).
-- With congestion control (RetryPolicy.congestion, congestion.py) the
-  window is the destination's congestion window, at most `window`: grams
-  newly acked grow it, grams declared lost (by timeout, or by the fast
-  policy's thresholds) may cut it; probes are no loss.
+- With congestion control (RetryPolicy.congestion, congestion.py) new grams
+  also wait while the grams on their first transmission in flight fill the
+  destination's congestion window: grams newly acked grow it, grams declared
+  lost (by timeout, or by the fast policy's thresholds) may cut it; probes
+  are no loss. A resent gram is paced by its own backed-off timeout, not by
+  the window, so grams backing off through an outage cannot hold the window
+  shut once the path is back.
 - A signed memo names the receiver's vid (`rvid`); the Memoer takes its acks
   only as AckAuth signed by that vid.
 """
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
+from collections.abc import Iterable
 
 from . import grams
 from .aliases import Address, Failures, Memo, Outbox
@@ -105,6 +109,12 @@ class Flights:
             self.dests[dst] = dest
         return dest
 
+    def windows(self) -> dict[Address, int]:
+        """The window in force toward each destination with state, in grams."""
+        return {
+            dst: self.window if d.cc is None else d.cc.window() for dst, d in self.dests.items()
+        }
+
     def add(
         self,
         memo: Memo,
@@ -174,6 +184,7 @@ class Flights:
                 acked[num] = 1
                 flight.acked_count += 1
         newly = [n for n in outstanding if _covered(ranges, starts, n)]
+        self._unfresh(dest, flight, newly)
         for num in newly:
             if self.fast:
                 self._acked_pn(flight, num, outstanding[num])
@@ -249,6 +260,7 @@ class Flights:
         if flight.tx[num] >= self.max_tries:
             self._fail(flight, "tries", now)
             return
+        self._unfresh(dest, flight, (num,))
         flight.outstanding[num] = now
         flight.tx[num] += 1
         flight.quiet = now
@@ -324,6 +336,7 @@ class Flights:
         dest = self.dests[flight.dst]
         for num in overdue:
             self._lost(dest, flight.outstanding[num], now)
+            self._unfresh(dest, flight, (num,))
             flight.outstanding[num] = now
             flight.tx[num] += 1
             self.txgs.append((flight.grams[num], flight.dst))
@@ -390,7 +403,7 @@ class Flights:
         cc = dest.cc
         window = self.window if cc is None else cc.window()
         stats = self.stats
-        while dest.inflight < window and queue:
+        while dest.inflight < self.window and queue and (cc is None or cc.fresh < window):
             flight = queue[0]
             if flight.dead or not flight.unsent:
                 flight.queued = False
@@ -406,6 +419,8 @@ class Flights:
             else:
                 stats.window_sum += window
                 stats.window_sends += 1
+                if cc is not None:
+                    cc.fresh += 1
             dest.inflight += 1
             self.txgs.append((flight.grams[num], flight.dst))
             if self.fast:
@@ -423,6 +438,14 @@ class Flights:
         """grams_ grams newly acked, the newest sent at `sent`: may grow the window."""
         if dest.cc is not None:
             dest.cc.on_acked(grams_, sent, dest.est.srtt)
+
+    def _unfresh(self, dest: Dest, flight: Flight, nums: Iterable[int]) -> None:
+        """Outstanding grams `nums` leave flight (acked, dropped) or are sent
+        again: those on their first transmission no longer hold the window."""
+        cc = dest.cc
+        if cc is not None:
+            tx = flight.tx
+            cc.fresh -= sum(1 for n in nums if tx[n] == 1)
 
     def _lost(self, dest: Dest, sent: float, now: float) -> None:
         """A gram last sent at `sent` was declared lost: may cut the window."""
@@ -466,6 +489,7 @@ class Flights:
         self.active.pop(flight.mid, None)
         dest = self.dests[flight.dst]
         dest.flights -= 1
+        self._unfresh(dest, flight, flight.outstanding)
         dest.inflight -= len(flight.outstanding)
         flight.pns.clear()
         flight.outstanding.clear()
