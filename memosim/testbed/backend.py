@@ -143,10 +143,16 @@ def build_network(
     return net
 
 
+#: Each sender's window toward each receiver over a run, by (src host, dst
+#: host): (tyme, grams) at each pass it changed (timelines show it).
+Windows = dict[tuple[str, str], list[tuple[float, int]]]
+
+
 class Collector(Doer):
     """Runs last in each pass: moves every peer's inbox into the recorder, then
     tells `progress` (a display; see memosim.testbed.progress) the tyme and the
-    memos delivered so far. Progress only reads, so it cannot change a run."""
+    memos delivered so far; with `windows`, notes each sender's window toward
+    each receiver when it changed. Both only read, so they cannot change a run."""
 
     def __init__(
         self,
@@ -154,6 +160,7 @@ class Collector(Doer):
         recorder: Recorder,
         clock: Callable[[], float],
         progress: Any = None,
+        windows: Windows | None = None,
         **kwa: Any,
     ) -> None:
         super().__init__(**kwa)
@@ -161,6 +168,7 @@ class Collector(Doer):
         self.recorder = recorder
         self.clock = clock
         self.progress = progress
+        self.windows = windows
 
     def recur(self, tyme: float | None) -> bool:
         now = self.clock()
@@ -169,6 +177,13 @@ class Collector(Doer):
             while inbox:
                 memo, _src, _vid = inbox.popleft()
                 self.recorder.delivered(memo, now)
+        if self.windows is not None:
+            for peer in self.peers:
+                for dst, window in peer.engine.flights.windows().items():
+                    host = dst[0] if isinstance(dst, tuple) else dst  # sim: host = peer name
+                    series = self.windows.setdefault((str(peer.name), str(host)), [])
+                    if not series or series[-1][1] != window:
+                        series.append((now, window))
         if self.progress is not None:
             self.progress.update(now, len(self.recorder.deliveries))
         return False
@@ -192,6 +207,8 @@ def collect(
     summary = summarize(
         doer, recorder, list(stats.values()), sim_s=sim_s, wall_s=wall_s, spurious=spurious
     )
+    dropped = network.get("total", {}).get("dropped", {})
+    summary["congestion"]["queue_drops"] = dropped.get("queue", 0) + dropped.get("ifqueue", 0)
     summary["links"] = network.get("links", {})
     return RunResult(
         doer,

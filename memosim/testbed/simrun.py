@@ -24,6 +24,7 @@ from ..sim.peer import SimPeerMemoer
 from .backend import (
     Collector,
     RunResult,
+    Windows,
     build_network,
     collect,
     peer_options,
@@ -122,7 +123,8 @@ def run_sim(
 
     env.process(workload())
     doers = build_doers(doer, peers.values())
-    doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress))
+    windows: Windows | None = {} if timelines else None
+    doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress, windows))
     doist.do(doers=doers, limit=scenario.duration_s)
     recorder.settle(peers.values())  # failures and unsettled memos, as the run ends
     result = collect(
@@ -138,5 +140,5 @@ def run_sim(
     if timelines:
         from .timeline import memo_timelines
 
-        result.timeline = memo_timelines(result.rows, trace)
+        result.timeline = memo_timelines(result.rows, trace, windows)
     return result
