@@ -88,10 +88,13 @@ def test_a_loss_without_a_standing_queue_is_not_congestion() -> None:
     cc = busy(initial=30)
     cc.on_acked(1, sent=0.0, srtt=0.040)  # floor 40 ms
     # srtt 59 ms < 1.5 x 40 ms: random loss on an unqueued path, window kept
-    assert cc.on_lost(1.0, 1.3, srtt=0.059, rttvar=0.01, ack_delay=0.05) is None
+    assert cc.on_lost(1.0, 1.3, srtt=0.059, rttvar=0.01, ack_delay=0.01) is None
     assert cc.cwnd == 31.0 and cc.recovery_start is None and cc.loss_events == 0
     # srtt 60 ms = 1.5 x 40 ms: a queue half as long as the path's floor, congestion
-    assert cc.on_lost(1.1, 1.3, srtt=0.060, rttvar=0.01, ack_delay=0.05) == "event"
+    # (with an ack delay of 10 ms; one of 50 ms lifts the bar to 40 + 50 ms)
+    assert cc.on_lost(1.1, 1.3, srtt=0.060, rttvar=0.01, ack_delay=0.05) is None
+    assert cc.on_lost(1.1, 1.3, srtt=0.089, rttvar=0.01, ack_delay=0.05) is None
+    assert cc.on_lost(1.1, 1.3, srtt=0.060, rttvar=0.01, ack_delay=0.01) == "event"
     assert cc.cwnd == 15.5
 
 

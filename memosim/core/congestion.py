@@ -23,8 +23,10 @@ brackets). No clock: callers pass tymes.
 One addition, for networks whose loss is mostly random (those memosim
 emulates): a loss is taken for congestion only while the path shows a
 standing queue, the smoothed RTT at least `QUEUE_RATIO` (1.5) times the
-lowest smoothed RTT seen on it (so never before the first RTT sample: a
-first timeout after the initial RTO says nothing of a queue). A queue that
+lowest smoothed RTT seen on it and at least that floor plus the ack delay
+(a receiver holds a partial ack up to that long, which lifts RTT samples
+with no queue at all); so never before the first RTT sample: a first
+timeout after the initial RTO says nothing of a queue. A queue that
 overflows holds the round trip well above its floor; a link that loses 5% at
 random does not, and halving the window there would throttle a sender the
 path has room for (NewReno's rate at loss p is about 1.22 / sqrt(p) grams
@@ -129,11 +131,12 @@ class NewReno:
         if self.cwnd > self.maximum:
             self.cwnd = self.maximum
 
-    def congested(self, srtt: float | None) -> bool:
+    def congested(self, srtt: float | None, ack_delay: float = 0.0) -> bool:
         """Whether a loss now is taken as congestion (see the module docstring)."""
         if srtt is None or self.min_srtt is None:
             return False  # no round trip measured yet: no evidence of a queue either
-        return srtt >= QUEUE_RATIO * self.min_srtt
+        floor = self.min_srtt
+        return srtt >= max(QUEUE_RATIO * floor, floor + ack_delay)
 
     def on_lost(
         self,
@@ -159,7 +162,7 @@ class NewReno:
                 self.first_lost = None
                 self.persistent += 1
                 return "persistent"
-        if self.in_recovery(sent) or not self.congested(srtt):
+        if self.in_recovery(sent) or not self.congested(srtt, ack_delay):
             return None
         self.recovery_start = now
         self.ssthresh = max(self.cwnd * K_LOSS_REDUCTION, float(MIN_WINDOW))
