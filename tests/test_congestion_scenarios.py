@@ -122,3 +122,15 @@ def test_timelines_carry_the_senders_window() -> None:
     for record in r.timeline[:50]:
         times = [t for t, _ in record["window"]]
         assert times == sorted(times)
+
+
+def test_a_timeline_plot_draws_the_window_on_its_own_axis() -> None:
+    from memosim.testbed.timeline_plot import draw
+
+    record = run("narrow-link", timelines=True).timeline[120]
+    fig = draw(record)
+    assert len(fig.axes) == 2  # the grams' lanes, and the window's axis
+    line = fig.axes[1].get_lines()[0]
+    assert list(line.get_ydata())[:-1] == [g for _, g in record["window"]]
+    without = dict(record, window=[])
+    assert len(draw(without).axes) == 1

@@ -45,6 +45,11 @@ not 40 (scenarios/incast.toml measures it).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
+from .rto import RttEstimator
+from .stats import Stats
+
 __all__ = [
     "CONGESTION",
     "K_LOSS_REDUCTION",
@@ -52,6 +57,9 @@ __all__ = [
     "MIN_WINDOW",
     "QUEUE_RATIO",
     "NewReno",
+    "acked",
+    "forget",
+    "lost",
 ]
 
 #: The controllers a RetryPolicy may name: "none" is the fixed window alone.
@@ -169,3 +177,34 @@ class NewReno:
         self.cwnd = self.ssthresh
         self.loss_events += 1
         return "event"
+
+
+# ---- the sender's hooks (flights.py calls these; cc None: the fixed window) ----
+
+
+def acked(cc: NewReno | None, grams: int, sent: float, srtt: float | None) -> None:
+    """`grams` grams newly acked, the newest sent at `sent`: may grow the window."""
+    if cc is not None:
+        cc.on_acked(grams, sent, srtt)
+
+
+def forget(cc: NewReno | None, tx: Sequence[int], nums: Iterable[int]) -> None:
+    """Outstanding grams `nums` (transmission counts `tx`) leave flight (acked,
+    dropped) or are sent again: those on their first transmission no longer
+    hold the window."""
+    if cc is not None:
+        cc.fresh -= sum(1 for n in nums if tx[n] == 1)
+
+
+def lost(
+    cc: NewReno | None, sent: float, now: float, est: RttEstimator, ack_delay: float, stats: Stats
+) -> None:
+    """A gram last sent at `sent` was declared lost at `now`: may cut the
+    window; a cut or a collapse is counted in `stats`."""
+    if cc is None:
+        return
+    what = cc.on_lost(sent, now, srtt=est.srtt, rttvar=est.rttvar, ack_delay=ack_delay)
+    if what == "event":
+        stats.loss_events += 1
+    elif what == "persistent":
+        stats.persistent_congestion += 1

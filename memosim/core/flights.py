@@ -18,13 +18,10 @@ Only while the Memoer is wound onto a Tymist (docs/acked-delivery.md):
   sent n times is resent rto * 2**(n-1) (capped) after its last send. Each
   accepted ack gives at most one RTT sample, from the most recently sent gram
   it newly acks, and none when that gram was sent more than once (Karn).
-- With congestion control (RetryPolicy.congestion, congestion.py) new grams
-  also wait while the grams on their first transmission in flight fill the
-  destination's congestion window: grams newly acked grow it, grams declared
-  lost (by timeout, or by the fast policy's thresholds) may cut it; probes
-  are no loss. A resent gram is paced by its own backed-off timeout, not by
-  the window, so grams backing off through an outage cannot hold the window
-  shut once the path is back.
+- With congestion control (congestion.py) new grams also wait while grams
+  on their first transmission fill the destination's congestion window:
+  acks grow it, grams declared lost (timeout, or the fast thresholds) may
+  cut it; probes are no loss; resent grams are not bounded by it.
 - A signed memo names the receiver's vid (`rvid`); the Memoer takes its acks
   only as AckAuth signed by that vid.
 """
@@ -33,9 +30,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import OrderedDict
-from collections.abc import Iterable
 
-from . import grams
+from . import congestion, grams
 from .aliases import Address, Failures, Memo, Outbox
 from .congestion import NewReno
 from .flight import Dest, Flight
@@ -109,12 +105,6 @@ class Flights:
             self.dests[dst] = dest
         return dest
 
-    def windows(self) -> dict[Address, int]:
-        """The window in force toward each destination with state, in grams."""
-        return {
-            dst: self.window if d.cc is None else d.cc.window() for dst, d in self.dests.items()
-        }
-
     def add(
         self,
         memo: Memo,
@@ -167,7 +157,7 @@ class Flights:
             if outstanding and now is not None:
                 num = max(outstanding, key=outstanding.__getitem__)
                 dest.est.acked(outstanding[num], now, retransmitted=flight.tx[num] > 1)
-                self._acked(dest, len(outstanding), outstanding[num])
+                congestion.acked(dest.cc, len(outstanding), outstanding[num], dest.est.srtt)
             self._drop(flight)
             if now is not None:
                 self._pump(dest, now)
@@ -184,7 +174,7 @@ class Flights:
                 acked[num] = 1
                 flight.acked_count += 1
         newly = [n for n in outstanding if _covered(ranges, starts, n)]
-        self._unfresh(dest, flight, newly)
+        congestion.forget(dest.cc, flight.tx, newly)
         for num in newly:
             if self.fast:
                 self._acked_pn(flight, num, outstanding[num])
@@ -196,7 +186,7 @@ class Flights:
             dest.inflight -= 1
         if newest is not None and now is not None:
             dest.est.acked(newest[0], now, retransmitted=newest[1] > 1)
-            self._acked(dest, len(newly), newest[0])
+            congestion.acked(dest.cc, len(newly), newest[0], dest.est.srtt)
             flight.probes = 0  # an ack of new grams: the probe timeout starts over
             flight.quiet = now
             if flight.acked_count >= count:
@@ -252,7 +242,9 @@ class Flights:
         for num in lost:
             if flight.dead:
                 return
-            self._lost(dest, flight.outstanding[num], now)
+            congestion.lost(
+                dest.cc, flight.outstanding[num], now, dest.est, self.retry.ack_delay_s, self.stats
+            )
             self._resend(dest, flight, num, now)
 
     def _resend(self, dest: Dest, flight: Flight, num: int, now: float) -> None:
@@ -260,7 +252,7 @@ class Flights:
         if flight.tx[num] >= self.max_tries:
             self._fail(flight, "tries", now)
             return
-        self._unfresh(dest, flight, (num,))
+        congestion.forget(dest.cc, flight.tx, (num,))
         flight.outstanding[num] = now
         flight.tx[num] += 1
         flight.quiet = now
@@ -335,8 +327,10 @@ class Flights:
             return
         dest = self.dests[flight.dst]
         for num in overdue:
-            self._lost(dest, flight.outstanding[num], now)
-            self._unfresh(dest, flight, (num,))
+            congestion.lost(
+                dest.cc, flight.outstanding[num], now, dest.est, self.retry.ack_delay_s, self.stats
+            )
+            congestion.forget(dest.cc, flight.tx, (num,))
             flight.outstanding[num] = now
             flight.tx[num] += 1
             self.txgs.append((flight.grams[num], flight.dst))
@@ -433,34 +427,6 @@ class Flights:
         if cc is not None:  # grams left waiting: the window, not the sender, is the limit
             cc.limited = bool(queue)
 
-    # ---- congestion control hooks (congestion.py) ---------------------------
-    def _acked(self, dest: Dest, grams_: int, sent: float) -> None:
-        """grams_ grams newly acked, the newest sent at `sent`: may grow the window."""
-        if dest.cc is not None:
-            dest.cc.on_acked(grams_, sent, dest.est.srtt)
-
-    def _unfresh(self, dest: Dest, flight: Flight, nums: Iterable[int]) -> None:
-        """Outstanding grams `nums` leave flight (acked, dropped) or are sent
-        again: those on their first transmission no longer hold the window."""
-        cc = dest.cc
-        if cc is not None:
-            tx = flight.tx
-            cc.fresh -= sum(1 for n in nums if tx[n] == 1)
-
-    def _lost(self, dest: Dest, sent: float, now: float) -> None:
-        """A gram last sent at `sent` was declared lost: may cut the window."""
-        cc = dest.cc
-        if cc is None:
-            return
-        est = dest.est
-        what = cc.on_lost(
-            sent, now, srtt=est.srtt, rttvar=est.rttvar, ack_delay=self.retry.ack_delay_s
-        )
-        if what == "event":
-            self.stats.loss_events += 1
-        elif what == "persistent":
-            self.stats.persistent_congestion += 1
-
     def _redue(self, flight: Flight) -> None:
         if self.fast and flight.outstanding:
             due = flight.quiet + self._wait(self.dests[flight.dst].est, flight.probes)
@@ -489,7 +455,7 @@ class Flights:
         self.active.pop(flight.mid, None)
         dest = self.dests[flight.dst]
         dest.flights -= 1
-        self._unfresh(dest, flight, flight.outstanding)
+        congestion.forget(dest.cc, flight.tx, flight.outstanding)
         dest.inflight -= len(flight.outstanding)
         flight.pns.clear()
         flight.outstanding.clear()

@@ -22,16 +22,30 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import MISSING, ScenarioError
+from ..validation import at, check_keys, table
 from .counters import Counters
-from .impairments import LinkConfig
+from .impairments import LinkConfig, build_link_impairments
 from .rng import Streams
 
-__all__ = ["DIRECTIONS", "INTERFACE_KEYS", "Interface"]
+__all__ = ["DIRECTIONS", "INTERFACE_KEYS", "Interface", "build_interface"]
 
 #: Where an interface sits on its host's datagrams.
 DIRECTIONS = ("egress", "ingress")
 #: What an interface table may hold (a subset of a link's impairments).
 INTERFACE_KEYS = ("rate", "loss", "delay")
+
+
+def build_interface(spec: Any, path: str = "") -> LinkConfig:
+    """Check an ``egress`` or ``ingress`` table (rate required, loss and
+    delay optional; each as on a link) and build it; ScenarioError naming
+    the key path (``peers[0].ingress.rate``) otherwise."""
+    d = table(spec, path, f"a table of {', '.join(INTERFACE_KEYS)} (rate required)")
+    check_keys(d, path, INTERFACE_KEYS)
+    if "rate" not in d:
+        expected = "a rate table { bps, queue_limit } (an interface's queue)"
+        raise ScenarioError("", at(path, "rate"), expected, MISSING)
+    return build_link_impairments(d, path)
 
 
 class Interface:

@@ -179,7 +179,9 @@ class Collector(Doer):
                 self.recorder.delivered(memo, now)
         if self.windows is not None:
             for peer in self.peers:
-                for dst, window in peer.engine.flights.windows().items():
+                flights = peer.engine.flights
+                for dst, dest in flights.dests.items():
+                    window = flights.window if dest.cc is None else dest.cc.window()
                     host = dst[0] if isinstance(dst, tuple) else dst  # sim: host = peer name
                     series = self.windows.setdefault((str(peer.name), str(host)), [])
                     if not series or series[-1][1] != window:

@@ -12,8 +12,9 @@ overhead of each peer's codes and the UDP limit, workloads that would not
 finish within the scenario's duration, and the limits of
 :mod:`memosim.testbed.limits`. The leaf checks are :mod:`memosim.validation`'s;
 a link's impairment tables are checked by
-:func:`memosim.sim.impairments.build_link_impairments` alone, so the link
-vocabulary lives in one place.
+:func:`memosim.sim.impairments.build_link_impairments` alone, and a peer's
+``egress`` and ``ingress`` by :func:`memosim.sim.interfaces.build_interface`,
+so the network's vocabulary lives in one place.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 from ..core import codes
 from ..errors import MISSING, ScenarioError, Text, show
 from ..sim import impairments as _imp
-from ..sim.interfaces import DIRECTIONS, INTERFACE_KEYS
+from ..sim.interfaces import DIRECTIONS, build_interface
 from ..validation import (
     at,
     boolean,
@@ -326,24 +327,9 @@ def _interfaces(
     d: Mapping[str, Any], path: str
 ) -> tuple[dict[str, Any], dict[str, _imp.LinkConfig]]:
     """A peer's egress and ingress tables: as written, and built."""
-    written: dict[str, Any] = {}
-    built: dict[str, _imp.LinkConfig] = {}
-    for key in DIRECTIONS:
-        if key not in d:
-            continue
-        ipath = at(path, key)
-        spec = table(d[key], ipath, f"a table of {', '.join(INTERFACE_KEYS)} (rate required)")
-        check_keys(spec, ipath, INTERFACE_KEYS)
-        if "rate" not in spec:
-            raise ScenarioError(
-                "",
-                at(ipath, "rate"),
-                "a rate table { bps, queue_limit } (an interface's queue)",
-                MISSING,
-            )
-        written[key] = dict(spec)
-        built[key] = _imp.build_link_impairments(spec, ipath)
-    return written, built
+    written = {key: d[key] for key in DIRECTIONS if key in d}
+    built = {key: build_interface(spec, at(path, key)) for key, spec in written.items()}
+    return {key: dict(spec) for key, spec in written.items()}, built
 
 
 def _addr(host: str, port: int) -> str:
