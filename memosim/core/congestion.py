@@ -69,6 +69,8 @@ K_PERSISTENT_THRESHOLD = 3  # probe timeouts of loss that are persistent congest
 MIN_WINDOW = 2  # grams: the window never falls below it [7.2]
 QUEUE_RATIO = 1.5  # a loss is congestion when srtt >= this times the lowest srtt
 K_GRANULARITY = 0.001  # G, seconds, as in rto.py
+EVENT = "event"  # what on_lost did: cut the window once for a loss event
+PERSISTENT = "persistent"  # or collapsed it (persistent congestion)
 
 
 class NewReno:
@@ -155,9 +157,9 @@ class NewReno:
         rttvar: float | None,
         ack_delay: float,
     ) -> str | None:
-        """A gram sent at `sent` was declared lost at `now`. Returns "event"
-        when this cut the window, "persistent" when it collapsed it, else
-        None (a loss of the current event, or one with no queue behind it)."""
+        """A gram sent at `sent` was declared lost at `now`. Returns EVENT
+        when this cut the window, PERSISTENT when it collapsed it, else None
+        (a loss of the current event, or one with no queue behind it)."""
         if srtt is not None and rttvar is not None and sent > self.largest_acked_sent:
             if self.first_lost is None or sent < self.first_lost:
                 self.first_lost = sent
@@ -169,14 +171,14 @@ class NewReno:
                 self.recovery_start = None  # slow start again from the first ack [7.6.2]
                 self.first_lost = None
                 self.persistent += 1
-                return "persistent"
+                return PERSISTENT
         if self.in_recovery(sent) or not self.congested(srtt, ack_delay):
             return None
         self.recovery_start = now
         self.ssthresh = max(self.cwnd * K_LOSS_REDUCTION, float(MIN_WINDOW))
         self.cwnd = self.ssthresh
         self.loss_events += 1
-        return "event"
+        return EVENT
 
 
 # ---- the sender's hooks (flights.py calls these; cc None: the fixed window) ----
@@ -204,7 +206,7 @@ def lost(
     if cc is None:
         return
     what = cc.on_lost(sent, now, srtt=est.srtt, rttvar=est.rttvar, ack_delay=ack_delay)
-    if what == "event":
+    if what == EVENT:
         stats.loss_events += 1
-    elif what == "persistent":
+    elif what == PERSISTENT:
         stats.persistent_congestion += 1
