@@ -154,7 +154,13 @@ def test_receiver_that_lost_an_acked_partial_memo_gets_it_again(code: str, stale
 
     link = EchoLink(drop=drop)
     a, b, tymist = wound_pair(
-        link, code=code, size=200, keep={vid: keyage}, vid=vid, limits=Limits(expiry=0.1)
+        link,
+        code=code,
+        size=200,
+        keep={vid: keyage},
+        vid=vid,
+        limits=Limits(expiry=0.1),
+        retry={"congestion": "none"},  # every gram at once, as the acks below list them
     )
     # v1 acks carry 25 more bytes: at size 200 an AckAuth holds one range,
     # so b acks with full-size grams to list every gram it holds at once
@@ -413,7 +419,8 @@ def test_memo_failing_its_tag_is_reset_resent_whole_and_delivered_once(acked_fir
         return False
 
     link = EchoLink(drop=flip)
-    a, b, tymist = wound_pair(link, code=SURE, size=40)
+    # the fixed window: every gram goes at once, as the acks below list them
+    a, b, tymist = wound_pair(link, code=SURE, size=40, retry={"congestion": "none"})
     b.size = 200  # room for ranges in b's acks
     memo = "abcdefghijklmnopqrstu"
     count = len(a.rend(memo))
@@ -532,7 +539,8 @@ def test_curt_memos_get_curt_acks() -> None:
 @pytest.mark.parametrize("size, ranges", [(95, 6), (83, 4), (60, 1), (40, 1)])
 def test_ack_body_capped_by_receiver_gram_size(size: int, ranges: int) -> None:
     link = EchoLink(drop=lambda g, s, d: s == "a" and (gram_num(g) or 0) % 2 == 1)
-    a, b, tymist = wound_pair(link, code=SURE, size=40)
+    # the fixed window: every gram goes at once, as the acks below list them
+    a, b, tymist = wound_pair(link, code=SURE, size=40, retry={"congestion": "none"})
     b.size = size
     memo = "z" * 8 * 20
     count = len(a.rend(memo))

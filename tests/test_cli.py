@@ -66,6 +66,7 @@ RUN_KEYS = [
     "lost_silently",
     "in_flight_at_end",
     "false_give_ups",
+    "congestion",
     "sim_s",
     "wall_s",
     "links",
@@ -105,6 +106,9 @@ TABLE_LABELS = [
     "lost silently",
     "in flight at end",
     "false give-ups",
+    "mean window (grams)",
+    "loss events",
+    "queue drops",
     "sim s",
     "wall s",
 ]

@@ -40,7 +40,7 @@ def receiver_clock():
     held: list[bytes] = []
     link = EchoLink(drop=lambda g, s, d: not held.append(g))
     a, b, tymist = wound_pair(
-        link, code=SURE, size=40, retry={"policy": "fast", "ack_delay": DELAY}
+        link, code=SURE, size=40, retry={"policy": "fast", "ack_delay": DELAY, "congestion": "none"}
     )
     b.size = 200
     a.memoit(MEMO, "a")  # b plays the receiver
@@ -91,7 +91,9 @@ def test_a_slow_link_stretches_the_pause_and_one_gram_is_never_quiet() -> None:
 def test_no_ack_is_quiet_without_an_ack_delay() -> None:
     held: list[bytes] = []
     link = EchoLink(drop=lambda g, s, d: not held.append(g))
-    a, b, tymist = wound_pair(link, code=SURE, size=40, retry={"policy": "fast", "ack_delay": 0})
+    a, b, tymist = wound_pair(
+        link, code=SURE, size=40, retry={"policy": "fast", "ack_delay": 0, "congestion": "none"}
+    )
     a.memoit(MEMO, "a")
     run(tymist, a)
     data = list(held)
@@ -139,6 +141,7 @@ class Sends:
 
 def sender(**retry):
     rule = Sends()
+    retry.setdefault("congestion", "none")  # every gram at once
     a, b, tymist = wound_pair(EchoLink(drop=rule), code=SURE, size=40, retry=retry)
     rule.tymist = tymist
     a.memoit(MEMO, "b")

@@ -186,7 +186,11 @@ def _resends_after_losing(*lost: int) -> list[int]:
         return False
 
     a, b, tymist = wound_pair(
-        EchoLink(drop=drop), tock=1 / 1024, code=SURE, size=40, retry={"policy": "fast"}
+        EchoLink(drop=drop),
+        tock=1 / 1024,
+        code=SURE,
+        size=40,
+        retry={"policy": "fast", "congestion": "none"},
     )
     clock.append(tymist)
     a.memoit(MEMO, "b")

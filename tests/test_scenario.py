@@ -40,6 +40,8 @@ REQUIRED = {
     "signed-reorder",
     "near-gram-limit",
     "many-to-one",
+    "narrow-link",
+    "incast",
     "late-zeroth",
     "corrupt-acks",
     "source-flood",
@@ -49,7 +51,13 @@ REQUIRED = {
 #: memos, 60 s max tyme, 120 s delivered ids) or exceed its bounds (16,384
 #: delivered ids), so are longer or bigger than the rest: (max duration_s,
 #: max memo_count).
-LARGE = {"late-zeroth": (75.0, 400), "adversarial": (240.0, 400), "source-flood": (40.0, 17_000)}
+LARGE = {
+    "late-zeroth": (75.0, 400),
+    "adversarial": (240.0, 400),
+    "source-flood": (40.0, 17_000),
+    "narrow-link": (40.0, 500),  # 2.4x a 2 Mbit/s link for 10 s, then drained
+    "incast": (40.0, 500),  # the same offered load through a shared ingress
+}
 
 BASE = """\
 [scenario]
@@ -483,7 +491,7 @@ BAD = [
         PEER1,
         'name = "bob"\nport = 5002\nsize = 1000',
         "peers[1].size: expected one of the keys name, host, port, gram_size, curt, signed, acked,"
-        ' retry, found an unknown key (did you mean "gram_size"?)',
+        ' retry, egress, ingress, found an unknown key (did you mean "gram_size"?)',
     ),
     (
         '[[peers]]\nname = "alice"\nport = 5001\n\n',

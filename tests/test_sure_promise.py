@@ -214,7 +214,9 @@ def test_flood_from_other_sources_cannot_make_a_retry_deliver_twice() -> None:
     """~17,000 one-gram memos from other sources never let a Sure retry deliver again."""
     acks_lost = {"on": True}
     link = EchoLink(drop=lambda g, s, d: acks_lost["on"] and is_ack(g, s, d))
-    a, b, tymist = wound(link, code=SURE)
+    # the fixed window: all 20 go at once (a congestion window would hold
+    # all but 4 back, since no ack ever grows it)
+    a, b, tymist = wound(link, code=SURE, retry={"congestion": "none"})
     memos = [f"sure {n}" for n in range(20)]
     for memo in memos:
         a.memoit(memo, "b")
@@ -284,6 +286,7 @@ def test_ack_auth_signed_by_another_known_vid_cannot_retire_memos() -> None:
         rvids={"b": bvid},
         maxTyme=8.0,
         midder=seeded_midder(7, "a"),
+        retry={"congestion": "none"},  # all 20 at once: no valid ack ever grows a window
     )
     # mallory answers at b's address and signs her acks with her own, known key
     impostor = LinkedMemoer(

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 
 from .aliases import Address, Memo
+from .congestion import NewReno
 from .rto import RttEstimator
 
 __all__ = ["Dest", "Flight"]
@@ -97,12 +98,14 @@ class Flight:
 
 
 class Dest:
-    """Per-destination state: RTT estimate, grams in flight, memos waiting."""
+    """Per-destination state: RTT estimate, congestion window (None: the
+    fixed window alone), grams in flight, memos waiting."""
 
-    __slots__ = ("est", "inflight", "queue", "flights", "pn")
+    __slots__ = ("est", "cc", "inflight", "queue", "flights", "pn")
 
-    def __init__(self, est: RttEstimator) -> None:
+    def __init__(self, est: RttEstimator, cc: NewReno | None = None) -> None:
         self.est = est
+        self.cc = cc
         self.inflight = 0
         self.queue: deque[Flight] = deque()
         self.flights = 0

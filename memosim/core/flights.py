@@ -18,6 +18,10 @@ Only while the Memoer is wound onto a Tymist (docs/acked-delivery.md):
   sent n times is resent rto * 2**(n-1) (capped) after its last send. Each
   accepted ack gives at most one RTT sample, from the most recently sent gram
   it newly acks, and none when that gram was sent more than once (Karn).
+- With congestion control (congestion.py) new grams also wait while grams
+  on their first transmission fill the destination's congestion window:
+  acks grow it, grams declared lost (timeout, or the fast thresholds) may
+  cut it; probes are no loss; resent grams are not bounded by it.
 - A signed memo names the receiver's vid (`rvid`); the Memoer takes its acks
   only as AckAuth signed by that vid.
 """
@@ -27,11 +31,11 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections import OrderedDict
 
-from . import grams
+from . import congestion, grams, loss
 from .aliases import Address, Failures, Memo, Outbox
+from .congestion import NewReno
 from .flight import Dest, Flight
 from .retry import RetryPolicy
-from .rto import K as K_RTO
 from .rto import RttEstimator
 from .stats import Stats
 from .surewire import Ack, Range
@@ -42,7 +46,6 @@ MAX_TYME = _DEFAULT.max_tyme  # tyme a Sure memo is tracked before it fails
 WINDOW = _DEFAULT.window  # unacked grams in flight per destination
 MAX_FLIGHTS = 65536  # tracked memos in all; a memo beyond it fails with "backlog"
 MAX_DESTS = 1024  # destinations whose RTT estimate is kept while idle
-K_QUIET_JITTER = 1.5  # fast: quiet acks are evidence while this many rttvar fit the ack delay
 
 
 class Flights:
@@ -74,6 +77,7 @@ class Flights:
         self.max_flights = int(max_flights)
         self.fast = retry.policy == "fast"
         self.copies = retry.resend_copies_n
+        self.congestion = retry.congestion != "none"
         self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
         self.active: dict[str, Flight] = {}  # flights with grams outstanding
         self.dests: dict[Address, Dest] = {}
@@ -94,7 +98,10 @@ class Flights:
             dest = Dest(
                 RttEstimator(
                     initial_rto=self.retry.init_rto, min_rto=self.min_rto, max_rto=self.max_rto
-                )
+                ),
+                NewReno(initial=self.retry.initial_window, maximum=self.window)
+                if self.congestion
+                else None,
             )
             self.dests[dst] = dest
         return dest
@@ -154,6 +161,7 @@ class Flights:
                 dest.est.acked(
                     outstanding[num], now, retransmitted=flight.tx[num] > 1, ack_delay=hold
                 )
+                congestion.acked(dest.cc, len(outstanding), outstanding[num], dest.est.srtt)
             self._drop(flight)
             if now is not None:
                 self._pump(dest, now)
@@ -170,7 +178,9 @@ class Flights:
                 acked[num] = 1
                 flight.acked_count += 1
         flight.upto = min(ack.upto, count)
-        for num in [n for n in outstanding if _covered(ranges, starts, n)]:
+        newly = [n for n in outstanding if _covered(ranges, starts, n)]
+        congestion.forget(dest.cc, flight.tx, newly)
+        for num in newly:
             if self.fast:
                 self._acked_pn(flight, num, outstanding[num])
             sent = outstanding.pop(num)
@@ -181,6 +191,7 @@ class Flights:
             dest.inflight -= 1
         if newest is not None and now is not None:
             dest.est.acked(newest[0], now, retransmitted=newest[1] > 1, ack_delay=hold)
+            congestion.acked(dest.cc, len(newly), newest[0], dest.est.srtt)
             flight.probes = 0  # an ack of new grams: the probe timeout starts over
             flight.quiet = now
             if flight.acked_count >= count:
@@ -208,51 +219,22 @@ class Flights:
         dest.pn += 1
 
     def _detect(self, flight: Flight, now: float, quiet: float | None = None) -> None:
-        """Declare lost, and send again at once, each outstanding gram of the
-        memo sent before the newest acked one (in send order) that
-        `packet_threshold` later sends were acked after [RFC 9002 6.1.1], or
-        that is older than the loss delay [6.1.2]: time_threshold times the
-        larger of the smoothed and latest RTT, and at least srtt + 4 rttvar,
-        since jitter reorders grams sent together. A quiet ack (`quiet`: the
-        send tyme of the newest gram it newly acks) also condemns every gram
-        sent no later than that, burst mates included, while the path's
-        jitter is well inside the receiver's pause (1.5 rttvar <= ack_delay).
-        Grams at or past the ack's `upto` are not described, so never
-        condemned. Acks are per memo, so only the memo's own acks are
-        evidence. Sets `loss_time` for the next gram the time threshold will
-        catch."""
-        largest = flight.largest_pn
-        flight.loss_time = None
-        if largest < 0:
-            return
-        retry = self.retry
+        """Send again at once each gram loss.py finds lost (the fast policy)."""
         dest = self.dests[flight.dst]
-        est = dest.est
-        base = est.srtt if est.srtt is not None else retry.init_rto
-        latest = base if est.latest is None else max(base, est.latest)
-        var = est.rttvar if est.rttvar is not None else base / 2
-        delay = max(retry.time_threshold * latest, base + K_RTO * var)
-        if K_QUIET_JITTER * var > retry.ack_delay_s:
-            quiet = None  # the path's jitter may be longer than the receiver's pause
-        burst = flight.largest_sent
-        lost: list[int] = []
-        for num, at in flight.outstanding.items():
-            if num >= flight.upto:
-                continue
-            if quiet is not None and at <= quiet:
-                lost.append(num)
-                continue
-            pn = flight.pns.get(num, largest + 1)
-            if pn > largest:
-                continue  # sent after the newest acked gram: no evidence yet
-            if (largest - pn >= retry.packet_threshold and at < burst) or at <= now - delay:
-                lost.append(num)
-            elif flight.loss_time is None or at + delay < flight.loss_time:
-                flight.loss_time = at + delay
+        lost = loss.lost_grams(flight, dest.est, self.retry, now, quiet)
+        copies = self.copies
+        cc = dest.cc
+        if cc is not None and (
+            dest.inflight >= cc.window() or cc.congested(dest.est.srtt, self.retry.ack_delay_s)
+        ):
+            copies = 1  # no spare window, or a queue on the path: a copy would only add to it
         for num in lost:
             if flight.dead:
                 return
-            self._resend(dest, flight, num, now, self.copies)
+            congestion.lost(
+                dest.cc, flight.outstanding[num], now, dest.est, self.retry.ack_delay_s, self.stats
+            )
+            self._resend(dest, flight, num, now, copies)
 
     def _resend(self, dest: Dest, flight: Flight, num: int, now: float, copies: int = 1) -> None:
         """Send a gram again, `copies` times at once (one transmission; it
@@ -260,6 +242,7 @@ class Flights:
         if flight.tx[num] >= self.max_tries:
             self._fail(flight, "tries", now)
             return
+        congestion.forget(dest.cc, flight.tx, (num,))
         flight.outstanding[num] = now
         flight.tx[num] += 1
         flight.quiet = now
@@ -338,6 +321,10 @@ class Flights:
             return
         dest = self.dests[flight.dst]
         for num in overdue:
+            congestion.lost(
+                dest.cc, flight.outstanding[num], now, dest.est, self.retry.ack_delay_s, self.stats
+            )
+            congestion.forget(dest.cc, flight.tx, (num,))
             flight.outstanding[num] = now
             flight.tx[num] += 1
             self.txgs.append((flight.grams[num], flight.dst))
@@ -401,7 +388,10 @@ class Flights:
 
     def _pump(self, dest: Dest, now: float) -> None:
         queue = dest.queue
-        while dest.inflight < self.window and queue:
+        cc = dest.cc
+        window = self.window if cc is None else cc.window()
+        stats = self.stats
+        while dest.inflight < self.window and queue and (cc is None or cc.fresh < window):
             flight = queue[0]
             if flight.dead or not flight.unsent:
                 flight.queued = False
@@ -413,7 +403,12 @@ class Flights:
             flight.outstanding[num] = now
             flight.tx[num] += 1
             if flight.tx[num] > 1:
-                self.stats.grams_retransmitted += 1
+                stats.grams_retransmitted += 1
+            else:
+                stats.window_sum += window
+                stats.window_sends += 1
+                if cc is not None:
+                    cc.fresh += 1
             dest.inflight += 1
             self.txgs.append((flight.grams[num], flight.dst))
             if self.fast:
@@ -423,6 +418,8 @@ class Flights:
             if flight.due is None or due < flight.due:
                 flight.due = due
                 self.active[flight.mid] = flight
+        if cc is not None:  # grams left waiting: the window, not the sender, is the limit
+            cc.limited = bool(queue)
 
     def _redue(self, flight: Flight) -> None:
         if self.fast and flight.outstanding:
@@ -452,6 +449,7 @@ class Flights:
         self.active.pop(flight.mid, None)
         dest = self.dests[flight.dst]
         dest.flights -= 1
+        congestion.forget(dest.cc, flight.tx, flight.outstanding)
         dest.inflight -= len(flight.outstanding)
         flight.pns.clear()
         flight.outstanding.clear()

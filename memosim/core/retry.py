@@ -14,6 +14,11 @@ leaves it out; RTT samples less the receiver's hold (section 5.3); a tail
 probe (section 6.2) after a probe timeout that leaves out RFC 6298's 200 ms
 floor; and `resend_copies` copies of each gram found lost, so a second loss
 rarely costs a probe timeout.
+
+congestion "newreno" bounds the grams in flight per destination by a
+congestion window (congestion.py, RFC 9002 section 7) that starts at
+`initial_window` and never exceeds `window`; "none" keeps the fixed
+`window` alone, as memosim did before it had congestion control.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from .congestion import CONGESTION
 from .errors import MemoerError
 from .rto import K_INITIAL_RTO, K_MAX_RTO, K_MIN_RTO
 
-__all__ = ["POLICIES", "RETRY_KEYS", "RetryPolicy"]
+__all__ = ["CONGESTION", "POLICIES", "RETRY_KEYS", "RetryPolicy"]
 
 POLICIES = ("fast", "rto")
 
@@ -48,6 +54,8 @@ class RetryPolicy:
     packet_threshold: int = 3  # fast: lost when this many later transmissions were acked
     time_threshold: float = 9 / 8  # fast: lost when this many RTTs older than an acked one
     resend_copies: int | None = None  # fast: copies of a gram found lost sent at once: 2 (fast)
+    congestion: str = "newreno"  # "newreno": a congestion window under `window`; "none": fixed
+    initial_window: int = 4  # newreno: the window before any ack, in grams
 
     def __post_init__(self) -> None:
         def bad(key: str, expected: str) -> MemoerError:
@@ -56,6 +64,8 @@ class RetryPolicy:
         if self.policy not in POLICIES:
             raise bad("policy", 'one of "fast", "rto"')
         fast = self.policy == "fast"
+        if self.congestion not in CONGESTION:
+            raise bad("congestion", 'one of "newreno", "none"')
         if self.ack_delay is None:  # the policy's own default
             object.__setattr__(self, "ack_delay", 0.015 if fast else 0.05)
         if self.resend_copies is None:
@@ -80,7 +90,7 @@ class RetryPolicy:
                 raise bad(key, f"a number {compare} {low:g}")
         if not self.min_rto <= self.max_rto:
             raise bad("min_rto", f"a number <= max_rto ({self.max_rto})")
-        for key in ("max_tries", "window", "packet_threshold", "resend_copies"):
+        for key in ("max_tries", "window", "packet_threshold", "resend_copies", "initial_window"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise bad(key, "an integer >= 1")

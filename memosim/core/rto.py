@@ -24,8 +24,9 @@ spurious retransmissions caused by delayed acks of up to 500 ms and coarse
 clocks. A memosim receiver holds an ack at most `ackDelay` (0.05 s by
 default) and tyme is a float, so 0.2 s still leaves four ack delays of margin
 (plus a few scheduler tocks of 1/32 s). A spurious retransmission here costs
-one duplicate gram that the receiver drops and re-acks; there is no
-congestion window to collapse. 0.2 s is also Linux's TCP_RTO_MIN.
+one duplicate gram that the receiver drops and re-acks, and it cuts the
+congestion window (congestion.py) only when the path shows a standing
+queue. 0.2 s is also Linux's TCP_RTO_MIN.
 """
 
 from __future__ import annotations

@@ -26,6 +26,10 @@ class Stats:
     acks_received: int = 0
     grams_retransmitted: int = 0
     memos_failed: int = 0
+    loss_events: int = 0  # congestion windows cut by a loss event
+    persistent_congestion: int = 0  # congestion windows collapsed to the minimum
+    window_sum: int = 0  # the window in force at each first send of a gram, summed
+    window_sends: int = 0  # first sends of grams under a window (window_sum's count)
     dropped: Counter[str] = field(default_factory=Counter)
 
     def drop(self, reason: str) -> None:

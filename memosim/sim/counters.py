@@ -13,7 +13,17 @@ __all__ = ["REASONS", "Counters", "EndpointCounters"]
 
 #: Why the network drops a datagram (Counters.dropped keys, trace drop events),
 #: in the order docs/network.md lists them.
-REASONS = ("down", "partition", "mtu", "loss", "queue", "corrupt", "unreachable", "rcvbuf")
+REASONS = (
+    "down",
+    "partition",
+    "mtu",
+    "loss",
+    "ifqueue",
+    "queue",
+    "corrupt",
+    "unreachable",
+    "rcvbuf",
+)
 
 
 class Counters:

@@ -6,22 +6,30 @@ its own impairment chain and counters: an explicit one from
 :meth:`Network.add_link`, or one made on first use from the network's
 default spec (clean and zero-delay unless configured).
 
-A datagram entering link a->b meets, in order:
+A host may also have an egress and an ingress interface
+(:class:`~memosim.sim.interfaces.Interface`, added by :meth:`Network.add_interface`)
+that all its links share. A datagram sent from host a to host b meets, in order:
 
 1. link down (``schedule``) or a partition between a and b: drop
    (``down`` / ``partition``);
 2. ``mtu``: payload + 28 header bytes above the MTU: drop (``mtu``);
-3. ``loss``: drop (``loss``);
-4. ``duplicate``: maybe a second copy, which goes through 5-7 on its own;
-5. ``corrupt``: maybe flip one bit (dropped on arrival unless deliver);
-6. ``rate``: FIFO serialisation at bps; full queue: drop (``queue``);
-7. ``reorder`` / ``delay``: the datagram arrives after the delay, or at
-   once when reorder picks it; ``keep_order`` stops jitter overtaking.
+3. a's egress, if any: its loss (``loss``), its FIFO queue (full: drop,
+   ``ifqueue``) and serialisation, its delay; the link takes the datagram
+   when it leaves the egress;
+4. ``loss``: drop (``loss``);
+5. ``duplicate``: maybe a second copy, which goes through 6-8 on its own;
+6. ``corrupt``: maybe flip one bit (dropped on arrival unless deliver);
+7. ``rate``: FIFO serialisation at bps; full queue: drop (``queue``);
+8. ``reorder`` / ``delay``: the datagram arrives after the delay, or at
+   once when reorder picks it; ``keep_order`` stops jitter overtaking;
+9. b's ingress, if any, as it arrives off the link: loss, queue
+   (``ifqueue``), serialisation and delay as for an egress.
 
 On arrival: a corrupt datagram is dropped (``corrupt``) unless the link
 delivers corrupt data; no endpoint bound at the destination: drop
 (``unreachable``); a full receive buffer: drop (``rcvbuf``); else the
-datagram lands in the endpoint's inbox.
+datagram lands in the endpoint's inbox. A drop at an interface is counted
+on the interface, on the link and on the sending address.
 
 Scheduling: impairment decisions and the rate queue are computed when a
 datagram is sent, so only arrivals need SimPy events. On a link whose
@@ -44,6 +52,7 @@ from simpy.events import Timeout
 from ..transports.simulated import Address, AddressInUse, Endpoint
 from .counters import Counters, EndpointCounters
 from .impairments import IP_UDP_OVERHEAD, LinkConfig, build_link_impairments
+from .interfaces import Interface
 from .links import InFlight, Link, new_in_flight
 from .rng import Streams
 from .trace import Trace
@@ -78,6 +87,8 @@ class Network:
         self.trace = trace
         self.default = build_link_impairments(default, "default")
         self.links: dict[tuple[str, str], Link] = {}
+        self.egress: dict[str, Interface] = {}  # host -> its egress interface
+        self.ingress: dict[str, Interface] = {}  # host -> its ingress interface
         self.endpoints: dict[Address, Endpoint] = {}
         self.partitions: list[tuple[frozenset[str], float, float]] = []
         self._epc: dict[Address, EndpointCounters] = {}
@@ -122,6 +133,16 @@ class Network:
             )
         link = self.links[key] = Link(self, src, dst, config, self._blackouts_for(src, dst))
         return link
+
+    def add_interface(self, host: str, direction: str, config: LinkConfig) -> Interface:
+        """Give ``host`` its ``"egress"`` or ``"ingress"`` interface (one each;
+        add before traffic flows). Raises ValueError for a second one, or a
+        config with more than rate, loss and delay."""
+        table = self.egress if direction == "egress" else self.ingress
+        if host in table:
+            raise ValueError(f"interface {host}:{direction} already exists")
+        iface = table[host] = Interface(self.streams, host, direction, config)
+        return iface
 
     def link(self, src: str, dst: str) -> Link:
         """The link ``src -> dst``, made from the default spec if needed."""
@@ -242,7 +263,8 @@ class Network:
             for fn in self._taps_send:
                 fn(now, src, dst, data)
 
-        if link.simple:  # constant delay, nothing else: straight in flight
+        egress = self.egress.get(src[0]) if self.egress else None
+        if link.simple and egress is None:  # constant delay, nothing else: straight in flight
             arrival = now + link.base
             self._inflight += 1
             link.fifo.append(  # type: ignore[union-attr]
@@ -258,15 +280,21 @@ class Network:
                 return self._drop_now(now, link, counters, src, dst, data, reason)
         if link.mtu is not None and n + IP_UDP_OVERHEAD > link.mtu:
             return self._drop_now(now, link, counters, src, dst, data, "mtu")
+        start = now  # when the link takes the datagram: after the egress
+        if egress is not None:
+            left = egress.enter(now, n)
+            if isinstance(left, str):
+                return self._drop_now(now, link, counters, src, dst, data, left)
+            start = left
         if link.lose is not None and link.lose():
             return self._drop_now(now, link, counters, src, dst, data, "loss")
-        self._carry(now, link, data, src, dst, counters, h)
+        self._carry(now, link, data, src, dst, counters, h, start)
         if link.dup is not None and link.dup():
             lc.duplicated += 1
             counters.duplicated += 1
             if trace is not None:
                 trace.record(now, "duplicate", src, dst, n, "", data, h)
-            self._carry(now, link, data, src, dst, counters, h)
+            self._carry(now, link, data, src, dst, counters, h, start)
         return n
 
     def _drop_now(
@@ -294,8 +322,10 @@ class Network:
         dst: Address,
         counters: EndpointCounters,
         h: Any,
+        start: float,
     ) -> None:
-        """Steps 5-7 for one copy: corrupt, rate queue, reorder/delay."""
+        """Steps 6-8 for one copy: corrupt, rate queue, reorder/delay; the
+        link takes it at `start` (now, or when it left the egress)."""
         trace = self.trace
         bad = False
         if link.corrupt is not None:
@@ -307,16 +337,16 @@ class Network:
                 counters.corrupted += 1
                 if trace is not None:
                     h = trace.record(now, "corrupt", src, dst, len(data), "", data)
-        t = now
+        t = start
         deps = link.departures
         if deps is not None:
-            while deps and deps[0] <= now:
+            while deps and deps[0] <= start:
                 deps.popleft()
             if len(deps) >= link.qlimit:
                 self._drop_now(now, link, counters, src, dst, data, "queue")
                 return
             busy = link.busy_until
-            t = (busy if busy > now else now) + (len(data) + link.overhead) * link.spb
+            t = (busy if busy > start else start) + (len(data) + link.overhead) * link.spb
             link.busy_until = t
             deps.append(t)
         if link.reorder is not None and link.reorder():
@@ -345,9 +375,27 @@ class Network:
         self.arrive(event._value)
 
     def arrive(self, entry: InFlight) -> None:
-        """A datagram reaches the far end of its link (its link calls this)."""
+        """A datagram reaches the far end of its link (its link calls this):
+        through the destination's ingress, if it has one, then landed."""
+        ingress = self.ingress.get(entry.dst[0]) if self.ingress else None
+        if ingress is None:
+            self._land(entry, entry.due)
+            return
+        now = self.env.now
+        left = ingress.enter(now, len(entry.data))
+        if isinstance(left, str):
+            self._inflight -= 1
+            self._drop_off(now, entry, left)
+            return
+        Timeout(self.env, left - now, entry).callbacks.append(self._ingress_event)
+
+    def _ingress_event(self, event: simpy.Event) -> None:
+        self._land(event._value, self.env.now)
+
+    def _land(self, entry: InFlight, t: float) -> None:
+        """Step 9 done: the datagram is at its host at tyme t."""
         self._inflight -= 1
-        t, link, data, src, dst, scnt, bad, h = entry
+        _due, link, data, src, dst, scnt, bad, h = entry
         n = len(data)
         trace = self.trace
         if bad:
@@ -374,10 +422,15 @@ class Network:
                         fn(t, src, dst, data)
                 ep.land(data, src)
                 return
+        self._drop_off(t, entry, reason)
+
+    def _drop_off(self, t: float, entry: InFlight, reason: str) -> None:
+        """A datagram off its link dropped at tyme t: counted and traced."""
+        _due, link, data, src, dst, scnt, _bad, h = entry
         link.counters.drop(reason)
         scnt.drop(reason)
-        if trace is not None:
-            trace.record(t, "drop", src, dst, n, reason, data, h)
+        if self.trace is not None:
+            self.trace.record(t, "drop", src, dst, len(data), reason, data, h)
 
     @property
     def in_flight(self) -> int:
@@ -406,7 +459,11 @@ class Network:
                 else:
                     setattr(total, name, getattr(total, name) + getattr(c, name))
         endpoints = {format_addr(ha): self._epc[ha].as_dict() for ha in sorted(self._epc, key=repr)}
-        return {"total": total.as_dict(), "links": links, "endpoints": endpoints}
+        out = {"total": total.as_dict(), "links": links, "endpoints": endpoints}
+        ifaces = sorted([*self.egress.values(), *self.ingress.values()], key=lambda i: i.name)
+        if ifaces:  # only when there are any: other runs' counters keep their shape
+            out["interfaces"] = {i.name: i.counters.as_dict() for i in ifaces}
+        return out
 
     def __repr__(self) -> str:
         return (

@@ -122,7 +122,7 @@ def schedule(scenario: Scenario, seed: int) -> list[tuple[float, MemoKey, str]]:
 def build_network(
     scenario: Scenario, env: simpy.Environment, seed: int, trace: Trace | None
 ) -> Network:
-    """The scenario's links and partitions on a Network whose hosts are peer names.
+    """The scenario's links, interfaces and partitions on a Network whose hosts are peer names.
 
     A '"*" -> "*"' link becomes the network's default, made per pair on first
     use (same named streams, so the same draws): with n peers, building its
@@ -133,15 +133,26 @@ def build_network(
     for (src, dst), link in scenario.routes.items():
         if link is not wild:
             net.add_link(src, dst, link.config)
+    for peer in scenario.peers:
+        if peer.egress is not None:
+            net.add_interface(peer.name, "egress", peer.egress)
+        if peer.ingress is not None:
+            net.add_interface(peer.name, "ingress", peer.ingress)
     for part in scenario.partitions:
         net.partition(part.peers, part.start_s, math.inf if part.end_s is None else part.end_s)
     return net
 
 
+#: Each sender's window toward each receiver over a run, by (src host, dst
+#: host): (tyme, grams) at each pass it changed (timelines show it).
+Windows = dict[tuple[str, str], list[tuple[float, int]]]
+
+
 class Collector(Doer):
     """Runs last in each pass: moves every peer's inbox into the recorder, then
     tells `progress` (a display; see memosim.testbed.progress) the tyme and the
-    memos delivered so far. Progress only reads, so it cannot change a run."""
+    memos delivered so far; with `windows`, notes each sender's window toward
+    each receiver when it changed. Both only read, so they cannot change a run."""
 
     def __init__(
         self,
@@ -149,6 +160,7 @@ class Collector(Doer):
         recorder: Recorder,
         clock: Callable[[], float],
         progress: Any = None,
+        windows: Windows | None = None,
         **kwa: Any,
     ) -> None:
         super().__init__(**kwa)
@@ -156,6 +168,7 @@ class Collector(Doer):
         self.recorder = recorder
         self.clock = clock
         self.progress = progress
+        self.windows = windows
 
     def recur(self, tyme: float | None) -> bool:
         now = self.clock()
@@ -164,6 +177,15 @@ class Collector(Doer):
             while inbox:
                 memo, _src, _vid = inbox.popleft()
                 self.recorder.delivered(memo, now)
+        if self.windows is not None:
+            for peer in self.peers:
+                flights = peer.engine.flights
+                for dst, dest in flights.dests.items():
+                    window = flights.window if dest.cc is None else dest.cc.window()
+                    host = dst[0] if isinstance(dst, tuple) else dst  # sim: host = peer name
+                    series = self.windows.setdefault((str(peer.name), str(host)), [])
+                    if not series or series[-1][1] != window:
+                        series.append((now, window))
         if self.progress is not None:
             self.progress.update(now, len(self.recorder.deliveries))
         return False
@@ -195,6 +217,8 @@ def collect(
         spurious=spurious,
         promises=promises_acked(doer),
     )
+    dropped = network.get("total", {}).get("dropped", {})
+    summary["congestion"]["queue_drops"] = dropped.get("queue", 0) + dropped.get("ifqueue", 0)
     summary["links"] = network.get("links", {})
     return RunResult(
         doer,

@@ -43,6 +43,7 @@ SUMMARY_KEYS = (
     "lost_silently",
     "in_flight_at_end",
     "false_give_ups",
+    "congestion",
     "sim_s",
     "wall_s",
     "links",
@@ -226,8 +227,23 @@ def summarize(
         "lost_silently": outcomes.count("lost_silently"),
         "in_flight_at_end": outcomes.count("in_flight"),
         "false_give_ups": sum(1 for r in records if r.false_give_up),
+        "congestion": congestion(stats),
         "sim_s": round(sim_s, 6),
         "wall_s": round(wall_s, 3),
+    }
+
+
+def congestion(stats: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The senders' windows over the run: the mean window a new gram was sent
+    under (None when no wound sender sent any), windows cut by loss events,
+    and collapses to the minimum (persistent congestion). backend.collect
+    adds ``queue_drops``, the network's queue and interface queue drops."""
+    sends = sum(s.get("window_sends", 0) for s in stats)
+    total = sum(s.get("window_sum", 0) for s in stats)
+    return {
+        "mean_window": round(total / sends, 3) if sends else None,
+        "loss_events": sum(s.get("loss_events", 0) for s in stats),
+        "persistent_congestion": sum(s.get("persistent_congestion", 0) for s in stats),
     }
 
 

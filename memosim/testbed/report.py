@@ -116,6 +116,9 @@ TABLE_ROWS: tuple[tuple[str, str, Formatter], ...] = (
     ("lost silently", "lost_silently", _int),
     ("in flight at end", "in_flight_at_end", _int),
     ("false give-ups", "false_give_ups", _int),
+    ("mean window (grams)", "congestion.mean_window", _fixed(1)),
+    ("loss events", "congestion.loss_events", _int),
+    ("queue drops", "congestion.queue_drops", _int),
     ("sim s", "sim_s", _fixed(3)),
     ("wall s", "wall_s", _fixed(3)),
 )

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from ..core.retry import POLICIES, RETRY_KEYS, RetryPolicy
+from ..core.retry import CONGESTION, POLICIES, RETRY_KEYS, RetryPolicy
 from ..errors import ScenarioError
 from ..validation import at, check_keys, choice, integer, nonneg, number, positive, table
 
@@ -33,8 +33,11 @@ _HINTS = {
     "delay": "ack_delay",
     "cwnd": "window",
     "copies": "resend_copies",
+    "cc": "congestion",
+    "congestion_control": "congestion",
+    "initial_cwnd": "initial_window",
 }
-_INTEGERS = ("max_tries", "window", "packet_threshold", "resend_copies")
+_INTEGERS = ("max_tries", "window", "packet_threshold", "resend_copies", "initial_window")
 
 
 def retry_table(x: Any, path: str) -> dict[str, Any]:
@@ -45,6 +48,8 @@ def retry_table(x: Any, path: str) -> dict[str, Any]:
     for key in d:
         if key == "policy":
             out[key] = choice(d[key], at(path, key), POLICIES)
+        elif key == "congestion":
+            out[key] = choice(d[key], at(path, key), CONGESTION)
         elif key in _INTEGERS:
             out[key] = integer(d, key, path, 1)
         elif key == "ack_delay":

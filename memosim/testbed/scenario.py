@@ -142,6 +142,7 @@ class Scenario:
                 {"name": p.name, "host": p.host, "port": p.port}
                 | {k: getattr(p, k) for k in p.overrides}
                 | ({"retry": thaw(p.retry_set)} if p.retry_set else {})
+                | thaw(p.interfaces)
                 for p in self.peers
             ],
             "links": [

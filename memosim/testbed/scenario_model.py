@@ -155,6 +155,12 @@ class PeerSpec(_Grams):
     """Its retry policy: RetryPolicy's defaults, then [retry], then its own retry."""
     retry_set: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """The retry keys the entry sets itself (read-only)."""
+    interfaces: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """Its ``egress`` and ``ingress`` tables as written (read-only), those it has."""
+    egress: _imp.LinkConfig | None = None
+    """Its egress interface (rate, loss, delay), shared by every link from it."""
+    ingress: _imp.LinkConfig | None = None
+    """Its ingress interface, shared by every link into it."""
 
     @property
     def addr(self) -> tuple[str, int]:

@@ -12,8 +12,9 @@ overhead of each peer's codes and the UDP limit, workloads that would not
 finish within the scenario's duration, and the limits of
 :mod:`memosim.testbed.limits`. The leaf checks are :mod:`memosim.validation`'s;
 a link's impairment tables are checked by
-:func:`memosim.sim.impairments.build_link_impairments` alone, so the link
-vocabulary lives in one place.
+:func:`memosim.sim.impairments.build_link_impairments` alone, and a peer's
+``egress`` and ``ingress`` by :func:`memosim.sim.interfaces.build_interface`,
+so the network's vocabulary lives in one place.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any
 from ..core import codes
 from ..errors import MISSING, ScenarioError, Text, show
 from ..sim import impairments as _imp
+from ..sim.interfaces import DIRECTIONS, build_interface
 from ..validation import (
     at,
     boolean,
@@ -82,7 +84,7 @@ _SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 _TOP_KEYS = ("scenario", "defaults", "retry", "peers", "links", "partitions", "workload", "explore")
 _SCENARIO_KEYS = ("name", "description", "duration_s", "seed", "tock_s", "doers")
-_PEER_KEYS = ("name", "host", "port", *GRAM_KEYS, "retry")
+_PEER_KEYS = ("name", "host", "port", *GRAM_KEYS, "retry", *DIRECTIONS)
 _LINK_ENDS = ("src", "dst", "both")
 _LINK_KEYS = (*_LINK_ENDS, *_imp.KEYS)
 _PARTITION_KEYS = ("peers", "start_s", "end_s")
@@ -306,6 +308,7 @@ def _peers(x: Any, defaults: PeerDefaults, retry: Mapping[str, Any]) -> tuple[Pe
         addrs[host, port] = i
         rpath = at(path, "retry")
         own = retry_table(d.get("retry", {}), rpath)
+        written, built = _interfaces(d, path)
         peer = PeerSpec(
             name=name,
             host=host,
@@ -314,9 +317,21 @@ def _peers(x: Any, defaults: PeerDefaults, retry: Mapping[str, Any]) -> tuple[Pe
             overrides=tuple(k for k in GRAM_KEYS if k in d),
             retry=resolve_retry(retry, own, rpath),
             retry_set=freeze(own),
+            interfaces=freeze(written),
+            egress=built.get("egress"),
+            ingress=built.get("ingress"),
         )
         out.append(peer)
     return tuple(out)
+
+
+def _interfaces(
+    d: Mapping[str, Any], path: str
+) -> tuple[dict[str, Any], dict[str, _imp.LinkConfig]]:
+    """A peer's egress and ingress tables: as written, and built."""
+    written = {key: d[key] for key in DIRECTIONS if key in d}
+    built = {key: build_interface(spec, at(path, key)) for key, spec in written.items()}
+    return {key: dict(spec) for key, spec in written.items()}, built
 
 
 def _addr(host: str, port: int) -> str:

@@ -24,6 +24,7 @@ from ..sim.peer import SimPeerMemoer
 from .backend import (
     Collector,
     RunResult,
+    Windows,
     build_network,
     collect,
     peer_options,
@@ -138,7 +139,8 @@ def run_sim(
 
     env.process(workload())
     doers = build_doers(doer, peers.values())
-    doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress))
+    windows: Windows | None = {} if timelines else None
+    doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress, windows))
     try:
         doist.do(doers=doers, limit=scenario.duration_s)
     except Exception as ex:  # a Doer of the user's that broke its contract
@@ -161,5 +163,5 @@ def run_sim(
     if timelines:
         from .timeline import memo_timelines
 
-        result.timeline = memo_timelines(result.rows, trace)
+        result.timeline = memo_timelines(result.rows, trace, windows)
     return result

@@ -16,6 +16,7 @@ draws a record.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -121,9 +122,15 @@ def key_text(row: Mapping[str, Any]) -> str:
     return f"{row['workload']}:{row['src']}>{row['dst']}:{row['index']}"
 
 
-def memo_timelines(rows: Sequence[Mapping[str, Any]], trace: GramTrace) -> list[dict[str, Any]]:
+def memo_timelines(
+    rows: Sequence[Mapping[str, Any]],
+    trace: GramTrace,
+    windows: Mapping[tuple[str, str], Sequence[tuple[float, int]]] | None = None,
+) -> list[dict[str, Any]]:
     """One record per memo row (memos.csv order): the row's identity and
-    outcome, its memo id and every event of its grams and acks."""
+    outcome, its memo id and every event of its grams and acks; with
+    `windows` (backend.Windows), the sender's window toward the receiver
+    while the memo was on its way, as [tyme, grams] steps."""
     mids = memo_mids(trace)
     by_mid: dict[str, list[GramEvent]] = {}
     for ev in gram_events(trace):
@@ -148,7 +155,20 @@ def memo_timelines(rows: Sequence[Mapping[str, Any]], trace: GramTrace) -> list[
                 "events": [[round(e.time, 9), e.kind, e.num, e.reason, e.link] for e in events],
             }
         )
+        if windows is not None:
+            end = max([float(row["sent_s"])] + [e.time for e in events])
+            series = windows.get((str(row["src"]), str(row["dst"])), ())
+            out[-1]["window"] = _window_steps(series, float(row["sent_s"]), end)
     return out
+
+
+def _window_steps(
+    series: Sequence[tuple[float, int]], start: float, end: float
+) -> list[list[float | int]]:
+    """The steps of a window series in force from start to end: the last
+    one at or before start, then every change up to end."""
+    at = bisect_right([t for t, _ in series], start) - 1
+    return [[round(t, 9), w] for t, w in series[max(at, 0) :] if t <= end]
 
 
 def pick(records: Sequence[Mapping[str, Any]], slowest: int = 3, odd: int = 5) -> list[int]:

@@ -5,6 +5,8 @@ number) and the bottom lane the acks naming the memo id. A copy in flight
 is a line from its send to its arrival: solid when delivered, dashed red
 when dropped (the drop's reason and link written beside it). Markers tell
 first sends, resends, network duplicates, reorders and corruptions apart.
+A grey step line on the right-hand axis is the sender's window toward the
+receiver (congestion window, or the fixed window) while the memo was out.
 Imported only when drawing (matplotlib).
 """
 
@@ -100,7 +102,17 @@ def draw(record: Mapping[str, Any], title: str | None = None) -> Figure:
     handles.append(Line2D([], [], color="gray", linestyle=":", label="memo queued"))
     if delivered is not None:
         handles.append(Line2D([], [], color="tab:green", linestyle=":", label="memo delivered"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    window = record.get("window")
+    if window:  # the sender's window toward the receiver, on its own axis
+        end = max([0.0] + [(t - t0) * 1000.0 for t, *_ in events])
+        xs = [max((t - t0) * 1000.0, 0.0) for t, _ in window] + [end]
+        ys = [w for _, w in window] + [window[-1][1]]
+        wax = ax.twinx()
+        wax.step(xs, ys, where="post", color="tab:gray", linewidth=1.0, alpha=0.6)
+        wax.set_ylim(0, max(ys) * 1.1 + 1)
+        wax.set_ylabel("sender's window (grams)", color="tab:gray", fontsize=8)
+        handles.append(Line2D([], [], color="tab:gray", label="sender's window"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=8)
     mid = record.get("mid") or "?"
     ax.set_title(
         title

@@ -1,0 +1,114 @@
+"""A host's network interfaces: the egress and ingress that all its links share.
+
+A link (links.py) belongs to one ordered host pair, so two senders into one
+receiver never meet on it. An interface is where they do: every datagram a
+host sends passes its egress, every datagram sent to it passes its ingress,
+whatever link carries it in between, as netem on a host's interface or an
+access link would treat them. An interface has the rate of a link (one FIFO
+serialising at bps behind a queue of queue_limit datagrams; a full queue
+drops, reason ``ifqueue``), and optionally loss and a delay, each drawn from
+its own named stream (``iface:<host>:<egress|ingress>:<kind>``), so adding an
+interface never shifts another draw.
+
+The network (network.py) asks :meth:`Interface.enter` when a datagram
+reaches the interface: at its send tyme for an egress, at its arrival off
+the link for an ingress. Both are called in tyme order, so the queue is
+exact: the answer is the tyme the datagram leaves, or why it was dropped.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import MISSING, ScenarioError
+from ..validation import at, check_keys, table
+from .counters import Counters
+from .impairments import LinkConfig, build_link_impairments
+from .rng import Streams
+
+__all__ = ["DIRECTIONS", "INTERFACE_KEYS", "Interface", "build_interface"]
+
+#: Where an interface sits on its host's datagrams.
+DIRECTIONS = ("egress", "ingress")
+#: What an interface table may hold (a subset of a link's impairments).
+INTERFACE_KEYS = ("rate", "loss", "delay")
+
+
+def build_interface(spec: Any, path: str = "") -> LinkConfig:
+    """Check an ``egress`` or ``ingress`` table (rate required, loss and
+    delay optional; each as on a link) and build it; ScenarioError naming
+    the key path (``peers[0].ingress.rate``) otherwise."""
+    d = table(spec, path, f"a table of {', '.join(INTERFACE_KEYS)} (rate required)")
+    check_keys(d, path, INTERFACE_KEYS)
+    if "rate" not in d:
+        expected = "a rate table { bps, queue_limit } (an interface's queue)"
+        raise ScenarioError("", at(path, "rate"), expected, MISSING)
+    return build_link_impairments(d, path)
+
+
+class Interface:
+    """One host's egress or ingress: its queue state, draws and counters.
+
+    counters: ``sent`` counts datagrams that entered, ``delivered`` those
+    that left, ``dropped`` the rest by reason (``loss``, ``ifqueue``).
+    """
+
+    def __init__(self, streams: Streams, host: str, direction: str, config: LinkConfig) -> None:
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}")
+        if config.rate is None:
+            raise ValueError(f"interface {host}:{direction} needs a rate")
+        extra = [
+            k for k in ("reorder", "duplicate", "corrupt", "mtu", "schedule") if getattr(config, k)
+        ]
+        if extra:
+            raise ValueError(
+                f"interface {host}:{direction} takes only {INTERFACE_KEYS}, not {extra}"
+            )
+        self.host, self.direction = host, direction
+        self.name = f"{host}:{direction}"
+        self.config = config
+        self.counters = Counters()
+
+        def bind(kind: str, model: Any) -> Any:
+            return (
+                None if model is None else model.bind(streams.stream(f"iface:{self.name}:{kind}"))
+            )
+
+        self.lose: Callable[[], bool] | None = bind("loss", config.loss)
+        self.base = config.delay.base_s if config.delay else 0.0
+        self.jitter: Callable[[], float] | None = bind("delay", config.delay)
+        rate = config.rate
+        self.spb = 8.0 / rate.bps  # seconds per byte
+        self.overhead = rate.overhead
+        self.qlimit = rate.queue_limit
+        self.departures: deque[float] = deque()  # serialisation ends of queued datagrams
+        self.busy_until = 0.0
+
+    def enter(self, now: float, size: int) -> float | str:
+        """A datagram of `size` payload bytes reaches the interface at `now`:
+        the tyme it leaves (queued, serialised, delayed), or a drop reason."""
+        c = self.counters
+        c.sent += 1
+        c.bytes_sent += size
+        if self.lose is not None and self.lose():
+            c.drop("loss")
+            return "loss"
+        deps = self.departures
+        while deps and deps[0] <= now:
+            deps.popleft()
+        if len(deps) >= self.qlimit:
+            c.drop("ifqueue")
+            return "ifqueue"
+        busy = self.busy_until
+        t = (busy if busy > now else now) + (size + self.overhead) * self.spb
+        self.busy_until = t
+        deps.append(t)
+        c.delivered += 1
+        c.bytes_delivered += size
+        return t + (self.base if self.jitter is None else max(self.jitter(), 0.0))
+
+    def __repr__(self) -> str:
+        return f"Interface({self.name!r})"
