@@ -44,6 +44,7 @@ __all__ = [
     "Collector",
     "RunResult",
     "build_network",
+    "by_peer",
     "collect",
     "peer_keys",
     "peer_options",
@@ -163,10 +164,26 @@ class Collector(Doer):
             inbox = peer.inbox
             while inbox:
                 memo, _src, _vid = inbox.popleft()
-                self.recorder.delivered(memo, now)
+                self.recorder.delivered(memo, now, peer.name)
         if self.progress is not None:
             self.progress.update(now, len(self.recorder.deliveries))
         return False
+
+
+def by_peer(recorder: Recorder, peers: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each peer's part of a run: which implementation ran it, the memos
+    delivered to it (intact, corrupt) and the partial memos it still held at
+    the end (hio holds them for ever; memosim expires and bounds them)."""
+    out = {}
+    for name, peer in peers.items():
+        counts = recorder.to_peer.get(name, {})
+        out[name] = {
+            "impl": getattr(peer, "impl", "memosim"),
+            "memos_delivered": counts.get("memos_delivered", 0),
+            "corrupt_delivered": counts.get("corrupt_delivered", 0),
+            "partial_memos_held": len(peer.rxgs),
+        }
+    return out
 
 
 def collect(
@@ -188,6 +205,7 @@ def collect(
         doer, recorder, list(stats.values()), sim_s=sim_s, wall_s=wall_s, spurious=spurious
     )
     summary["links"] = network.get("links", {})
+    summary["by_peer"] = by_peer(recorder, peers)
     return RunResult(
         doer,
         summary,
