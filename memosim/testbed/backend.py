@@ -172,7 +172,7 @@ class Collector(Doer):
 
 def by_peer(recorder: Recorder, peers: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Each peer's part of a run: which implementation ran it, the memos
-    delivered to it (intact, corrupt) and the partial memos it still held at
+    delivered to it (intact, duplicate, corrupt) and the partial memos it still held at
     the end (hio holds them for ever; memosim expires and bounds them)."""
     out = {}
     for name, peer in peers.items():
@@ -180,6 +180,7 @@ def by_peer(recorder: Recorder, peers: Mapping[str, Any]) -> dict[str, dict[str,
         out[name] = {
             "impl": getattr(peer, "impl", "memosim"),
             "memos_delivered": counts.get("memos_delivered", 0),
+            "duplicates_delivered": counts.get("duplicates_delivered", 0),
             "corrupt_delivered": counts.get("corrupt_delivered", 0),
             "partial_memos_held": len(peer.rxgs),
         }

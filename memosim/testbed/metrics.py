@@ -115,7 +115,7 @@ class Recorder:
     untagged: dict[tuple[str, bytes], MemoKey] = field(default_factory=dict)
     """Memos too short for a tag, by (receiver, content digest)."""
     to_peer: dict[str, dict[str, int]] = field(default_factory=dict)
-    """Per receiver: intact memos delivered (first copies) and corrupt ones."""
+    """Per receiver: intact memos delivered (first copies), duplicates, corrupt ones."""
 
     def sent(self, key: MemoKey, memo: str, when: float) -> None:
         self.memos[key] = MemoRecord(key, len(memo.encode()), when, digest(memo))
@@ -124,7 +124,9 @@ class Recorder:
 
     def _count(self, to: str | None, what: str) -> None:
         if to is not None:
-            counts = self.to_peer.setdefault(to, {"memos_delivered": 0, "corrupt_delivered": 0})
+            counts = self.to_peer.setdefault(
+                to, {"memos_delivered": 0, "duplicates_delivered": 0, "corrupt_delivered": 0}
+            )
             counts[what] += 1
 
     def delivered(self, memo: str | bytes, when: float, to: str | None = None) -> None:
@@ -140,6 +142,7 @@ class Recorder:
         record.copies += 1
         if record.copies > 1:
             self.duplicates += 1
+            self._count(to, "duplicates_delivered")
             return
         record.delivered_s = when
         self.deliveries.append(when)

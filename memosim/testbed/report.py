@@ -236,12 +236,18 @@ def _link_lines(runs: Sequence[Mapping[str, Any]], left: int, widths: list[int])
 
 def peer_cell(counts: Mapping[str, Any] | None) -> str:
     """One peer's part of a run in a cell: memos delivered to it intact,
-    corrupt (hio's empty deliveries count here), partial memos held at the end."""
+    duplicates, corrupt ("bad": hio's empty deliveries count here), partial
+    memos held at the end."""
     if not counts:
         return "-"
-    return (
-        f"in {counts.get('memos_delivered', 0):,} corrupt {counts.get('corrupt_delivered', 0):,}"
-        f" held {counts.get('partial_memos_held', 0):,}"
+    return " ".join(
+        f"{name} {counts.get(key, 0):,}"
+        for name, key in (
+            ("in", "memos_delivered"),
+            ("dup", "duplicates_delivered"),
+            ("bad", "corrupt_delivered"),
+            ("held", "partial_memos_held"),
+        )
     )
 
 
@@ -259,7 +265,7 @@ def _peer_lines(runs: Sequence[Mapping[str, Any]], left: int, widths: list[int])
     labels = [f"  {n} ({impls[n]})" for n in names]
     left = max(left, *(len(x) for x in labels))
     widths = [max(w, *(len(row[i]) for row in cells)) for i, w in enumerate(widths)]
-    out = ["peers (impl): memos delivered to it, corrupt, partial memos held at end"]
+    out = ["peers (impl): memos delivered in, dup(licates), bad (corrupt), partial memos held"]
     out += [
         f"{label:<{left}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths))
         for label, row in zip(labels, cells)
