@@ -53,6 +53,7 @@ HIO_VERSION = "0.7.20"
 INSTALL_HIO = f".venv/bin/pip install --ignore-requires-python hio=={HIO_VERSION}"
 
 _MODULES = ("hio.core.memo.memoing", "hio.core.udp.peermemoing")
+_loaded: dict[str, ModuleType] = {}
 
 
 def load_hio(path: str = "peers") -> dict[str, ModuleType]:
@@ -70,6 +71,8 @@ def load_hio(path: str = "peers") -> dict[str, ModuleType]:
             'the real hio package for impl = "hio"',
             Text("memosim.compat.hio installed in this process (hio's paths serve memosim)"),
         )
+    if _loaded:
+        return _loaded
     try:
         mods = {name: importlib.import_module(name) for name in _MODULES}
     except ImportError as ex:
@@ -87,6 +90,7 @@ def load_hio(path: str = "peers") -> dict[str, ModuleType]:
             f'hio {HIO_VERSION} for impl = "hio" (install it: {INSTALL_HIO})',
             Text(f"hio {version}"),
         )
+    _loaded.update(mods)  # kept: later runs use these very modules, whatever sys.modules holds
     return mods
 
 
