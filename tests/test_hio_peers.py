@@ -120,6 +120,13 @@ def test_hio_curt_short_shows_hio_delivering_short_binary_memos_empty() -> None:
     assert carol["memos_delivered"] == 100 and carol["corrupt_delivered"] == 0
 
 
+def test_the_peer_block_in_docs_hio_peers_md_is_what_hio_curt_short_prints() -> None:
+    doc = (REPO / "docs" / "hio-peers.md").read_text()
+    block = doc.split("```\npeers (impl)")[1].split("```")[0]
+    table = format_table(run(load(SCENARIOS / "hio-curt-short.toml")), color=False)
+    assert "peers (impl)" + block.rstrip("\n") in table
+
+
 def test_hio_zeroth_flood_shows_hio_holding_every_partial_memo_and_memosim_bounded() -> None:
     peers = by_peer("hio-zeroth-flood")
     assert peers["bob"]["partial_memos_held"] == 3000
