@@ -69,6 +69,7 @@ RUN_KEYS = [
     "sim_s",
     "wall_s",
     "links",
+    "by_peer",
 ]
 MEMO_HEADER = [
     "doer",

@@ -45,6 +45,7 @@ SUMMARY_KEYS = (
     "sim_s",
     "wall_s",
     "links",
+    "by_peer",
 )
 
 #: What became of a sent memo, as :func:`outcome` and memos.csv's ``outcome`` column name it.
