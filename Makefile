@@ -8,10 +8,18 @@ PY     := $(VENV)/bin/python
 # "explicit" when PYTHON came from the command line or the environment
 EXPLICIT := $(if $(filter command line environment,$(origin PYTHON)),explicit)
 
-.PHONY: venv demo test lint bench notebooks clean
+.PHONY: venv hio demo test lint bench notebooks clean
 
 venv:
 	@sh tools/venv.sh '$(PYTHON)' '$(VENV)' '$(EXPLICIT)'
+
+# hio 0.7.20 in .venv, for scenario peers with impl = "hio" (and their tests).
+# hio declares Python >= 3.14 but runs on 3.11, hence --ignore-requires-python.
+HIO := hio==0.7.20
+hio: venv
+	@$(PY) -c "import sys, hio; sys.exit(hio.__version__ != '0.7.20')" 2>/dev/null || { \
+	  echo "installing $(HIO) into $(VENV) for impl = \"hio\" peers"; \
+	  $(PY) -m pip install -q --ignore-requires-python $(HIO); }
 
 # results/demo is the demo's own directory: running it again replaces the same run
 # (memosim run accepts an --out that holds the same scenario, backend, seed and Doers).
@@ -25,7 +33,7 @@ lint: venv
 	$(VENV)/bin/mypy
 
 # tools/tshark.sh: the pcap test's tshark, installed when missing (as root).
-test: lint
+test: lint hio
 	@sh tools/tshark.sh
 	$(PY) -m pytest -q
 

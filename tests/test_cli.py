@@ -70,6 +70,7 @@ RUN_KEYS = [
     "sim_s",
     "wall_s",
     "links",
+    "by_peer",
 ]
 MEMO_HEADER = [
     "doer",

@@ -181,6 +181,16 @@ def test_make_test_sets_up_tshark_before_pytest() -> None:
     assert setup < next(i for i, line in enumerate(lines) if "-m pytest" in line)
 
 
+def test_make_test_installs_hio_into_the_venv_before_pytest() -> None:
+    # impl = "hio" peers import hio from .venv; hio declares Python >= 3.14
+    done = make("-n", "test")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    install = next(i for i, line in enumerate(lines) if "--ignore-requires-python" in line)
+    assert "hio==0.7.20" in lines[install]
+    assert install < next(i for i, line in enumerate(lines) if "-m pytest" in line)
+
+
 def test_tshark_setup_installs_as_root_and_only_says_what_is_needed_elsewhere(
     tmp_path: Path,
 ) -> None:

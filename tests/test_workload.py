@@ -12,11 +12,19 @@ KEY = MemoKey(2, "alice", "bob", 17)
 TAG = "#2:alice>bob:17|"
 
 
-@pytest.mark.parametrize("size", [0, 1, len(TAG), len(TAG) + 1, 64, 100, 12_000])
+@pytest.mark.parametrize("size", [0, len(TAG), len(TAG) + 1, 64, 100, 12_000])
 def test_memo_is_its_tag_then_filler_of_exactly_the_size_asked(size: int) -> None:
     memo = make_memo(KEY, size, random.Random(1))
     assert memo.startswith(TAG) and memo.isascii()
-    assert len(memo.encode()) == max(size, len(TAG))  # never shorter than its tag
+    assert len(memo.encode()) == max(size, len(TAG))
+
+
+@pytest.mark.parametrize("size", [1, 6, len(TAG) - 1])
+def test_a_memo_too_short_for_its_tag_is_seeded_filler_of_that_size(size: int) -> None:
+    memo = make_memo(KEY, size, random.Random(1))
+    assert len(memo.encode()) == size and memo.isascii() and parse_key(memo) is None
+    assert memo == make_memo(KEY, size, random.Random(1))
+    assert memo != make_memo(KEY, size, random.Random(2)) or size == 1
 
 
 def test_same_seed_same_memo_another_seed_another_filler() -> None:

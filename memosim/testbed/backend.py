@@ -44,6 +44,7 @@ __all__ = [
     "Collector",
     "RunResult",
     "build_network",
+    "by_peer",
     "collect",
     "peer_keys",
     "peer_options",
@@ -176,7 +177,7 @@ class Collector(Doer):
             inbox = peer.inbox
             while inbox:
                 memo, _src, _vid = inbox.popleft()
-                self.recorder.delivered(memo, now)
+                self.recorder.delivered(memo, now, peer.name)
         if self.windows is not None:
             for peer in self.peers:
                 flights = peer.engine.flights
@@ -189,6 +190,23 @@ class Collector(Doer):
         if self.progress is not None:
             self.progress.update(now, len(self.recorder.deliveries))
         return False
+
+
+def by_peer(recorder: Recorder, peers: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each peer's part of a run: which implementation ran it, the memos
+    delivered to it (intact, duplicate, corrupt) and the partial memos it still held at
+    the end (hio holds them for ever; memosim expires and bounds them)."""
+    out = {}
+    for name, peer in peers.items():
+        counts = recorder.to_peer.get(name, {})
+        out[name] = {
+            "impl": getattr(peer, "impl", "memosim"),
+            "memos_delivered": counts.get("memos_delivered", 0),
+            "duplicates_delivered": counts.get("duplicates_delivered", 0),
+            "corrupt_delivered": counts.get("corrupt_delivered", 0),
+            "partial_memos_held": len(peer.rxgs),
+        }
+    return out
 
 
 def collect(
@@ -220,6 +238,7 @@ def collect(
     dropped = network.get("total", {}).get("dropped", {})
     summary["congestion"]["queue_drops"] = dropped.get("queue", 0) + dropped.get("ifqueue", 0)
     summary["links"] = network.get("links", {})
+    summary["by_peer"] = by_peer(recorder, peers)
     return RunResult(
         doer,
         summary,

@@ -98,7 +98,7 @@ def build_doers(name: str, peers: Iterable[Any]) -> list[Doer]:
     a constructor that fails is a ScenarioError naming the Doer."""
     cls = doer_class(name)
     try:
-        return [cls(peer=peer) for peer in peers]
+        return [_class_for(name, cls, peer)(peer=peer) for peer in peers]
     except Exception as ex:  # the user's constructor may fail in any way
         raise ScenarioError(
             "",
@@ -106,6 +106,15 @@ def build_doers(name: str, peers: Iterable[Any]) -> list[Doer]:
             "a Doer class built with cls(peer=peer)",
             Text(f"one raising {type(ex).__name__}: {ex}"),
         ) from None
+
+
+def _class_for(name: str, cls: type[Doer], peer: Any) -> Any:
+    """hio's own Doer of that name for a hio peer (impl = "hio"), else cls."""
+    if getattr(peer, "impl", "memosim") == "hio":
+        from .hio_peers import hio_doer
+
+        return hio_doer(name) or cls
+    return cls
 
 
 class DoerRaised(ScenarioError):

@@ -47,6 +47,7 @@ SUMMARY_KEYS = (
     "sim_s",
     "wall_s",
     "links",
+    "by_peer",
 )
 
 #: What became of a sent memo, as :func:`outcome` and memos.csv's ``outcome`` column name it.
@@ -114,25 +115,47 @@ class Recorder:
     duplicates: int = 0
     corrupt: int = 0
     deliveries: list[float] = field(default_factory=list)
+    untagged: dict[tuple[str, bytes], MemoKey] = field(default_factory=dict)
+    """Memos too short for a tag, by (receiver, content digest)."""
+    to_peer: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Per receiver: intact memos delivered (first copies), duplicates, corrupt ones."""
 
     def sent(self, key: MemoKey, memo: str, when: float) -> None:
         self.memos[key] = MemoRecord(key, len(memo.encode()), when, digest(memo))
+        if parse_key(memo) != key:
+            self.untagged[key.dst, digest(memo)] = key
 
-    def delivered(self, memo: str | bytes, when: float) -> None:
+    def _count(self, to: str | None, what: str) -> None:
+        if to is not None:
+            counts = self.to_peer.setdefault(
+                to, {"memos_delivered": 0, "duplicates_delivered": 0, "corrupt_delivered": 0}
+            )
+            counts[what] += 1
+
+    def delivered(self, memo: str | bytes, when: float, to: str | None = None) -> None:
+        """One memo delivered at when (to: the receiving peer's name, when known)."""
         key = parse_key(memo)
+        if key is None and to is not None:
+            key = self.untagged.get((to, digest(memo)))
         record = self.memos.get(key) if key is not None else None
         if record is None or digest(memo) != record.digest:
             self.corrupt += 1
+            self._count(to, "corrupt_delivered")
             return
         record.copies += 1
         if record.copies > 1:
             self.duplicates += 1
+            self._count(to, "duplicates_delivered")
             return
         record.delivered_s = when
         self.deliveries.append(when)
+        self._count(to, "memos_delivered")
 
     def _record_of(self, memo: str | bytes) -> MemoRecord | None:
         key = parse_key(memo)
+        if key is None and self.untagged:  # a short memo: the oldest one with this content
+            found = digest(memo)
+            key = next((k for (_, d), k in self.untagged.items() if d == found), None)
         record = self.memos.get(key) if key is not None else None
         if record is None or digest(memo) != record.digest:
             return None

@@ -213,6 +213,7 @@ def format_table(
     for label, row in zip(labels, cells):
         lines.append(f"{label:<{left}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths)))
     lines += _link_lines(runs, left, widths)
+    lines += _peer_lines(runs, left, widths)
     for run, name in zip(runs, names):
         broken = breaches(run)
         if broken:
@@ -244,6 +245,45 @@ def _link_lines(runs: Sequence[Mapping[str, Any]], left: int, widths: list[int])
     left = max(left, *(len(x) for x in labels))
     widths = [max(w, *(len(row[i]) for row in cells)) for i, w in enumerate(widths)]
     out = ["links: datagrams sent>delivered, drops by reason"]
+    out += [
+        f"{label:<{left}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths))
+        for label, row in zip(labels, cells)
+    ]
+    return out
+
+
+def peer_cell(counts: Mapping[str, Any] | None) -> str:
+    """One peer's part of a run in a cell: memos delivered to it intact,
+    duplicates, corrupt ("bad": hio's empty deliveries count here), partial
+    memos held at the end."""
+    if not counts:
+        return "-"
+    return " ".join(
+        f"{name} {counts.get(key, 0):,}"
+        for name, key in (
+            ("in", "memos_delivered"),
+            ("dup", "duplicates_delivered"),
+            ("bad", "corrupt_delivered"),
+            ("held", "partial_memos_held"),
+        )
+    )
+
+
+def _peer_lines(runs: Sequence[Mapping[str, Any]], left: int, widths: list[int]) -> list[str]:
+    """The table's peer block, shown when a peer runs another implementation
+    than memosim's (impl = "hio"): a row per peer, labelled with its impl."""
+    impls: dict[str, str] = {}
+    for run in runs:
+        for name, counts in (run.get("by_peer") or {}).items():
+            impls.setdefault(name, str(counts.get("impl", "memosim")))
+    if all(impl == "memosim" for impl in impls.values()):
+        return []
+    names = list(impls)
+    cells = [[peer_cell((run.get("by_peer") or {}).get(n)) for run in runs] for n in names]
+    labels = [f"  {n} ({impls[n]})" for n in names]
+    left = max(left, *(len(x) for x in labels))
+    widths = [max(w, *(len(row[i]) for row in cells)) for i, w in enumerate(widths)]
+    out = ["peers (impl): memos delivered in, dup(licates), bad (corrupt), partial memos held"]
     out += [
         f"{label:<{left}}" + "".join(f"  {c:>{w}}" for c, w in zip(row, widths))
         for label, row in zip(labels, cells)

@@ -140,6 +140,7 @@ class Scenario:
             **({"retry": thaw(self.retry)} if self.retry else {}),
             "peers": [
                 {"name": p.name, "host": p.host, "port": p.port}
+                | ({"impl": p.impl} if p.impl != "memosim" else {})  # the default stays implicit
                 | {k: getattr(p, k) for k in p.overrides}
                 | ({"retry": thaw(p.retry_set)} if p.retry_set else {})
                 | thaw(p.interfaces)

@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_HOST",
     "DOERS",
     "GRAM_KEYS",
+    "IMPLS",
     "MAX_GRAM_SIZE",
     "MAX_MEMO_BYTES",
     "SIZE_DISTS",
@@ -42,6 +43,8 @@ __all__ = [
 
 #: The Doer classes a scenario may compare.
 DOERS = ("PeerMemoerDoer", "SafePeerMemoerDoer")
+#: The PeerMemoer implementations a peer may run (``impl``).
+IMPLS = ("memosim", "hio")
 #: Host of a peer that names none: every scenario also runs over UDP loopback.
 DEFAULT_HOST = "127.0.0.1"
 #: Largest gram, header and signature included: the UDP limit (IPv6 MTU 1280 - 40).
@@ -161,6 +164,8 @@ class PeerSpec(_Grams):
     """Its egress interface (rate, loss, delay), shared by every link from it."""
     ingress: _imp.LinkConfig | None = None
     """Its ingress interface, shared by every link into it."""
+    impl: str = "memosim"
+    """Whose PeerMemoer runs this peer: ``"memosim"`` or ``"hio"`` (hio 0.7.20's own)."""
 
     @property
     def addr(self) -> tuple[str, int]:

@@ -45,6 +45,7 @@ from ..validation import (
 )
 from .doers import parse_doers
 from .explore_spec import parse_explore
+from .hio_rules import check_hio
 from .limits import (
     MAX_DEPTH,
     MAX_DURATION_S,
@@ -62,6 +63,7 @@ from .scenario_model import (
     DEFAULT_HOST,
     DOERS,
     GRAM_KEYS,
+    IMPLS,
     MAX_GRAM_SIZE,
     MAX_MEMO_BYTES,
     SIZE_DISTS,
@@ -84,7 +86,7 @@ _SCENARIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 _TOP_KEYS = ("scenario", "defaults", "retry", "peers", "links", "partitions", "workload", "explore")
 _SCENARIO_KEYS = ("name", "description", "duration_s", "seed", "tock_s", "doers")
-_PEER_KEYS = ("name", "host", "port", *GRAM_KEYS, "retry", *DIRECTIONS)
+_PEER_KEYS = ("name", "host", "port", "impl", *GRAM_KEYS, "retry", *DIRECTIONS)
 _LINK_ENDS = ("src", "dst", "both")
 _LINK_KEYS = (*_LINK_ENDS, *_imp.KEYS)
 _PARTITION_KEYS = ("peers", "start_s", "end_s")
@@ -200,6 +202,7 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
     if not work:
         raise ScenarioError("", "workload", "at least one [[workload]] entry", work)
     workload = tuple(_workload(w, f"workload[{i}]", names, duration) for i, w in enumerate(work))
+    check_hio(peers, links, workload)
     memos = total = 0
     for i, w in enumerate(workload):
         memos += w.count * len(w.pairs)
@@ -320,6 +323,7 @@ def _peers(x: Any, defaults: PeerDefaults, retry: Mapping[str, Any]) -> tuple[Pe
             interfaces=freeze(written),
             egress=built.get("egress"),
             ingress=built.get("ingress"),
+            impl=choice(d.get("impl", "memosim"), at(path, "impl"), IMPLS),
         )
         out.append(peer)
     return tuple(out)

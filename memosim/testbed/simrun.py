@@ -33,8 +33,10 @@ from .backend import (
 )
 from .doers import BUILTIN_DOERS, build_doers, doer_raised
 from .gramtrace import GramTrace
+from .hio_peers import hio_sim_peer
 from .metrics import Recorder
 from .scenario import Scenario
+from .scenario_model import PeerSpec
 
 if TYPE_CHECKING:
     from .capture import Capture
@@ -84,6 +86,25 @@ def at_first(env: simpy.Environment, delay: float) -> simpy.Event:
     return event
 
 
+def _sim_peer(spec: PeerSpec, net: Network, streams: Streams, opts: dict[str, Any]) -> Any:
+    """The scenario peer on the network: memosim's SimPeerMemoer, or hio's
+    Memoer on the same kind of endpoint (its memo ids from the seed as well)."""
+    if spec.impl == "hio":
+        rng = streams.stream(f"peer:{spec.name}:mids")
+        opts = {k: v for k, v in opts.items() if k != "retry"}
+        return hio_sim_peer(
+            network=net,
+            draw=lambda: rng.randbytes(16),
+            name=spec.name,
+            host=spec.name,
+            port=spec.port,
+            **opts,
+        )
+    return SimPeerMemoer(
+        network=net, streams=streams, name=spec.name, host=spec.name, port=spec.port, **opts
+    )
+
+
 def run_sim(
     scenario: Scenario,
     doer: str,
@@ -114,12 +135,7 @@ def run_sim(
         capture.open(doer, net)
     streams = Streams(seed)
     options = peer_options(scenario, seed)
-    peers = {
-        p.name: SimPeerMemoer(
-            network=net, streams=streams, name=p.name, host=p.name, port=p.port, **options[p.name]
-        )
-        for p in scenario.peers
-    }
+    peers = {p.name: _sim_peer(p, net, streams, options[p.name]) for p in scenario.peers}
     for peer in peers.values():
         peer.open()
     if watch is not None:

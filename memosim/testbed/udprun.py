@@ -47,6 +47,7 @@ from .backend import (
     schedule,
 )
 from .doers import BUILTIN_DOERS, build_doers, doer_class, doer_raised
+from .hio_peers import hio_udp_peer
 from .metrics import Recorder
 from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
 from .scenario import Scenario
@@ -144,9 +145,13 @@ def run_udp(
     try:
         relay.open()
         for p in scenario.peers:
-            peer = peers[p.name] = PeerMemoer(
-                name=p.name, host=hosts[p.name], port=0, **options[p.name]
-            )
+            if p.impl == "hio":
+                opts = {k: v for k, v in options[p.name].items() if k != "retry"}
+                peer = peers[p.name] = hio_udp_peer(name=p.name, host=hosts[p.name], port=0, **opts)
+            else:
+                peer = peers[p.name] = PeerMemoer(
+                    name=p.name, host=hosts[p.name], port=0, **options[p.name]
+                )
             if not peer.reopen():  # fixes the port the OS picked; the Doer reopens on it
                 raise OSError(f"cannot bind peer {p.name} on {hosts[p.name]}")
             relay.attach(p.name, peer)
