@@ -1,4 +1,4 @@
-"""testbed/workload.py: self-identifying memos, their keys and digests."""
+"""testbed/workload.py: self-identifying memos and their keys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from memosim.testbed.workload import MemoKey, digest, make_memo, parse_key
+from memosim.testbed.workload import MemoKey, make_memo, parse_key
 
 KEY = MemoKey(2, "alice", "bob", 17)
 TAG = "#2:alice>bob:17|"
@@ -49,11 +49,3 @@ def test_parse_key_reads_back_the_key_from_text_or_bytes(key: MemoKey) -> None:
 )
 def test_parse_key_is_none_for_an_unreadable_tag(memo: str | bytes) -> None:
     assert parse_key(memo) is None
-
-
-def test_digest_tells_apart_any_change_and_ignores_the_type() -> None:
-    memo = make_memo(KEY, 200, random.Random(5))
-    assert digest(memo) == digest(memo.encode()) and len(digest(memo)) == 12
-    altered = memo[:-1] + ("x" if memo[-1] != "x" else "y")
-    assert digest(altered) != digest(memo)
-    assert parse_key(altered) == KEY  # the tag survives, so the digest is what catches it

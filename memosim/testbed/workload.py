@@ -1,15 +1,14 @@
 """Workload memos: deterministic content that identifies itself on arrival.
 
 Every memo starts with a short tag naming its workload, pair and index, and
-the rest is filler drawn from a seeded stream. The receiver recomputes the
-expected digest from the tag, so a delivered memo is classified as correct,
-duplicate or corrupt without any side channel, identically on the simulated
-and the real network.
+the rest is filler drawn from a seeded stream. The tag of a delivered memo
+names the memo it should be, so the recorder (metrics.py) classifies it as
+correct, duplicate or corrupt without any side channel, identically on the
+simulated and the real network.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 from dataclasses import dataclass
@@ -37,12 +36,6 @@ def make_memo(key: MemoKey, size: int, rng: random.Random) -> str:
     if room > 64:  # repeat a seeded block: cheap for 12 KB memos, still not constant
         body = (body * (room // 64 + 1))[:room]
     return tag + body
-
-
-def digest(memo: str | bytes) -> bytes:
-    """Short content digest used to recognise corrupted deliveries."""
-    data = memo.encode() if isinstance(memo, str) else memo
-    return hashlib.blake2b(data, digest_size=12).digest()
 
 
 def parse_key(memo: str | bytes) -> MemoKey | None:
