@@ -49,3 +49,13 @@ def test_parse_key_reads_back_the_key_from_text_or_bytes(key: MemoKey) -> None:
 )
 def test_parse_key_is_none_for_an_unreadable_tag(memo: str | bytes) -> None:
     assert parse_key(memo) is None
+
+
+@pytest.mark.parametrize("size", [len(TAG) + 5, 500])
+def test_filler_is_one_letter_per_draw_and_takes_no_more_draws(size: int) -> None:
+    rng, ref = random.Random(3), random.Random(3)
+    body = make_memo(KEY, size, rng)[len(TAG) :]
+    n = min(len(body), 64)
+    fill = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-"
+    assert body[:n] == "".join(fill[int(ref.random() * len(fill))] for _ in range(n))
+    assert rng.random() == ref.random()  # the stream moved on by exactly n draws

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import random
 import re
+from itertools import islice
 from dataclasses import dataclass
 
 _FILL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-"
+_SCALE = float(len(_FILL))
 _TAG = re.compile(r"^#(\d+):([^>]+)>([^:]+):(\d+)\|")
 
 
@@ -31,8 +33,9 @@ def make_memo(key: MemoKey, size: int, rng: random.Random) -> str:
     """An ASCII memo of exactly `size` bytes (at least its tag) for key."""
     tag = f"#{key.workload}:{key.src}>{key.dst}:{key.index}|"
     room = max(0, size - len(tag))
-    fill, draw, width = _FILL, rng.random, len(_FILL)
-    body = "".join([fill[int(draw() * width)] for _ in range(min(room, 64))])
+    # filler letter i is _FILL[int(random() * len(_FILL))], drawn in C by map
+    draws = islice(iter(rng.random, None), min(room, 64))
+    body = "".join(map(_FILL.__getitem__, map(int, map(_SCALE.__mul__, draws))))
     if room > 64:  # repeat a seeded block: cheap for 12 KB memos, still not constant
         body = (body * (room // 64 + 1))[:room]
     return tag + body
