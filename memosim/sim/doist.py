@@ -89,10 +89,13 @@ class SimDoist(Doist):
 
     def _arrived(self, peer: WatchedPeer) -> Callable[[object], None]:
         key = id(peer)
+        dirty = self._dirty
 
-        def arrived(_endpoint: object) -> None:
-            self._dirty.add(key)
-            self._wake_now()
+        def arrived(_endpoint: object) -> None:  # once per datagram: _wake_now inline
+            dirty.add(key)
+            kick = self._kick
+            if kick is not None and not kick.triggered:
+                kick.succeed()
 
         return arrived
 

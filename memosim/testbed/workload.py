@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 import re
-from itertools import islice
 from dataclasses import dataclass
+from itertools import islice
 
 _FILL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-"
 _SCALE = float(len(_FILL))

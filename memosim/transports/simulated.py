@@ -272,17 +272,21 @@ class SimPeer:
 
     def receive(self, **kwa: Any) -> tuple[bytes, Any]:
         """One received ``(data, src)``, or ``(b"", None)`` when none waits."""
-        ep = self.endpoint
-        if ep is None:
+        ep = self.endpoint  # Endpoint.receive inline: once per datagram and pass
+        if ep is None or not ep.inbox:
             return b"", None
-        return ep.receive()
+        data, src = ep.inbox.popleft()
+        ep.inbytes -= len(data)
+        return data, src
 
     def send(self, data: bytes, dst: Any, **kwa: Any) -> int:
         """Send ``data`` to ``dst``; returns len(data) (0 when not open)."""
-        ep = self.endpoint
-        if ep is None:
+        ep = self.endpoint  # Endpoint.send inline: once per datagram
+        if ep is None or not ep.opened:
             return 0
-        return ep.send(data, dst)
+        if type(dst) is not tuple:
+            dst = tuple(dst)
+        return ep.network.send(ep.ha, dst, data, ep.counters)
 
     @property
     def arrival(self) -> simpy.Event:
