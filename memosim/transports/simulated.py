@@ -270,8 +270,11 @@ class SimPeer:
             self.bs = self._bufsize(kwa.get("bs"))
         return self.open()
 
-    def receive(self, **kwa: Any) -> tuple[bytes, Any]:
-        """One received ``(data, src)``, or ``(b"", None)`` when none waits."""
+    def receive(self, *, echoic: bool = False, **kwa: Any) -> tuple[bytes, Any]:
+        """One received ``(data, src)``, or ``(b"", None)`` when none waits.
+
+        echoic is the Memoer's echo-mock flag, meaningless here; it is named
+        so that the service loop's call builds no keyword dict."""
         ep = self.endpoint  # Endpoint.receive inline: once per datagram and pass
         if ep is None or not ep.inbox:
             return b"", None
@@ -279,8 +282,9 @@ class SimPeer:
         ep.inbytes -= len(data)
         return data, src
 
-    def send(self, data: bytes, dst: Any, **kwa: Any) -> int:
-        """Send ``data`` to ``dst``; returns len(data) (0 when not open)."""
+    def send(self, data: bytes, dst: Any, *, echoic: bool = False, **kwa: Any) -> int:
+        """Send ``data`` to ``dst``; returns len(data) (0 when not open).
+        echoic: as in receive."""
         ep = self.endpoint  # Endpoint.send inline: once per datagram
         if ep is None or not ep.opened:
             return 0
