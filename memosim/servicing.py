@@ -69,6 +69,7 @@ class ServiceLoop:
     _echoic: bool
     _plainRend: bool
     tymth: Callable[[], float] | None
+    _tymth: Callable[[], float] | None
     tymers: dict[str, Tymer]
     clock: Callable[[], float] | None
     rend: Callable[..., list[bytes]]
@@ -76,8 +77,9 @@ class ServiceLoop:
     @property
     def now(self) -> float | None:
         """Housekeeping tyme: the wound Tymist's, else the clock's, else None."""
-        if self.tymth is not None:
-            return self.tymth()
+        tymth = self._tymth  # Tymee's field, not its property: read a few times per pass
+        if tymth is not None:
+            return tymth()
         clock = self.clock
         return clock() if clock is not None else None
 
@@ -91,11 +93,11 @@ class ServiceLoop:
     def serviceTymers(self) -> None:
         """Run time-driven housekeeping: expire partial memos, send the acks
         that are due and, when wound, retransmit or give up on Sure memos."""
-        self.engine.handle_timer(self.now, track=self.tymth is not None)
+        self.engine.handle_timer(self.now, track=self._tymth is not None)
 
     def get_timer(self) -> float | None:
         """Earliest tyme at which serviceTymers has work, or None."""
-        return self.engine.get_timer(track=self.tymth is not None)
+        return self.engine.get_timer(track=self._tymth is not None)
 
     # ---- transport stubs (a transport mixin overrides these) ------------
     def open(self) -> bool:
@@ -209,8 +211,8 @@ class ServiceLoop:
             memo,
             dst,
             vid,
-            self.now if self.tymth is not None else None,
-            track=self.tymth is not None,
+            self.now if self._tymth is not None else None,
+            track=self._tymth is not None,
         )
 
     def serviceTxMemosOnce(self) -> None:

@@ -5,6 +5,7 @@ Figures are not judged here: speed targets live in the benchmarks."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -84,7 +85,7 @@ def test_sodium_baseline_signs_and_verifies_the_same_messages(monkeypatch):
 
 
 def test_sim_benchmark_moves_and_delivers(capsys):
-    assert bench_sim.main(["--memos", "3", "--peers", "2"]) == 0
+    assert bench_sim.main(["--memos", "3", "--peers", "2", "--repeat", "1"]) == 0
     row = capsys.readouterr().out.strip().splitlines()[-1].split()
     peers, datagrams, delivered = int(row[0]), int(row[1].replace(",", "")), int(row[2])
     assert peers == 2 and delivered == 6 and datagrams >= 6 * 10  # 12 KB memos: 10 grams each
@@ -99,3 +100,34 @@ def test_explore_benchmark_reports_runs_per_second_and_agrees_across_workers(cap
     assert out[2].split()[0] == "1" and float(out[2].split()[2]) > 0
     assert out[2].endswith("0 []")  # the real Doers break nothing
     assert out[-1] == "rows identical on every worker count"
+
+
+NUMBER = re.compile(r"\d[\d,]*(\.\d+)?")
+
+
+def shape(line: str) -> str:
+    """A line with its figures and column padding masked."""
+    return " ".join(NUMBER.sub("N", line).split())
+
+
+def shown_sim_output() -> list[str]:
+    """The bench_sim.py --parts output block of docs/simulation.md."""
+    text = (ROOT / "docs" / "simulation.md").read_text()
+    block = text.split("```text\nsim benchmark:", 1)[1].split("```", 1)[0]
+    return ("sim benchmark:" + block).splitlines()
+
+
+def test_sim_benchmark_parts_prints_the_docs_lines_and_a_ratio_that_adds_up(capsys):
+    args = ["--memos", "1", "--peers", "2,10,100", "--repeat", "1", "--parts"]
+    assert bench_sim.main(args) == 0
+    out = capsys.readouterr().out.splitlines()
+    # the same lines as the output shown in the docs, figures aside
+    assert [shape(line) for line in out] == [shape(line) for line in shown_sim_output()]
+    # end to end / parts is each ring's us/dgram over network + Memoer
+    e2e = {int(r.split()[0]): float(r.split()[-1]) for r in out[3:6]}
+    parts_line = next(r for r in out if r.lstrip().startswith("network + Memoer"))
+    parts = float(parts_line.split("acks")[1].split()[0])
+    ratios = re.findall(r"(\d+) peers (\d+\.\d+)x", out[-1])
+    assert [int(n) for n, _ in ratios] == [2, 10, 100]
+    for n, ratio in ratios:
+        assert float(ratio) == pytest.approx(e2e[int(n)] / parts, rel=0.02)  # printed rounded

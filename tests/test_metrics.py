@@ -195,3 +195,25 @@ def test_an_empty_run_has_no_ratios_rather_than_a_division_by_zero() -> None:
     assert s["memos_sent"] == 0 and s["delivery_ratio"] is None
     assert s["overhead_ratio"] is None and s["goodput_bps"] is None
     assert s["latency_s"] == {"p50": None, "p90": None, "p99": None, "max": None}
+
+
+def test_a_delivery_counts_only_when_it_is_the_sent_memo_byte_for_byte() -> None:
+    rec = Recorder()
+    key, text = memo(0)
+    rec.sent(key, text, 0.0)
+    for i in (10, 100, len(text) - 1):  # tag intact, one character changed anywhere after it
+        altered = text[:i] + ("x" if text[i] != "x" else "y") + text[i + 1 :]
+        rec.delivered(altered, 1.0)
+    rec.delivered(text[:-1], 1.0)  # one byte short
+    assert rec.corrupt == 4 and rec.memos[key].delivered_s is None
+    rec.delivered(text.encode(), 2.0)  # the same bytes, delivered as bytes: intact
+    rec.delivered(text, 3.0)  # then as str: a duplicate, not a corrupt copy
+    assert rec.memos[key].delivered_s == 2.0 and rec.duplicates == 1 and rec.corrupt == 4
+
+
+def test_size_is_in_utf8_bytes() -> None:
+    rec = Recorder()
+    key = MemoKey(0, "ålice", "bob", 0)
+    text = make_memo(key, 200, Rng())
+    rec.sent(key, text, 0.0)
+    assert not text.isascii() and rec.memos[key].size == len(text.encode()) > len(text)

@@ -1,4 +1,4 @@
-"""testbed/workload.py: self-identifying memos, their keys and digests."""
+"""testbed/workload.py: self-identifying memos and their keys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from memosim.testbed.workload import MemoKey, digest, make_memo, parse_key
+from memosim.testbed.workload import MemoKey, make_memo, parse_key
 
 KEY = MemoKey(2, "alice", "bob", 17)
 TAG = "#2:alice>bob:17|"
@@ -59,9 +59,11 @@ def test_parse_key_is_none_for_an_unreadable_tag(memo: str | bytes) -> None:
     assert parse_key(memo) is None
 
 
-def test_digest_tells_apart_any_change_and_ignores_the_type() -> None:
-    memo = make_memo(KEY, 200, random.Random(5))
-    assert digest(memo) == digest(memo.encode()) and len(digest(memo)) == 12
-    altered = memo[:-1] + ("x" if memo[-1] != "x" else "y")
-    assert digest(altered) != digest(memo)
-    assert parse_key(altered) == KEY  # the tag survives, so the digest is what catches it
+@pytest.mark.parametrize("size", [len(TAG) + 5, 500])
+def test_filler_is_one_letter_per_draw_and_takes_no_more_draws(size: int) -> None:
+    rng, ref = random.Random(3), random.Random(3)
+    body = make_memo(KEY, size, rng)[len(TAG) :]
+    n = min(len(body), 64)
+    fill = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-"
+    assert body[:n] == "".join(fill[int(ref.random() * len(fill))] for _ in range(n))
+    assert rng.random() == ref.random()  # the stream moved on by exactly n draws

@@ -412,10 +412,15 @@ class Engine(Renderer):
 
     def get_timer(self, track: bool = True) -> float | None:
         """Earliest tyme at which handle_timer has work, or None."""
+        # asked after every service pass in simulation: plain compares, no min()
+        due = self.acker.next_due()
         born = self.rx.oldest_born()
-        dues = [
-            None if born is None else born + self.limits.expiry,
-            self.acker.next_due(),
-            self.flights.next_due() if track else None,
-        ]
-        return min((due for due in dues if due is not None), default=None)
+        if born is not None:
+            expiry = born + self.limits.expiry
+            if due is None or expiry < due:
+                due = expiry
+        if track:
+            retry = self.flights.next_due()
+            if retry is not None and (due is None or retry < due):
+                due = retry
+        return due

@@ -35,6 +35,16 @@ from .clock import NS_PER_S, after_others, ticks
 _EPS = 1e-9
 
 
+def _kicker(kick: simpy.Event) -> Callable[[simpy.Event], None]:
+    """A timer's callback: fire `kick` unless something fired it first."""
+
+    def fire(_timer: simpy.Event) -> None:
+        if not kick.triggered:
+            kick.succeed()
+
+    return fire
+
+
 class WatchedPeer(Protocol):
     """What SimDoist needs of a peer it watches: a hook run when a datagram
     lands, whether it still has work, and when its next timer is due."""
@@ -94,10 +104,13 @@ class SimDoist(Doist):
 
     def _arrived(self, peer: WatchedPeer) -> Callable[[object], None]:
         key = id(peer)
+        dirty = self._dirty
 
-        def arrived(_endpoint: object) -> None:
-            self._dirty.add(key)
-            self._wake_now()
+        def arrived(_endpoint: object) -> None:  # once per datagram: _wake_now inline
+            dirty.add(key)
+            kick = self._kick
+            if kick is not None and not kick.triggered:
+                kick.succeed()
 
         return arrived
 
@@ -298,12 +311,13 @@ class SimDoist(Doist):
                 if self._dirty:
                     yield after_others(env, self._grid(now + max(self.tock, _EPS)) - now)
                     continue
-                self._kick = env.event()
-                waits = [self._kick]
+                # sleep on the kick event alone; a due timer fires it as an
+                # arrival would (no any_of Condition: one SimPy event less per sleep)
+                kick = self._kick = env.event()
                 nxt = self._next_timer()
                 if nxt is not None:
-                    waits.append(env.timeout(max(nxt - now, 0.0)))
-                yield env.any_of(waits)
+                    env.timeout(max(nxt - now, 0.0)).callbacks.append(_kicker(kick))
+                yield kick
                 self._kick = None
                 wake = self._grid(env.now)
                 if wake <= now + _EPS:  # never run two passes at one instant

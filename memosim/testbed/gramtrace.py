@@ -18,6 +18,8 @@ from ..sim.trace import Address
 
 __all__ = ["ACK_CODES", "GramTrace", "is_ack"]
 
+_record = Trace.record  # the base class's, called without super()'s lookup
+
 #: Codes of ack grams (they name the memo id they acknowledge).
 ACK_CODES = frozenset((AckDex.Ack, AckDex.AckAuth))
 
@@ -60,13 +62,13 @@ class GramTrace(Trace):
         data: bytes,
         phash: str | None = None,
     ) -> str:
-        h = super().record(time, kind, src, dst, size, reason, data, phash)
-        if kind == "send":
+        h = _record(self, time, kind, src, dst, size, reason, data, phash)
+        if kind == "deliver":
+            self._delivered.add((dst, h))
+        elif kind == "send":
             self._sent_hash = h
             if (dst, h) in self._delivered and not is_ack(data):
                 self.spurious += 1
-        elif kind == "deliver":
-            self._delivered.add((dst, h))
         elif kind == "corrupt":  # the copy of the datagram just sent, now with a flipped bit
             self.origin.setdefault(h, self._sent_hash)
         if self.keep and h not in self.payloads:

@@ -1,7 +1,7 @@
 """Per-Doer metrics from what was sent and what arrived: plain data out.
 
-A run records each memo sent (key, size, send tyme, digest) and each
-delivery (tyme, memo). From those alone this module derives delivery,
+A run records each memo sent (key, size, send tyme, the memo itself) and
+each delivery (tyme, memo). From those alone this module derives delivery,
 duplicates, corruption and latency, and from the peers' counters the wire
 cost. The same code serves the simulated and the real backend.
 
@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .workload import MemoKey, digest, parse_key
+from .workload import MemoKey, parse_key
 
 SUMMARY_KEYS = (
     "doer",
@@ -72,7 +72,7 @@ class MemoRecord:
     key: MemoKey
     size: int
     sent_s: float
-    digest: bytes
+    memo: str | bytes  # as sent: a delivery is intact when it equals this
     delivered_s: float | None = None
     copies: int = 0
     failed: str | None = None  # reason of the sender's first give-up, None if it never gave up
@@ -116,14 +116,17 @@ class Recorder:
     corrupt: int = 0
     deliveries: list[float] = field(default_factory=list)
     untagged: dict[tuple[str, bytes], MemoKey] = field(default_factory=dict)
-    """Memos too short for a tag, by (receiver, content digest)."""
+    """Memos too short for a tag, by (receiver, content as bytes)."""
     to_peer: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per receiver: intact memos delivered (first copies), duplicates, corrupt ones."""
 
     def sent(self, key: MemoKey, memo: str, when: float) -> None:
-        self.memos[key] = MemoRecord(key, len(memo.encode()), when, digest(memo))
+        # the memo is kept, not hashed: the workload holds it for the run
+        # anyway, and comparing a delivery with it is exact and ~100x cheaper
+        size = len(memo) if memo.isascii() else len(memo.encode())
+        self.memos[key] = MemoRecord(key, size, when, memo)
         if parse_key(memo) != key:
-            self.untagged[key.dst, digest(memo)] = key
+            self.untagged[key.dst, _raw(memo)] = key
 
     def _count(self, to: str | None, what: str) -> None:
         if to is not None:
@@ -134,11 +137,8 @@ class Recorder:
 
     def delivered(self, memo: str | bytes, when: float, to: str | None = None) -> None:
         """One memo delivered at when (to: the receiving peer's name, when known)."""
-        key = parse_key(memo)
-        if key is None and to is not None:
-            key = self.untagged.get((to, digest(memo)))
-        record = self.memos.get(key) if key is not None else None
-        if record is None or digest(memo) != record.digest:
+        record = self._record_of(memo, to)
+        if record is None:
             self.corrupt += 1
             self._count(to, "corrupt_delivered")
             return
@@ -151,13 +151,18 @@ class Recorder:
         self.deliveries.append(when)
         self._count(to, "memos_delivered")
 
-    def _record_of(self, memo: str | bytes) -> MemoRecord | None:
+    def _record_of(self, memo: str | bytes, to: str | None = None) -> MemoRecord | None:
+        """The record of the memo sent, when memo is it, intact; else None. A
+        memo too short for a tag is found by its content (and receiver)."""
         key = parse_key(memo)
-        if key is None and self.untagged:  # a short memo: the oldest one with this content
-            found = digest(memo)
-            key = next((k for (_, d), k in self.untagged.items() if d == found), None)
+        if key is None and self.untagged:
+            raw = _raw(memo)
+            if to is not None:
+                key = self.untagged.get((to, raw))
+            else:  # the oldest one with this content
+                key = next((k for (_, c), k in self.untagged.items() if c == raw), None)
         record = self.memos.get(key) if key is not None else None
-        if record is None or digest(memo) != record.digest:
+        if record is None or not _same(memo, record.memo):
             return None
         return record
 
@@ -188,6 +193,19 @@ class Recorder:
                 self.failed(memo, reason)
             for memo, _dst, _vid in peer.unsettled():  # queued, or Sure and not retired
                 self.unsettled(memo)
+
+
+def _raw(memo: str | bytes) -> bytes:
+    return memo.encode() if isinstance(memo, str) else bytes(memo)
+
+
+def _same(got: str | bytes, sent: str | bytes) -> bool:
+    """Whether a delivered memo is the sent one, byte for byte (a str sent
+    may come back as its UTF-8 bytes, and the other way round)."""
+    if type(got) is type(sent):
+        return got == sent
+    as_bytes = [m.encode() if isinstance(m, str) else bytes(m) for m in (got, sent)]
+    return as_bytes[0] == as_bytes[1]
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:
