@@ -49,6 +49,7 @@ TINY = textwrap.dedent("""\
 SUMMARY_TOP = ["scenario", "seed", "backend", "trace_digest", "runs"]
 RUN_KEYS = [
     "doer",
+    "promises_acked",
     "memos_sent",
     "memos_delivered",
     "delivery_ratio",

@@ -25,7 +25,7 @@ def test_constants_are_rfc_9002s() -> None:
     assert MIN_WINDOW == 2
     assert congestion.CONGESTION == ("newreno", "none")
     assert congestion.QUEUE_RATIO == 1.5
-    assert RetryPolicy().congestion == "newreno" and RetryPolicy().initial_window == 4
+    assert RetryPolicy().congestion == "newreno" and RetryPolicy().initial_window == 8
 
 
 def test_slow_start_grows_one_gram_per_gram_acked_up_to_the_maximum() -> None:

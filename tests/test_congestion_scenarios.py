@@ -82,7 +82,8 @@ def test_incast_fills_the_shared_ingress_and_shares_it(policy: str) -> None:
     shares = [busy_goodput(r, f"s{i}") for i in range(1, 5)]
     jain = sum(shares) ** 2 / (len(shares) * sum(x * x for x in shares))
     assert jain >= 0.95, shares
-    assert r.network["interfaces"]["hub:ingress"]["dropped"].get("ifqueue", 0) < 500
+    # the four first windows (8 grams each) meet in the queue, then it holds
+    assert r.network["interfaces"]["hub:ingress"]["dropped"].get("ifqueue", 0) < 1000
 
 
 def test_incast_without_a_window_overflows_the_ingress() -> None:
@@ -127,7 +128,7 @@ def test_timelines_carry_the_senders_window() -> None:
     seen = {g for w in windows for _, g in w}
     assert min(seen) < 16 and max(seen) <= 64
     first = r.timeline[0]
-    assert first["window"][0][1] == 4  # the initial window
+    assert first["window"][0][1] == 8  # the initial window
     for record in r.timeline[:50]:
         times = [t for t, _ in record["window"]]
         assert times == sorted(times)

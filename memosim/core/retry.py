@@ -55,7 +55,7 @@ class RetryPolicy:
     time_threshold: float = 9 / 8  # fast: lost when this many RTTs older than an acked one
     resend_copies: int | None = None  # fast: copies of a gram found lost sent at once: 2 (fast)
     congestion: str = "newreno"  # "newreno": a congestion window under `window`; "none": fixed
-    initial_window: int = 4  # newreno: the window before any ack, in grams
+    initial_window: int = 8  # newreno: the window before any ack, in grams
 
     def __post_init__(self) -> None:
         def bad(key: str, expected: str) -> MemoerError:
