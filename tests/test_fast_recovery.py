@@ -195,6 +195,7 @@ def test_retry_policy_is_one_value_with_one_line_errors() -> None:
         ({"min_rto": 2.0, "max_rto": 1.0}, "retry.min_rto: expected a number <= max_rto"),
         ({"window": 0}, "retry.window: expected an integer >= 1"),
         ({"resend_copies": 0}, "retry.resend_copies: expected an integer >= 1"),
+        ({"resend_copies": 5}, "retry.resend_copies: expected an integer in [1, 4]"),
         ({"time_threshold": 0.5}, "retry.time_threshold: expected a number >= 1"),
         ({"ack_delay": -1}, "retry.ack_delay: expected a number >= 0"),
         ({"min_rot": 1}, "retry: unknown key 'min_rot'"),

@@ -3,6 +3,7 @@
 - docs/cli.md: its one-command transcripts (tests/test_doc_outputs.py checks
   them). Lines that cannot repeat keep their old text: "wrote ..." (where
   the files went) and progress lines.
+- README.md: the demo table's rows (tests/test_doc_outputs.py checks them).
 - examples/regression-project: its golden (pytest --memosim-regen), and
   docs/regression.md's copy of it and of the failure pytest prints after
   the loss edit (tests/test_pytest_plugin.py checks them).
@@ -60,8 +61,28 @@ def regen_example() -> None:
     print("examples/regression-project and docs/regression.md regenerated")
 
 
+def regen_readme_demo() -> None:
+    """README's demo table: its rows as `make demo` prints them now."""
+    readme = REPO / "README.md"
+    text = readme.read_text()
+    section = text.index("## What the demo shows")
+    start = text.index("```\n", section) + len("```\n")
+    end = text.index("```", start)
+    rows = text[start:end].splitlines()
+    with tempfile.TemporaryDirectory() as tmp:
+        printed = [x.rstrip() for x in run_shown("memosim run scenarios/default.toml", Path(tmp))]
+    fresh = []
+    for row in rows:
+        label = row[:24].rstrip()
+        match = [x for x in printed if x[:24].rstrip() == label] if label else [printed[2]]
+        fresh.append(match[0] if match else row)
+    readme.write_text(text[:start] + "\n".join(fresh) + "\n" + text[end:])
+    print("README.md demo table regenerated")
+
+
 def main() -> int:
     regen_example()
+    regen_readme_demo()
     path = REPO / "docs" / "cli.md"
     lines = path.read_text().splitlines()
     out: list[str] = []

@@ -35,6 +35,7 @@ from .rto import K_INITIAL_RTO, K_MAX_RTO, K_MIN_RTO
 __all__ = ["CONGESTION", "POLICIES", "RETRY_KEYS", "RetryPolicy"]
 
 POLICIES = ("fast", "rto")
+MAX_COPIES = 4  # resend_copies beyond this only floods the path
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class RetryPolicy:
                 raise bad(key, f"a number {compare} {low:g}")
         if not self.min_rto <= self.max_rto:
             raise bad("min_rto", f"a number <= max_rto ({self.max_rto})")
+        if isinstance(self.resend_copies, int) and self.resend_copies > MAX_COPIES:
+            raise bad("resend_copies", f"an integer in [1, {MAX_COPIES}]")
         for key in ("max_tries", "window", "packet_threshold", "resend_copies", "initial_window"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -60,7 +60,14 @@ def run_pairs(scenario: Scenario) -> list[tuple[str, str]]:
     return list(out)
 
 
-def _link(r: Draw, src: str, dst: str, x: Mapping[str, Mapping[str, Any]], duration: float) -> Any:
+def _link(
+    r: Draw,
+    src: str,
+    dst: str,
+    x: Mapping[str, Mapping[str, Any]],
+    duration: float,
+    hio: frozenset[str] = frozenset(),
+) -> Any:
     link: dict[str, Any] = {"src": src, "dst": dst, "both": False}
     loss, ge = x["loss"], x["gilbert_elliott"]
     if r() < loss["p"]:
@@ -81,7 +88,10 @@ def _link(r: Draw, src: str, dst: str, x: Mapping[str, Mapping[str, Any]], durat
         link["duplicate"] = {"rate": _u(r, *x["duplicate"]["rate"])}
     corrupt = x["corrupt"]
     if r() < corrupt["p"]:
-        link["corrupt"] = {"rate": _u(r, *corrupt["rate"]), "deliver": r() < corrupt["deliver"]}
+        deliver = r() < corrupt["deliver"]  # drawn either way: the stream stays the same
+        # damage delivered into a hio peer can raise out of hio's own service
+        # loop (docs/hio-peers.md): into one, corrupted datagrams are dropped
+        link["corrupt"] = {"rate": _u(r, *corrupt["rate"]), "deliver": deliver and dst not in hio}
     down = x["link_down"]
     if r() < down["p"]:
         starts = sorted(_u(r, 0.0, duration, 3) for _ in range(_n(r, *down["count"])))
@@ -115,7 +125,8 @@ def draw_run(scenario: Scenario, explore_seed: int, index: int) -> dict[str, Any
     last = max((w.times()[-1] for w in scenario.workload if w.count), default=0.0)
     duration = min(scenario.duration_s, last + 10.0)
     doc["scenario"]["seed"] = int(r() * 2**31)
-    doc["links"] = [_link(r, s, d, x, duration) for s, d in run_pairs(scenario)]
+    hio = frozenset(p.name for p in scenario.peers if p.impl == "hio")
+    doc["links"] = [_link(r, s, d, x, duration, hio) for s, d in run_pairs(scenario)]
     senders = list(dict.fromkeys(s for s, _ in scenario.pairs()))
     parts = []
     for _ in range(_n(r, *x["partitions"]["count"])):

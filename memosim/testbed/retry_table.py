@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from ..core.retry import CONGESTION, POLICIES, RETRY_KEYS, RetryPolicy
+from ..core.retry import CONGESTION, MAX_COPIES, POLICIES, RETRY_KEYS, RetryPolicy
 from ..errors import ScenarioError
 from ..validation import at, check_keys, choice, integer, nonneg, number, positive, table
 
@@ -50,6 +50,8 @@ def retry_table(x: Any, path: str) -> dict[str, Any]:
             out[key] = choice(d[key], at(path, key), POLICIES)
         elif key == "congestion":
             out[key] = choice(d[key], at(path, key), CONGESTION)
+        elif key == "resend_copies":
+            out[key] = integer(d, key, path, 1, MAX_COPIES)
         elif key in _INTEGERS:
             out[key] = integer(d, key, path, 1)
         elif key == "ack_delay":
