@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from test_reassembly import accept, new, parsed
+
 from memosim.core import grams
 from memosim.core.reassembly import GRAM_COST, Reassembly
-from test_reassembly import accept, new, parsed
 
 
 def _held_bytes(held: Reassembly, gs: list[grams.Gram]) -> tuple[int, list[str]]:
