@@ -99,7 +99,7 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
                     break
                 gram, dst = txgs.popleft()
                 if type(dst) is not tuple:
-                    dst = tuple(dst)
+                    dst = tuple(dst)  # type: ignore[arg-type]  # a list address
                 nbytes += send(ha, dst, gram, counters)
                 sent += 1
         finally:
