@@ -157,7 +157,11 @@ class Acker:
             self._schedule(mid, rec, due)
             return
         rec.arrived = tyme
-        self._schedule(mid, rec, max(tyme, rec.last + self.delay))
+        due = rec.last + self.delay
+        if due < tyme:
+            due = tyme
+        if rec.due is None or rec.due > due:  # _schedule's own test, without the call
+            self._schedule(mid, rec, due)
 
     def _pause(self, rec: _AckRec) -> float:
         """How long a memo's grams must stop for a pause to mean "no more
@@ -191,8 +195,11 @@ class Acker:
     # ---- output ----------------------------------------------------------
     def flush(self, now: float | None) -> list[AckOut]:
         """Acks due by now (all scheduled ones when now is None)."""
-        rx = self.rx
         heap = self._heap
+        if not heap or (now is not None and heap[0][0] > now):
+            self._prune()  # nothing due: the usual pass
+            return []
+        rx = self.rx
         tyme = 0.0 if now is None else now
         out: list[AckOut] = []
         again: list[tuple[str, _AckRec]] = []

@@ -244,7 +244,7 @@ class Engine(Renderer):
         delivered_ = self.delivered
         rxbytes = self.rxbytes
         delivered = 0
-        for mid in rx.pop_ready():
+        for mid in rx.pop_ready() if rx.ready else ():
             code = rx.code_of(mid)
             if code in _SURE_CODES:
                 delivered += self._deliver_sure(mid, code, now)

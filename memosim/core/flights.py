@@ -285,6 +285,8 @@ class Flights:
             if flight.born + self.max_tyme > now:
                 break
             self._fail(flight, "tyme", now)
+        if not self.active:
+            return
         for flight in [f for f in self.active.values() if f.due is not None and f.due <= now]:
             if not flight.dead:
                 self._timeout(flight, now)
@@ -389,20 +391,25 @@ class Flights:
     def _pump(self, dest: Dest, now: float) -> None:
         queue = dest.queue
         cc = dest.cc
-        window = self.window if cc is None else cc.window()
+        limit = self.window
+        window = limit if cc is None else cc.window()
         stats = self.stats
-        while dest.inflight < self.window and queue and (cc is None or cc.fresh < window):
+        txgs, fast, active, wait, est = self.txgs, self.fast, self.active, self._wait, dest.est
+        while dest.inflight < limit and queue and (cc is None or cc.fresh < window):
             flight = queue[0]
-            if flight.dead or not flight.unsent:
+            unsent = flight.unsent
+            if flight.dead or not unsent:
                 flight.queued = False
                 queue.popleft()
                 continue
-            num = flight.unsent.popleft()
-            if flight.acked[num] or num in flight.outstanding:
+            num = unsent.popleft()
+            outstanding = flight.outstanding
+            if flight.acked[num] or num in outstanding:
                 continue
-            flight.outstanding[num] = now
-            flight.tx[num] += 1
-            if flight.tx[num] > 1:
+            outstanding[num] = now
+            tx = flight.tx
+            tries = tx[num] = tx[num] + 1
+            if tries > 1:
                 stats.grams_retransmitted += 1
             else:
                 stats.window_sum += window
@@ -410,14 +417,14 @@ class Flights:
                 if cc is not None:
                     cc.fresh += 1
             dest.inflight += 1
-            self.txgs.append((flight.grams[num], flight.dst))
-            if self.fast:
+            txgs.append((flight.grams[num], flight.dst))
+            if fast:
                 self._sent_pn(dest, flight, num)
                 flight.quiet = now
-            due = now + self._wait(dest.est, flight.probes if self.fast else flight.tx[num] - 1)
+            due = now + wait(est, flight.probes if fast else tries - 1)
             if flight.due is None or due < flight.due:
                 flight.due = due
-                self.active[flight.mid] = flight
+                active[flight.mid] = flight
         if cc is not None:  # grams left waiting: the window, not the sender, is the limit
             cc.limited = bool(queue)
 

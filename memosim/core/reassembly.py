@@ -124,6 +124,7 @@ class Reassembly:
         self.done: dict[str, float | None] = {}
         self._done_order: deque[str] = deque()
         self.nbytes = 0  # bytes charged for partial memos
+        self._expired_at: float | None = None  # tyme of the last expire
         self.whole_bytes = 0  # bytes of one-gram memos waiting to be fused
         self.sure = Delivered(
             per_source=limits.sure_window,
@@ -265,18 +266,30 @@ class Reassembly:
         partial.grams = {}
         self._keep(mid, partial, 0, gram.body)
         early, partial.early = partial.early, {}
+        if not early or self._partials.get(mid) is not partial:
+            return None  # evicted while being filled: the bounds won, its bytes went with it
+        # Each early gram's charge is refunded and its body charged again:
+        # never more than before, and the bounds held after the zeroth gram,
+        # so nothing is evicted here and the bytes settle once at the end.
+        kept = partial.grams
+        change = 0
         for num in sorted(early):
-            if self._partials.get(mid) is not partial:
-                break  # evicted while being filled: the bounds won, its bytes went with it
             early_gram = early[num]
-            self._charge(partial, -_cost(early_gram))
+            change -= _cost(early_gram)
             reason = self._admit(partial, early_gram, check)
             if reason is None:
-                self._keep(mid, partial, num, early_gram.body)
+                body = early_gram.body
+                kept[num] = body
+                change += len(body) + GRAM_COST
             else:
                 self._dropped(reason, partial.src, f"{mid} gram {num}, held until its zeroth gram")
                 # an ack may have listed it as held: a new epoch tells the sender it is not
                 self._epoch = partial.epoch = self._epoch % 0xFFFFFFFF + 1
+        if len(kept) >= count:
+            self.ready[mid] = None
+        partial.nbytes += change
+        partial.ledger.nbytes += change
+        self.nbytes += change
         return None
 
     def _add_whole(self, gram: Gram, src: Address) -> None:
@@ -392,7 +405,16 @@ class Reassembly:
         """Drop partial memos and remembered mids older than their limits."""
         if now is None:
             return
-        cutoff = now - self.limits.expiry
+        lim = self.limits
+        if (
+            now == self._expired_at
+            and lim.expiry > 0
+            and lim.done_expiry > 0
+            and self.sure.expiry > 0
+        ):  # again at one instant (fuse, then timers): all held since is younger
+            return
+        self._expired_at = now
+        cutoff = now - lim.expiry
         partials = self._partials
         while partials:
             mid, partial = next(iter(partials.items()))
@@ -401,7 +423,7 @@ class Reassembly:
             self.stats.memos_expired += 1
             logger.info("expired partial memo %s from %s", mid, partial.src)
             self._remove(mid)
-        cutoff = now - self.limits.done_expiry
+        cutoff = now - lim.done_expiry
         done, order = self.done, self._done_order
         while order:
             when = done[order[0]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..core.codes import UdpMaxGramSize
-from ..memoing import Memoer
+from ..memoing import RX_BURST, Memoer
 from ..transports.simulated import SimPeer
 
 if TYPE_CHECKING:
@@ -46,3 +46,65 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
             midder=lambda: rng.randbytes(16),
             **kwa,
         )
+        cls = type(self)  # a subclass with its own receive or send keeps the general loops
+        self._direct_rx = cls.receive is SimPeer.receive
+        self._direct_tx = cls.send is SimPeer.send
+
+    def serviceReceives(self, *, echoic: bool = False) -> None:
+        """As Memoer's, taking datagrams straight from the endpoint's inbox:
+        one Python call less per datagram (and none for the empty inbox)."""
+        ep = self.endpoint
+        if not self._direct_rx or ep is None or "receive" in self.__dict__:
+            super().serviceReceives(echoic=echoic)
+            return
+        inbox = ep.inbox
+        if not inbox:
+            return
+        absorb, now = self.engine.absorb, self.now
+        count = nbytes = 0
+        try:
+            while inbox and count < RX_BURST and self.opened:
+                data, src = inbox.popleft()
+                n = len(data)
+                ep.inbytes -= n
+                count += 1
+                nbytes += n
+                absorb(data, src, now)
+        finally:
+            stats = self.stats
+            stats.grams_received += count
+            stats.bytes_received += nbytes
+
+    def serviceTxGrams(self, *, echoic: bool = False) -> None:
+        """As Memoer's, handing grams straight to the network: it takes every
+        datagram whole, so nothing is ever held back in txbs."""
+        ep = self.endpoint
+        if (
+            not self._direct_tx
+            or ep is None
+            or not ep.opened
+            or self.txbs[1] is not None
+            or "send" in self.__dict__
+        ):
+            super().serviceTxGrams(echoic=echoic)
+            return
+        txgs = self.txgs
+        if not txgs:
+            return
+        send, ha, counters = ep.network.send, ep.ha, ep.counters
+        sent = nbytes = 0
+        try:
+            while txgs and self.opened:
+                if not ep.opened:  # closed under way: the general loop holds the rest
+                    break
+                gram, dst = txgs.popleft()
+                if type(dst) is not tuple:
+                    dst = tuple(dst)  # type: ignore[arg-type]  # a list address
+                nbytes += send(ha, dst, gram, counters)
+                sent += 1
+        finally:
+            stats = self.stats
+            stats.grams_sent += sent
+            stats.bytes_sent += nbytes
+        if txgs and self.opened:
+            super().serviceTxGrams(echoic=echoic)

@@ -11,14 +11,16 @@ and code after the run.
 
 from __future__ import annotations
 
+from zlib import crc32
+
 from ..core import grams
 from ..core.codes import AckDex
 from ..sim import Trace
-from ..sim.trace import Address
+from ..sim.trace import _FLUSH as FLUSH
+from ..sim.trace import Address, format_addr
 
 __all__ = ["ACK_CODES", "GramTrace", "is_ack"]
 
-_record = Trace.record  # the base class's, called without super()'s lookup
 
 #: Codes of ack grams (they name the memo id they acknowledge).
 ACK_CODES = frozenset((AckDex.Ack, AckDex.AckAuth))
@@ -62,7 +64,25 @@ class GramTrace(Trace):
         data: bytes,
         phash: str | None = None,
     ) -> str:
-        h = _record(self, time, kind, src, dst, size, reason, data, phash)
+        # Trace.record inline (one call less per event; same fields, same digest)
+        names = self._names
+        s = names.get(src)
+        if s is None:
+            s = names[src] = format_addr(src)
+        d = names.get(dst)
+        if d is None:
+            d = names[dst] = format_addr(dst)
+        if phash is not None:
+            h = phash
+        elif data is self._last_data:
+            h = self._last_hash
+        else:
+            h = self._last_hash = "%08x" % crc32(data)  # noqa: UP031
+            self._last_data = data
+        buf = self._buf
+        buf += (time, kind, s, d, size, reason or "-", h)
+        if len(buf) >= FLUSH:
+            self._flush()
         if kind == "deliver":
             self._delivered.add((dst, h))
         elif kind == "send":
