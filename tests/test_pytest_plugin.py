@@ -42,7 +42,13 @@ def test_guide_shows_the_example_project_as_shipped():
 
 
 def pytest_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    # as a user runs it at a terminal: pytest repeats each failure message
+    # untruncated in its short summary when it sees CI or BUILD_NUMBER set
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST_") and k not in ("CI", "BUILD_NUMBER")
+    }
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=cwd,
