@@ -65,13 +65,13 @@ def ring(peers: int, memos: int, doer: str, loss: float) -> dict:
 def network_floor(datagrams: int, loss: float) -> float:
     """Wall us per datagram for the network alone: the ring's link (loss,
     10 +- 2 ms), the trace on, bursts of 11 pre-made 1240-byte datagrams every
-    50 ms, and a receiver that only empties its inbox. No Memoer, no Doist."""
-    import simpy
-
+    50 ms, and a receiver that only empties its inbox, on the nanosecond-grid
+    environment every memosim run uses. No Memoer, no Doist."""
+    from memosim.sim.clock import GridEnvironment
     from memosim.sim.network import Network
     from memosim.sim.trace import Trace
 
-    env = simpy.Environment()
+    env = GridEnvironment()
     net = Network(
         env,
         1,

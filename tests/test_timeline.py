@@ -58,6 +58,23 @@ def test_spurious_counts_sends_of_grams_already_delivered():
     assert events[2].link == "alice->bob" and events[4].link == "bob->alice"
 
 
+def test_spurious_is_per_destination_even_for_one_payload_sent_to_several():
+    """A copy counts as spurious only toward a destination that already has
+    it, also when the very same payload went to more than one."""
+    (g0, _g1) = _grams()
+    C = ("carol", 5002)
+    t = GramTrace(keep=False)
+    t.record(0.0, "send", A, B, len(g0), "", g0)
+    t.record(0.01, "deliver", A, B, len(g0), "", g0)
+    t.record(0.02, "send", A, C, len(g0), "", g0)  # C has not had it: needed
+    assert t.spurious == 0
+    t.record(0.03, "deliver", A, C, len(g0), "", g0)
+    t.record(0.04, "send", A, B, len(g0), "", g0)  # B had it: spurious
+    t.record(0.05, "send", A, C, len(g0), "", g0)  # C had it too: spurious
+    t.record(0.06, "send", A, ("dave", 5003), len(g0), "", g0)  # never delivered there
+    assert t.spurious == 2
+
+
 @pytest.fixture(scope="module")
 def lossy():
     return run_scenario(load_scenario(REPO / "scenarios/loss-20.toml"), seed=3, timelines=True)

@@ -195,7 +195,11 @@ def forget(cc: NewReno | None, tx: Sequence[int], nums: Iterable[int]) -> None:
     dropped) or are sent again: those on their first transmission no longer
     hold the window."""
     if cc is not None:
-        cc.fresh -= sum(1 for n in nums if tx[n] == 1)
+        fresh = 0
+        for n in nums:  # a loop, not sum(genexpr): once or more per ack and per resend
+            if tx[n] == 1:
+                fresh += 1
+        cc.fresh -= fresh
 
 
 def lost(

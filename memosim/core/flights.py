@@ -293,10 +293,15 @@ class Flights:
 
     def next_due(self) -> float | None:
         """Earliest tyme a retransmission or a give-up is due, or None."""
-        due = min((f.due for f in self.active.values() if f.due is not None), default=None)
-        for flight in self.flights.values():
+        due = None
+        for flight in self.active.values():  # a loop, not min(genexpr): asked every pass
+            d = flight.due
+            if d is not None and (due is None or d < due):
+                due = d
+        for flight in self.flights.values():  # the oldest: the first to reach max_tyme
             expiry = flight.born + self.max_tyme
-            due = expiry if due is None else min(due, expiry)
+            if due is None or expiry < due:
+                due = expiry
             break
         return due
 

@@ -47,7 +47,11 @@ class GramTrace(Trace):
         self.spurious = 0
         self.payloads: dict[str, bytes] = {}
         self.origin: dict[str, str] = {}
-        self._delivered: set[tuple[Address, str]] = set()
+        # payload hash -> the destination it was delivered to (a set of them
+        # in the rare case of one payload delivered to several): keyed by the
+        # hash string, whose hash Python caches, not by a new (dst, hash) tuple
+        # hashed afresh at every event
+        self._delivered: dict[str, Address | set[Address]] = {}
         self._sent_hash = ""
 
     def record(
@@ -63,10 +67,21 @@ class GramTrace(Trace):
     ) -> str:
         h = super().record(time, kind, src, dst, size, reason, data, phash)
         if kind == "deliver":
-            self._delivered.add((dst, h))
+            seen = self._delivered.get(h)
+            if seen is None:
+                self._delivered[h] = dst
+            elif isinstance(seen, set):
+                seen.add(dst)
+            elif seen != dst:
+                self._delivered[h] = {seen, dst}
         elif kind == "send":
             self._sent_hash = h
-            if (dst, h) in self._delivered and not is_ack(data):
+            seen = self._delivered.get(h)
+            if (
+                seen is not None
+                and (dst in seen if isinstance(seen, set) else seen == dst)
+                and not is_ack(data)
+            ):
                 self.spurious += 1
         elif kind == "corrupt":  # the copy of the datagram just sent, now with a flipped bit
             self.origin.setdefault(h, self._sent_hash)
