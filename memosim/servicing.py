@@ -322,5 +322,3 @@ class ServiceLoop:
         self.serviceAllTx()
 
     service = serviceAll
-
-    service = serviceAll
