@@ -119,3 +119,60 @@ def test_constant_delay_latency_is_exactly_what_the_grid_allows(
     assert late == []
     if ticks(interval_s) % ticks(tock_s) == 0 and ticks(delay_s) % ticks(tock_s) == 0:
         assert {ticks(r["latency_s"]) for r in rows} == {ticks(delay_s)}
+
+
+def test_a_timer_due_at_a_pass_instant_fires_in_that_pass() -> None:
+    """The timer analogue of the arrivals above: the core sums due tymes in
+    floats (a pass at 0.095 plus a 0.015 ack delay is 0.11000000000000001),
+    and such a timer names the pass at 0.11, not the one a tock later.
+
+    The fast policy sends each done ack twice, the copy one ack delay
+    (15 ms) after the first; on a constant 20 ms link with 5 ms tocks every
+    copy must follow its first 15 ms later (before the fix 25 of these 200
+    went 20 ms later)."""
+    import memosim.testbed.simrun as simrun
+    from memosim.core import grams
+    from memosim.testbed.gramtrace import GramTrace
+
+    sends: dict[str, list[float]] = {}
+
+    class AckSends(GramTrace):
+        def record(self, time, kind, src, dst, size, reason, data, phash=None):  # type: ignore[no-untyped-def]
+            if kind == "send" and src[0] == "bob":
+                sends.setdefault(grams.parse(data).mid, []).append(time)
+            return super().record(time, kind, src, dst, size, reason, data, phash)
+
+    spec = parse_scenario(
+        {
+            "scenario": {
+                "name": "timers",
+                "duration_s": 12.0,
+                "seed": 3,
+                "tock_s": 0.005,
+                "doers": ["SafePeerMemoerDoer"],
+            },
+            "retry": {"policy": "fast"},
+            "peers": [{"name": "alice", "port": 47001}, {"name": "bob", "port": 47002}],
+            "links": [{"src": "alice", "dst": "bob", "both": True, "delay": {"base_s": 0.02}}],
+            "workload": [
+                {
+                    "src": "alice",
+                    "dst": "bob",
+                    "count": 200,
+                    "interval_s": 0.05,
+                    "memo_size": {"dist": "fixed", "bytes": 100},
+                }
+            ],
+        },
+        "timers.toml",
+    )
+    saved = simrun.GramTrace
+    simrun.GramTrace = AckSends  # type: ignore[misc]
+    try:
+        result = simrun.run_sim(spec, "SafePeerMemoerDoer", 3)
+    finally:
+        simrun.GramTrace = saved  # type: ignore[misc]
+    assert result.summary["memos_delivered"] == 200
+    gaps = [ticks(t[1] - t[0]) for t in sends.values()]
+    assert len(gaps) == 200 and all(len(t) == 2 for t in sends.values())
+    assert set(gaps) == {15_000_000}

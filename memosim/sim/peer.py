@@ -4,6 +4,12 @@ The only differences from a UDP PeerMemoer are where datagrams go (a SimPy
 endpoint instead of a socket), where housekeeping time comes from (env.now
 instead of time.monotonic) and where memo ids come from (a seeded stream
 instead of the OS RNG), so simulated runs repeat exactly.
+
+Sim time is a nanosecond grid (memosim.sim.clock), but the protocol core
+sums its due tymes in floats: an ack due 0.05 after a pass at 0.095 is due
+at 0.14500000000000002, a hair past the pass at 0.145 that it names. A
+timer that names the pass's own grid instant is due in that pass, as a
+datagram landing on it is taken in it; else it would wait one tock more.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.codes import UdpMaxGramSize
 from ..memoing import RX_BURST, Memoer
 from ..transports.simulated import SimPeer
+from .clock import ticks
 
 if TYPE_CHECKING:
     from .network import Network
@@ -49,6 +56,32 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
         cls = type(self)  # a subclass with its own receive or send keeps the general loops
         self._direct_rx = cls.receive is SimPeer.receive
         self._direct_tx = cls.send is SimPeer.send
+        self._timer: float | None = None  # the last get_timer (SimDoist asks after each pass)
+
+    def get_timer(self) -> float | None:
+        timer = self._timer = super().get_timer()
+        return timer
+
+    def serviceTymers(self) -> None:
+        """As Memoer's, with timers due at this pass's grid instant taken in
+        it (see the module docstring): the tyme handed to the core is the
+        timer's own, which names the same nanosecond as the pass."""
+        now = self.now
+        timer = self._timer
+        track = self._tymth is not None
+        engine = self.engine
+        # the usual case: a compare or two, and no call (the timer is past, or later)
+        if now is not None and timer is not None and now < timer <= now + 1e-9:
+            if not _same_instant_after(now, timer):
+                engine.handle_timer(now, track=track)
+                return
+            while True:
+                now = timer  # what is due at the pass's own instant is due now
+                engine.handle_timer(now, track=track)
+                timer = engine.get_timer(track=track)
+                if not _same_instant_after(now, timer):
+                    return
+        engine.handle_timer(now, track=track)
 
     def serviceReceives(self, *, echoic: bool = False) -> None:
         """As Memoer's, taking datagrams straight from the endpoint's inbox:
@@ -108,3 +141,13 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
             stats.bytes_sent += nbytes
         if txgs and self.opened:
             super().serviceTxGrams(echoic=echoic)
+
+
+def _same_instant_after(now: float | None, timer: float | None) -> bool:
+    """True when timer is after now by float noise alone: the same nanosecond."""
+    return (
+        now is not None
+        and timer is not None
+        and now < timer <= now + 1e-9
+        and ticks(timer) == ticks(now)
+    )
