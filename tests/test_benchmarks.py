@@ -131,3 +131,15 @@ def test_sim_benchmark_parts_prints_the_docs_lines_and_a_ratio_that_adds_up(caps
     assert [int(n) for n, _ in ratios] == [2, 10, 100]
     for n, ratio in ratios:
         assert float(ratio) == pytest.approx(e2e[int(n)] / parts, rel=0.02)  # printed rounded
+
+
+def test_congestion_benchmark_prints_the_table_docs_show(capsys):
+    """Simulated, so exact: docs/acked-delivery.md shows what it prints now."""
+    import bench_congestion
+
+    assert bench_congestion.main([]) == 0
+    out = [line for line in capsys.readouterr().out.splitlines() if line]
+    doc = (ROOT / "docs" / "acked-delivery.md").read_text().splitlines()
+    at = doc.index(out[0])
+    shown = [line for line in doc[at : at + len(out) + 4] if line and not line.startswith("```")]
+    assert shown[: len(out)] == out
