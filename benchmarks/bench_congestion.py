@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from memosim.testbed.backend import RunResult  # noqa: E402
+from memosim.testbed.metrics import busy_goodput, jain_index  # noqa: E402
 from memosim.testbed.scenario import load_scenario  # noqa: E402
 from memosim.testbed.simrun import run_sim  # noqa: E402
 
@@ -49,19 +50,11 @@ def run(name: str, seed: int, **retry: Any) -> RunResult:
 
 
 def goodput(result: RunResult, src: str | None = None) -> float:
-    """Payload bits per second from the first memo queued to the last delivered."""
-    rows = [r for r in result.rows if src is None or r["src"] == src]
-    done = [r for r in rows if r["delivered_s"] != ""]
-    if not done:
-        return 0.0
-    start = min(float(r["sent_s"]) for r in rows)
-    end = max(float(r["delivered_s"]) for r in done)
-    return sum(int(r["bytes"]) for r in done) * 8 / (end - start)
+    return busy_goodput(result.rows, src)
 
 
 def jain(result: RunResult, senders: int = 4) -> float:
-    shares = [goodput(result, f"s{i}") for i in range(1, senders + 1)]
-    return sum(shares) ** 2 / (len(shares) * sum(x * x for x in shares))
+    return jain_index([goodput(result, f"s{i}") for i in range(1, senders + 1)])
 
 
 def p99(seconds: float) -> str:

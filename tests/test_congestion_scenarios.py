@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from memosim.testbed import metrics
 from memosim.testbed.backend import RunResult
 from memosim.testbed.scenario import Scenario, load_scenario
 from memosim.testbed.simrun import run_sim
@@ -43,11 +44,7 @@ def run(name: str, doer: str = SAFE, timelines: bool = False, **retry: Any) -> R
 
 def busy_goodput(result: RunResult, src: str | None = None) -> float:
     """Payload bits per second from the first memo queued to the last delivered."""
-    rows = [r for r in result.rows if src is None or r["src"] == src]
-    done = [r for r in rows if r["delivered_s"] != ""]
-    start = min(float(r["sent_s"]) for r in rows)
-    end = max(float(r["delivered_s"]) for r in done)
-    return sum(int(r["bytes"]) for r in done) * 8 / (end - start)
+    return metrics.busy_goodput(result.rows, src)
 
 
 def drops(result: RunResult) -> int:
@@ -90,8 +87,7 @@ def test_incast_fills_the_shared_ingress_and_shares_it(policy: str) -> None:
 
 def jain(result: RunResult) -> float:
     """Jain's fairness index over the four incast senders' goodputs."""
-    shares = [busy_goodput(result, f"s{i}") for i in range(1, 5)]
-    return sum(shares) ** 2 / (len(shares) * sum(x * x for x in shares))
+    return metrics.jain_index([busy_goodput(result, f"s{i}") for i in range(1, 5)])
 
 
 def run_seed(name: str, seed: int, **retry: Any) -> RunResult:

@@ -217,3 +217,24 @@ def test_size_is_in_utf8_bytes() -> None:
     text = make_memo(key, 200, Rng())
     rec.sent(key, text, 0.0)
     assert not text.isascii() and rec.memos[key].size == len(text.encode()) > len(text)
+
+
+def test_busy_goodput_counts_delivered_payload_over_the_busy_span():
+    from memosim.testbed.metrics import busy_goodput
+
+    rows = [
+        {"src": "a", "sent_s": 1.0, "delivered_s": 2.0, "bytes": 1000},
+        {"src": "a", "sent_s": 1.5, "delivered_s": 3.0, "bytes": 1000},
+        {"src": "b", "sent_s": 0.5, "delivered_s": "", "bytes": 5000},  # never delivered
+    ]
+    assert busy_goodput(rows, "a") == 2000 * 8 / 2.0
+    assert busy_goodput(rows) == 2000 * 8 / 2.5  # the busy span starts at b's memo
+    assert busy_goodput(rows, "b") == 0.0
+
+
+def test_jain_index_is_one_when_equal_and_one_over_n_when_one_takes_all():
+    from memosim.testbed.metrics import jain_index
+
+    assert jain_index([5.0, 5.0, 5.0, 5.0]) == 1.0
+    assert jain_index([8.0, 0.0, 0.0, 0.0]) == 0.25
+    assert 0.25 < jain_index([4.0, 3.0, 2.0, 1.0]) < 1.0

@@ -208,6 +208,29 @@ def _same(got: str | bytes, sent: str | bytes) -> bool:
     return as_bytes[0] == as_bytes[1]
 
 
+def busy_goodput(rows: Iterable[Mapping[str, Any]], src: str | None = None) -> float:
+    """Payload bits per second of memo rows (memos.csv's, as
+    :func:`memo_rows` makes them) from the first memo queued to the last
+    delivered; with src, only that sender's. 0.0 when none was delivered.
+
+    Goodput over the busy span, not the run's duration: a scenario that
+    runs on after its transfer is not penalised for the idle tail."""
+    mine = [r for r in rows if src is None or r["src"] == src]
+    done = [r for r in mine if r["delivered_s"] != ""]
+    if not done:
+        return 0.0
+    start = min(float(r["sent_s"]) for r in mine)
+    end = max(float(r["delivered_s"]) for r in done)
+    return sum(int(r["bytes"]) for r in done) * 8 / (end - start) if end > start else 0.0
+
+
+def jain_index(shares: Sequence[float]) -> float:
+    """Jain's fairness index of shares: 1.0 when equal, 1/n when one takes all."""
+    total = sum(shares)
+    squares = sum(x * x for x in shares)
+    return total * total / (len(shares) * squares) if squares else 1.0
+
+
 def percentile(sorted_values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100) of ascending values; None if empty."""
     if not sorted_values:
