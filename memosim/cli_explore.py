@@ -44,7 +44,8 @@ def add_explore(sub: Any) -> None:
         "from its [explore] ranges; check acked delivery, that nothing raised, that "
         "memory stayed bounded and that the network lost no datagram uncounted. "
         "Write each violating run as a scenario file that memosim run replays, shrink "
-        "the first one and write the smallest; exit 1 when any run broke an invariant.",
+        "the first run of each distinct failure (a Doer and what it broke) and write "
+        "the smallest; exit 1 when any run broke an invariant.",
     )
     exp.add_argument("file", metavar="FILE", help="scenario file (TOML, docs/scenarios.md)")
     exp.add_argument(
@@ -73,7 +74,7 @@ def add_explore(sub: Any) -> None:
         type=integer("an integer >= 0", 0),
         default=200,
         metavar="K",
-        help="runs the shrinking of the first violation may spend (default 200)",
+        help="runs the shrinking of each distinct failure may spend (default 200)",
     )
     exp.add_argument(
         "--out",
@@ -125,8 +126,8 @@ def _more(result: Any) -> str:
     if result.written:
         n = len(result.written)
         text += f", violations/ ({n} scenario{'' if n == 1 else 's'} with traces)"
-    if result.smallest is not None:
-        text += ", smallest.toml, smallest-trace.txt"
+    for shrunk in result.shrunk:
+        text += f", {shrunk.path.name}, {shrunk.path.stem}-trace.txt"
     return text
 
 

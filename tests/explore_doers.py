@@ -24,6 +24,27 @@ class ForgetfulDoer(SafePeerMemoerDoer):
         return done
 
 
+class LoseOrRepeatDoer(SafePeerMemoerDoer):
+    """Breaks acked delivery two ways, on different memos: drops from the
+    inbox each memo whose CRC-32 is 0 modulo 150 (lost silently) and hands
+    over twice each one whose CRC-32 is 1 modulo 150 (a duplicate)."""
+
+    def recur(self, tyme: Any) -> Any:
+        done = super().recur(tyme)
+        inbox = self.peer.inbox
+        if inbox:
+            out = []
+            for m in inbox:
+                crc = zlib.crc32(_bytes(m[0])) % 150
+                if crc != 0:
+                    out.append(m)
+                if crc == 1:
+                    out.append(m)
+            inbox.clear()
+            inbox.extend(out)
+        return done
+
+
 class RaisingDoer(SafePeerMemoerDoer):
     """Raises out of its service loop once it has delivered a memo."""
 

@@ -354,3 +354,42 @@ def test_an_impairment_that_is_not_a_table_is_an_error() -> None:
     with pytest.raises(ScenarioError) as ex:
         parse_explore({"loss": []})
     assert str(ex.value) == "explore.loss: expected a table {p, rate}, found []"
+
+
+def test_explore_shrinks_each_distinct_failure_of_a_doer(tmp_path: Path) -> None:
+    """A Doer that loses some memos and delivers others twice fails two ways:
+    each gets its own smallest scenario, which replays that very failure."""
+    path = TESTS / "explore_two_ways.toml"
+    done = memosim(tmp_path, "explore", str(path), "--runs", "12", "--jobs", "1", "--out", "ex")
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    smallest = [line for line in lines if line.startswith("smallest: ")]
+    assert [line.split()[1] for line in smallest] == ["ex/smallest.toml", "ex/smallest-2.toml"]
+    kinds = [line.split("(", 1)[1].split(";")[0] for line in smallest]
+    assert sorted(k.split(" ", 1)[1] for k in kinds) == ["duplicates delivered", "lost silently"]
+    assert lines[-1].endswith(
+        "smallest.toml, smallest-trace.txt, smallest-2.toml, smallest-2-trace.txt"
+    )
+    out = tmp_path / "ex"
+    for name, kind in zip(("smallest", "smallest-2"), kinds):
+        assert (out / f"{name}-trace.txt").stat().st_size > 0
+        small = load_scenario(out / f"{name}.toml")
+        assert small.memo_count < 60  # shrunk from the drawn run's 60 memos
+        again = memosim(tmp_path, "run", str(out / f"{name}.toml"), "--out", name, "--json")
+        run = json.loads(again.stdout)["runs"][0]
+        field = "duplicates_delivered" if "duplicates" in kind else "lost_silently"
+        assert run[field] >= 1, (name, run)
+
+
+def test_distinct_failures_are_one_per_doer_and_first_kind_in_run_order() -> None:
+    from memosim.testbed.explore import distinct_failures
+
+    rows = [
+        {"run": 0, "doer": "A", "violations": ["1 lost silently"]},
+        {"run": 1, "doer": "A", "violations": ["2 lost silently"]},
+        {"run": 2, "doer": "B", "violations": ["1 lost silently"]},
+        {"run": 3, "doer": "A", "violations": ["1 duplicates delivered", "1 lost silently"]},
+        {"run": 4, "doer": "A", "violations": ["raised ValueError: x"]},
+    ]
+    # run 3's first kind in the table's order is "lost silently": A has that one
+    assert [r["run"] for r in distinct_failures(rows)] == [0, 2, 4]

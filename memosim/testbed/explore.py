@@ -11,10 +11,13 @@ rows whatever the number of workers.
 For each violating run (the first :data:`MAX_WRITTEN`, in run order) the
 results directory gets ``violations/run-<i>-<doer>/scenario.toml``, a
 complete scenario of that run with that Doer that ``memosim run`` replays
-exactly, and its event trace ``trace.txt``. The first violating run is then
-shrunk (:mod:`memosim.testbed.explore_shrink`) and the smallest scenario
-still failing the same way is written as ``smallest.toml`` with
-``smallest-trace.txt``. ``explore.csv`` has one row per run and Doer.
+exactly, and its event trace ``trace.txt``. Then the first violating run of
+each distinct failure (a Doer and the first kind its run broke; up to
+:data:`MAX_SHRUNK` of them, in run order) is shrunk
+(:mod:`memosim.testbed.explore_shrink`), and the smallest scenario still
+failing the same way is written: ``smallest.toml`` with
+``smallest-trace.txt`` for the first, ``smallest-2.toml`` and so on for the
+others. ``explore.csv`` has one row per run and Doer.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ __all__ = ["CSV_COLUMNS", "ExploreResult", "check_run", "explore", "format_summa
 
 #: Violating runs written out (scenario and trace); the rest are in explore.csv.
 MAX_WRITTEN = 10
+#: Distinct failures (Doer, first kind) shrunk, each with its own budget.
+MAX_SHRUNK = 3
 
 CSV_COLUMNS = (
     "run",
@@ -139,14 +144,41 @@ class ExploreResult:
     doers: tuple[str, ...]
     rows: list[dict[str, Any]] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
-    smallest: Path | None = None
-    shrink_steps: list[str] = field(default_factory=list)
-    shrink_runs: int = 0
-    smallest_violations: list[str] = field(default_factory=list)
+    shrunk: list[Shrunk] = field(default_factory=list)
 
     @property
     def violating(self) -> list[dict[str, Any]]:
         return [r for r in self.rows if r["violations"]]
+
+    # the first failure's, as before there could be several
+    @property
+    def smallest(self) -> Path | None:
+        return self.shrunk[0].path if self.shrunk else None
+
+    @property
+    def shrink_steps(self) -> list[str]:
+        return self.shrunk[0].steps if self.shrunk else []
+
+    @property
+    def shrink_runs(self) -> int:
+        return self.shrunk[0].runs if self.shrunk else 0
+
+    @property
+    def smallest_violations(self) -> list[str]:
+        return self.shrunk[0].violations if self.shrunk else []
+
+
+@dataclass
+class Shrunk:
+    """One distinct failure shrunk: its smallest scenario and how it got there."""
+
+    doer: str
+    kind: str
+    run: int
+    path: Path
+    steps: list[str]
+    runs: int
+    violations: list[str]
 
 
 def _slug(doer: str) -> str:
@@ -195,7 +227,6 @@ def explore(
         row["faults"] = faults(docs[row["run"]])
         result.rows.append(row)
     out.mkdir(parents=True, exist_ok=True)
-    first: tuple[dict[str, Any], dict[str, Any]] | None = None
     for row in result.violating[:MAX_WRITTEN]:
         doc = docs[row["run"]]
         name = f"run-{row['run']:04d}-{_slug(row['doer'])}"
@@ -208,38 +239,57 @@ def explore(
             doc, scenario.file, row["doer"], out / "violations" / name, "scenario", note
         )
         result.written.append(path)
-        first = first or (doc, row)
-    if first is not None:
-        _shrink_first(result, scenario, out, first, shrink_budget)
+    for row in distinct_failures(result.violating)[:MAX_SHRUNK]:
+        stem = "smallest" if not result.shrunk else f"smallest-{len(result.shrunk) + 1}"
+        result.shrunk.append(_shrink(scenario, out, docs[row["run"]], row, stem, shrink_budget))
     _write_csv(result.rows, out / "explore.csv")
     return result
 
 
-def _shrink_first(
-    result: ExploreResult,
+def distinct_failures(violating: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first violating row of each (Doer, first kind it broke), in run order:
+    a Doer that loses memos in some runs and duplicates them in others has
+    two failures to shrink, not one."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for row in violating:
+        key = (row["doer"], primary_kind(row["violations"]))
+        if key not in seen:
+            seen.add(key)
+            out.append(row)
+    return out
+
+
+def primary_kind(violations: Sequence[str]) -> str:
+    """The first of a run's violation kinds in the summary table's order."""
+    kinds = {kind_of(v) for v in violations}
+    return next((k for k, _h in KINDS if k in kinds), kind_of(violations[0]))
+
+
+def _shrink(
     scenario: Scenario,
     out: Path,
-    first: tuple[dict[str, Any], dict[str, Any]],
+    doc: dict[str, Any],
+    row: dict[str, Any],
+    stem: str,
     budget: int,
-) -> None:
-    doc, row = first
+) -> Shrunk:
+    """Shrink one failing run while it still breaks its primary kind; write it as stem."""
     doer = row["doer"]
-    kinds = {kind_of(v) for v in row["violations"]}
+    kind = primary_kind(row["violations"])
 
     def still_fails(cand: dict[str, Any]) -> bool:
         again = check_run(_replay_doc(cand, doer), scenario.file, doer)
-        return bool(kinds & {kind_of(v) for v in again["violations"]})
+        return kind in {kind_of(v) for v in again["violations"]}
 
     small, steps, spent = shrink(_replay_doc(doc, doer), scenario.file, still_fails, budget=budget)
-    result.shrink_steps, result.shrink_runs = steps, spent
     note = (
         f"memosim explore {scenario.name}: run {row['run']} shrunk in {spent} runs "
-        f"({len(steps)} changes kept)\nreplay: memosim run {out / 'smallest.toml'}\n"
+        f"({len(steps)} changes kept)\nreplay: memosim run {out / (stem + '.toml')}\n"
         + "".join(f"- {step}\n" for step in steps)
     )
-    path, again = _write_case(small, scenario.file, doer, out, "smallest", note)
-    result.smallest = path
-    result.smallest_violations = again["violations"]
+    path, again = _write_case(small, scenario.file, doer, out, stem, note)
+    return Shrunk(doer, kind, row["run"], path, steps, spent, again["violations"])
 
 
 def _write_csv(rows: Sequence[dict[str, Any]], path: Path) -> None:
@@ -281,11 +331,12 @@ def format_summary(result: ExploreResult) -> str:
         )
     if len(bad) > MAX_WRITTEN:
         lines.append(f"... and {len(bad) - MAX_WRITTEN} more in explore.csv")
-    if result.smallest is not None:
-        found = "; ".join(result.smallest_violations) or "no violation"
+    for shrunk in result.shrunk:
+        found = "; ".join(shrunk.violations) or "no violation"
+        who = f"{shrunk.doer}, " if len({s.doer for s in result.shrunk}) > 1 else ""
         lines.append(
-            f"smallest: {result.smallest} ({found}; {len(result.shrink_steps)} changes "
-            f"kept of {result.shrink_runs} tried)"
+            f"smallest: {shrunk.path} ({who}{found}; {len(shrunk.steps)} changes "
+            f"kept of {shrunk.runs} tried)"
         )
-        lines.append(f"replay:   memosim run {result.smallest}")
+        lines.append(f"replay:   memosim run {shrunk.path}")
     return "\n".join(lines)
