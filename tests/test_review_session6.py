@@ -5,11 +5,13 @@ Each test names the promise it checks; see the commit that added it.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from memosim.peermemoing import SafePeerMemoerDoer
 from memosim.sim.clock import GridEnvironment, ticks
 from memosim.sim.network import Network
 from memosim.sim.peer import SimPeerMemoer
@@ -97,3 +99,64 @@ def test_review_no_timer_naming_a_pass_instant_is_left_to_the_next_pass(
     scenario = load_scenario(ROOT / "scenarios" / f"{name}.toml")
     run_sim(scenario, "SafePeerMemoerDoer", scenario.seed)
     assert left == []
+
+
+# ---- explore: "a Doer that loses some memos and delivers others twice gets
+# one of each" (docs/cli.md, commit cdc03ad) --------------------------------
+
+
+class LoseAndRepeatDoer(SafePeerMemoerDoer):
+    """Drops every memo whose CRC-32 is even (lost silently) and hands over
+    twice every one whose CRC-32 is odd (a duplicate): each run with a few
+    memos breaks acked delivery both ways. Named by import path below."""
+
+    def recur(self, tyme: Any) -> Any:
+        done = super().recur(tyme)
+        inbox = self.peer.inbox
+        if inbox:
+            out = []
+            for m in inbox:
+                memo = m[0]
+                data = memo.encode() if isinstance(memo, str) else bytes(memo)
+                if zlib.crc32(data) % 2:
+                    out += [m, m]
+            inbox.clear()
+            inbox.extend(out)
+        return done
+
+
+def test_review_a_doer_that_loses_and_repeats_in_every_run_gets_both_shrunk(
+    tmp_path: Path,
+) -> None:
+    """distinct_failures keys a run by its *first* kind only, so when every
+    run both loses and duplicates (the Doer above), the duplicates are never
+    a distinct failure: one smallest scenario (lost silently) is written and
+    the duplicate failure gets none, though docs/cli.md says such a Doer
+    'gets one of each', and the lost-silently shrink may drop the
+    duplicates on the way (it keeps only its primary kind failing)."""
+    from memosim.testbed.explore import explore
+    from memosim.testbed.scenario import parse_scenario
+
+    doer = "test_review_session6:LoseAndRepeatDoer"
+    doc = {
+        "scenario": {"name": "both-ways", "duration_s": 5.0, "doers": [doer]},
+        "peers": [{"name": "alice", "port": 47321}, {"name": "bob", "port": 47322}],
+        "workload": [
+            {
+                "src": "alice",
+                "dst": "bob",
+                "count": 20,
+                "interval_s": 0.02,
+                "memo_size": {"dist": "uniform", "min": 100, "max": 1000},
+            }
+        ],
+    }
+    scenario = parse_scenario(doc, str(tmp_path / "both-ways.toml"))
+    result = explore(scenario, tmp_path / "ex", runs=3, seed=1, workers=1, shrink_budget=2)
+    kinds_per_run = [{v.split(" ", 1)[1] for v in row["violations"]} for row in result.violating]
+    # every run broke acked delivery both ways ...
+    assert kinds_per_run and all(
+        {"lost silently", "duplicates delivered"} <= k for k in kinds_per_run
+    ), kinds_per_run
+    # ... so the Doer has two failures, and each should get its smallest scenario
+    assert sorted(s.kind for s in result.shrunk) == ["duplicates delivered", "lost silently"]
