@@ -123,7 +123,7 @@ def test_constant_delay_latency_is_exactly_what_the_grid_allows(
 
 def test_a_timer_due_at_a_pass_instant_fires_in_that_pass() -> None:
     """The timer analogue of the arrivals above: the core sums due tymes in
-    floats (a pass at 0.095 plus a 0.015 ack delay is 0.11000000000000001),
+    floats (a pass at 0.07 plus a 0.04 ack delay is 0.11000000000000001),
     and such a timer names the pass at 0.11, not the one a tock later.
 
     The fast policy sends each done ack twice, the copy one ack delay

@@ -10,6 +10,9 @@ sums its due tymes in floats: an ack due 0.05 after a pass at 0.095 is due
 at 0.14500000000000002, a hair past the pass at 0.145 that it names. A
 timer that names the pass's own grid instant is due in that pass, as a
 datagram landing on it is taken in it; else it would wait one tock more.
+So after the core's timers a pass asks for the next one, and handles it
+while it names the pass's nanosecond: also one made earlier in the same
+pass, or one behind an earlier due.
 """
 
 from __future__ import annotations
@@ -56,32 +59,23 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
         cls = type(self)  # a subclass with its own receive or send keeps the general loops
         self._direct_rx = cls.receive is SimPeer.receive
         self._direct_tx = cls.send is SimPeer.send
-        self._timer: float | None = None  # the last get_timer (SimDoist asks after each pass)
-
-    def get_timer(self) -> float | None:
-        timer = self._timer = super().get_timer()
-        return timer
 
     def serviceTymers(self) -> None:
-        """As Memoer's, with timers due at this pass's grid instant taken in
-        it (see the module docstring): the tyme handed to the core is the
-        timer's own, which names the same nanosecond as the pass."""
+        """As Memoer's, then what else is due at this pass's grid instant
+        (see the module docstring): each timer that names the pass's
+        nanosecond is handled at its own tyme, until none does."""
         now = self.now
-        timer = self._timer
         track = self._tymth is not None
         engine = self.engine
-        # the usual case: a compare or two, and no call (the timer is past, or later)
-        if now is not None and timer is not None and now < timer <= now + 1e-9:
-            if not _same_instant_after(now, timer):
-                engine.handle_timer(now, track=track)
-                return
-            while True:
-                now = timer  # what is due at the pass's own instant is due now
-                engine.handle_timer(now, track=track)
-                timer = engine.get_timer(track=track)
-                if not _same_instant_after(now, timer):
-                    return
         engine.handle_timer(now, track=track)
+        if now is None:
+            return
+        instant = now
+        timer = engine.get_timer(track=track)
+        while timer is not None and now < timer <= now + 1e-9 and ticks(timer) == ticks(instant):
+            now = timer  # the same instant: what is due at it is due now
+            engine.handle_timer(now, track=track)
+            timer = engine.get_timer(track=track)
 
     def serviceReceives(self, *, echoic: bool = False) -> None:
         """As Memoer's, taking datagrams straight from the endpoint's inbox:
@@ -141,13 +135,3 @@ class SimPeerMemoer(SimPeer, Memoer):  # type: ignore[misc]  # the transport's s
             stats.bytes_sent += nbytes
         if txgs and self.opened:
             super().serviceTxGrams(echoic=echoic)
-
-
-def _same_instant_after(now: float | None, timer: float | None) -> bool:
-    """True when timer is after now by float noise alone: the same nanosecond."""
-    return (
-        now is not None
-        and timer is not None
-        and now < timer <= now + 1e-9
-        and ticks(timer) == ticks(now)
-    )

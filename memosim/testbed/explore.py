@@ -12,7 +12,7 @@ For each violating run (the first :data:`MAX_WRITTEN`, in run order) the
 results directory gets ``violations/run-<i>-<doer>/scenario.toml``, a
 complete scenario of that run with that Doer that ``memosim run`` replays
 exactly, and its event trace ``trace.txt``. Then the first violating run of
-each distinct failure (a Doer and the first kind its run broke; up to
+each distinct failure (a Doer and a kind of invariant it broke; up to
 :data:`MAX_SHRUNK` of them, in run order) is shrunk
 (:mod:`memosim.testbed.explore_shrink`), and the smallest scenario still
 failing the same way is written: ``smallest.toml`` with
@@ -41,7 +41,7 @@ __all__ = ["CSV_COLUMNS", "ExploreResult", "check_run", "explore", "format_summa
 
 #: Violating runs written out (scenario and trace); the rest are in explore.csv.
 MAX_WRITTEN = 10
-#: Distinct failures (Doer, first kind) shrunk, each with its own budget.
+#: Distinct failures (Doer, kind) shrunk, each with its own budget.
 MAX_SHRUNK = 3
 
 CSV_COLUMNS = (
@@ -239,31 +239,34 @@ def explore(
             doc, scenario.file, row["doer"], out / "violations" / name, "scenario", note
         )
         result.written.append(path)
-    for row in distinct_failures(result.violating)[:MAX_SHRUNK]:
+    for row, kind in distinct_failures(result.violating)[:MAX_SHRUNK]:
         stem = "smallest" if not result.shrunk else f"smallest-{len(result.shrunk) + 1}"
-        result.shrunk.append(_shrink(scenario, out, docs[row["run"]], row, stem, shrink_budget))
+        doc = docs[row["run"]]
+        result.shrunk.append(_shrink(scenario, out, doc, row, kind, stem, shrink_budget))
     _write_csv(result.rows, out / "explore.csv")
     return result
 
 
-def distinct_failures(violating: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The first violating row of each (Doer, first kind it broke), in run order:
-    a Doer that loses memos in some runs and duplicates them in others has
-    two failures to shrink, not one."""
+def distinct_failures(violating: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+    """(row, kind) for the first violating run of each Doer and kind it
+    broke, in run order (a run's kinds in the summary table's order): a Doer
+    that loses memos and duplicates others has two failures to shrink, also
+    when every run of it does both."""
     seen: set[tuple[str, str]] = set()
     out = []
     for row in violating:
-        key = (row["doer"], primary_kind(row["violations"]))
-        if key not in seen:
-            seen.add(key)
-            out.append(row)
+        for kind in kinds_of(row["violations"]):
+            if (row["doer"], kind) not in seen:
+                seen.add((row["doer"], kind))
+                out.append((row, kind))
     return out
 
 
-def primary_kind(violations: Sequence[str]) -> str:
-    """The first of a run's violation kinds in the summary table's order."""
+def kinds_of(violations: Sequence[str]) -> list[str]:
+    """A run's violation kinds, in the summary table's order."""
     kinds = {kind_of(v) for v in violations}
-    return next((k for k, _h in KINDS if k in kinds), kind_of(violations[0]))
+    known = [k for k, _h in KINDS]
+    return [k for k in known if k in kinds] + sorted(kinds.difference(known))
 
 
 def _shrink(
@@ -271,12 +274,12 @@ def _shrink(
     out: Path,
     doc: dict[str, Any],
     row: dict[str, Any],
+    kind: str,
     stem: str,
     budget: int,
 ) -> Shrunk:
-    """Shrink one failing run while it still breaks its primary kind; write it as stem."""
+    """Shrink one failing run while it still breaks `kind`; write it as stem."""
     doer = row["doer"]
-    kind = primary_kind(row["violations"])
 
     def still_fails(cand: dict[str, Any]) -> bool:
         again = check_run(_replay_doc(cand, doer), scenario.file, doer)

@@ -1,4 +1,5 @@
-"""Review of session 6's commits: behaviours the commits promise and break.
+"""Review of the grid-timer fix and of shrinking each distinct failure:
+behaviours those commits promised, checked where the first versions broke them.
 
 Each test names the promise it checks; see the commit that added it.
 """
@@ -137,7 +138,7 @@ def test_review_a_doer_that_loses_and_repeats_in_every_run_gets_both_shrunk(
     from memosim.testbed.explore import explore
     from memosim.testbed.scenario import parse_scenario
 
-    doer = "test_review_session6:LoseAndRepeatDoer"
+    doer = "test_review_grid_timers_and_shrink:LoseAndRepeatDoer"
     doc = {
         "scenario": {"name": "both-ways", "duration_s": 5.0, "doers": [doer]},
         "peers": [{"name": "alice", "port": 47321}, {"name": "bob", "port": 47322}],
