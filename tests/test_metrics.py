@@ -238,3 +238,85 @@ def test_jain_index_is_one_when_equal_and_one_over_n_when_one_takes_all():
     assert jain_index([5.0, 5.0, 5.0, 5.0]) == 1.0
     assert jain_index([8.0, 0.0, 0.0, 0.0]) == 0.25
     assert 0.25 < jain_index([4.0, 3.0, 2.0, 1.0]) < 1.0
+
+
+def test_a_folded_memo_is_matched_exactly_as_the_memo_itself() -> None:
+    """The workload's memos are kept folded (tag, filler block, size): a
+    delivery still counts only when it is the memo byte for byte."""
+    from memosim.testbed.workload import Folded, plan_memo, unfold
+
+    rec = Recorder()
+    key = MemoKey(0, "alice", "bob", 3)
+    planned = plan_memo(key, 12288, Rng())
+    assert isinstance(planned, Folded) and len(planned.block) == 64
+    text = unfold(planned)
+    rec.sent(key, text, 0.0, kept=planned)
+    assert rec.memos[key].memo is planned and rec.memos[key].size == 12288
+    for i in (20, 64 * 7 + 5, len(text) - 1):  # one character changed anywhere after the tag
+        rec.delivered(text[:i] + ("x" if text[i] != "x" else "y") + text[i + 1 :], 1.0)
+    rec.delivered(text + "x", 1.0)  # one longer
+    rec.delivered(text[:-64], 1.0)  # one block short: still a whole number of blocks
+    assert rec.corrupt == 5 and rec.memos[key].delivered_s is None
+    rec.delivered(text.encode(), 2.0)
+    rec.delivered(text, 3.0)
+    assert rec.memos[key].delivered_s == 2.0 and rec.duplicates == 1
+    assert rec.failed(text, "tyme") and rec.memos[key].false_give_up
+
+
+def test_schedule_makes_memos_lazily_in_the_order_sorting_them_all_would() -> None:
+    """The plan is made as the run reaches it, and is the plan sorting every
+    memo up front gives: same memos, same order, ties by workload, sender,
+    receiver and index."""
+    import inspect
+
+    from memosim.sim import Streams
+    from memosim.testbed.backend import schedule
+    from memosim.testbed.scenario import parse_scenario
+    from memosim.testbed.workload import unfold
+
+    s = parse_scenario(
+        {
+            "scenario": {"name": "plan", "duration_s": 5.0, "seed": 7},
+            "peers": [{"name": n, "port": 47400 + i} for i, n in enumerate("abc")],
+            "workload": [
+                {
+                    "src": "a",
+                    "dst": "b",
+                    "count": 30,
+                    "interval_s": 0.02,
+                    "memo_size": {"dist": "fixed", "bytes": 500},
+                },
+                {
+                    "src": "*",
+                    "dst": "c",
+                    "count": 20,
+                    "interval_s": 0.03,
+                    "memo_size": {"dist": "uniform", "min": 10, "max": 3000},
+                },
+                {
+                    "src": "c",
+                    "dst": "a",
+                    "count": 10,
+                    "interval_s": 0.0,
+                    "start_s": 0.06,
+                    "memo_size": {"dist": "fixed", "bytes": 40},
+                },
+            ],
+        },
+        "plan.toml",
+    )
+    plan = schedule(s, 7)
+    assert inspect.isgenerator(plan)
+    streams, everything = Streams(7), []
+    for wi, w in enumerate(s.workload):
+        for src, dst in w.pairs:
+            rng = streams.stream(f"workload:{wi}:{src}>{dst}")
+            for idx, when in enumerate(w.times()):
+                key = MemoKey(wi, src, dst, idx)
+                text = make_memo(key, w.memo_size.sample(rng), rng)
+                everything.append((when, wi, src, dst, idx, key, text))
+    everything.sort(key=lambda e: e[:5])
+    assert [(when, key, unfold(p)) for when, key, p in plan] == [
+        (e[0], e[5], e[6]) for e in everything
+    ]
+    assert len(everything) == 30 + 2 * 20 + 10

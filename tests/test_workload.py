@@ -67,3 +67,16 @@ def test_filler_is_one_letter_per_draw_and_takes_no_more_draws(size: int) -> Non
     fill = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-"
     assert body[:n] == "".join(fill[int(ref.random() * len(fill))] for _ in range(n))
     assert rng.random() == ref.random()  # the stream moved on by exactly n draws
+
+
+@pytest.mark.parametrize("size", [0, 5, 18, 19, 40, 82, 83, 84, 200, 12288])
+def test_a_planned_memo_unfolds_to_the_very_memo_and_keeps_small(size: int) -> None:
+    from memosim.testbed.workload import Folded, plan_memo, unfold
+
+    key = MemoKey(2, "alice", "bob", 17)  # tag "#2:alice>bob:17|", 16 characters
+    planned = plan_memo(key, size, random.Random(size))
+    assert unfold(planned) == make_memo(key, size, random.Random(size))
+    if size > 16 + 64:  # the filler repeats: kept as tag, block and size
+        assert isinstance(planned, Folded) and len(planned.block) == 64
+    else:
+        assert isinstance(planned, str)

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Mapping, Sequence
+import random
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,7 +37,7 @@ from .doers import BUILTIN_DOERS
 from .metrics import Recorder, memo_rows, summarize
 from .retry_table import as_options
 from .scenario import ALL, Scenario
-from .workload import MemoKey, make_memo
+from .workload import Folded, MemoKey, plan_memo
 
 __all__ = [
     "DOER_CLASSES",
@@ -104,20 +105,28 @@ def peer_vids(scenario: Scenario, seed: int) -> dict[str, str]:
     return {p.name: peer_keys(seed, p.name)[0] for p in scenario.peers}
 
 
-def schedule(scenario: Scenario, seed: int) -> list[tuple[float, MemoKey, str]]:
-    """Every memo of the workload as (send tyme, key, memo), in send order."""
+def schedule(scenario: Scenario, seed: int) -> Iterator[tuple[float, MemoKey, Folded | str]]:
+    """Every memo of the workload as (send tyme, key, planned memo), in send
+    order (ties in workload, sender, receiver and index order); the memo is
+    ``unfold(planned)``, and the recorder keeps it folded.
+
+    Lazy: the order is planned up front, each memo made as the run reaches
+    it, so a long workload is never held whole (a 12 KB memo ten times a
+    second is 430 MB an hour). Each pair draws its sizes and filler from a
+    stream of its own in index order, which is its send order, so these
+    are the very memos that making them all up front gave."""
     streams = Streams(seed)
-    events = []
+    order: list[tuple[float, int, str, str, int]] = []
+    draws: dict[tuple[int, str, str], tuple[random.Random, Any]] = {}
     for wi, w in enumerate(scenario.workload):
         for src, dst in w.pairs:
-            rng = streams.stream(f"workload:{wi}:{src}>{dst}")
-            for idx, when in enumerate(w.times()):
-                key = MemoKey(wi, src, dst, idx)
-                events.append(
-                    (when, wi, src, dst, idx, make_memo(key, w.memo_size.sample(rng), rng), key)
-                )
-    events.sort(key=lambda e: e[:5])
-    return [(e[0], e[6], e[5]) for e in events]
+            draws[wi, src, dst] = (streams.stream(f"workload:{wi}:{src}>{dst}"), w.memo_size)
+            order.extend((when, wi, src, dst, idx) for idx, when in enumerate(w.times()))
+    order.sort()
+    for when, wi, src, dst, idx in order:
+        rng, size = draws[wi, src, dst]
+        key = MemoKey(wi, src, dst, idx)
+        yield when, key, plan_memo(key, size.sample(rng), rng)
 
 
 def build_network(

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .workload import MemoKey, parse_key
+from .workload import Folded, MemoKey, parse_key
 
 SUMMARY_KEYS = (
     "doer",
@@ -72,7 +72,9 @@ class MemoRecord:
     key: MemoKey
     size: int
     sent_s: float
-    memo: str | bytes  # as sent: a delivery is intact when it equals this
+    memo: (
+        str | bytes | Folded
+    )  # as sent (a workload memo folded): a delivery is intact when it equals this
     delivered_s: float | None = None
     copies: int = 0
     failed: str | None = None  # reason of the sender's first give-up, None if it never gave up
@@ -120,11 +122,13 @@ class Recorder:
     to_peer: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per receiver: intact memos delivered (first copies), duplicates, corrupt ones."""
 
-    def sent(self, key: MemoKey, memo: str, when: float) -> None:
-        # the memo is kept, not hashed: the workload holds it for the run
-        # anyway, and comparing a delivery with it is exact and ~100x cheaper
+    def sent(self, key: MemoKey, memo: str, when: float, kept: Folded | str | None = None) -> None:
+        """One memo sent at when; kept: what to keep of it, when not memo
+        itself (the workload's plan gives its memos folded: a few hundred
+        bytes each, so the records do not hold every memo of the run)."""
+        # kept, not hashed: comparing a delivery with it is exact and ~100x cheaper
         size = len(memo) if memo.isascii() else len(memo.encode())
-        self.memos[key] = MemoRecord(key, size, when, memo)
+        self.memos[key] = MemoRecord(key, size, when, memo if kept is None else kept)
         if parse_key(memo) != key:
             self.untagged[key.dst, _raw(memo)] = key
 
@@ -162,7 +166,10 @@ class Recorder:
             else:  # the oldest one with this content
                 key = next((k for (_, c), k in self.untagged.items() if c == raw), None)
         record = self.memos.get(key) if key is not None else None
-        if record is None or not _same(memo, record.memo):
+        if record is None:
+            return None
+        sent = record.memo
+        if not _same(memo, sent.unfold() if isinstance(sent, Folded) else sent):
             return None
         return record
 

@@ -37,6 +37,7 @@ from .hio_peers import hio_sim_peer
 from .metrics import Recorder
 from .scenario import Scenario
 from .scenario_model import PeerSpec
+from .workload import unfold
 
 if TYPE_CHECKING:
     from .capture import Capture
@@ -146,11 +147,12 @@ def run_sim(
     vids = peer_vids(scenario, seed)
 
     def workload() -> Generator[simpy.Event, Any, None]:
-        for when, key, memo in plan:
+        for when, key, planned in plan:
             if when > env.now:
                 yield at_first(env, when - env.now)
+            memo = unfold(planned)
             peers[key.src].memoit(memo, peers[key.dst].ha, rvid=vids[key.dst])
-            recorder.sent(key, memo, env.now)
+            recorder.sent(key, memo, env.now, kept=planned)
             doist.kick(peers[key.src])
 
     env.process(workload())

@@ -51,7 +51,7 @@ from .hio_peers import hio_udp_peer
 from .metrics import Recorder
 from .relay import Relay, RelayDoer, kernel_udp_counters, loopback_for
 from .scenario import Scenario
-from .workload import MemoKey
+from .workload import Folded, MemoKey, unfold
 
 if TYPE_CHECKING:
     from .capture import Capture
@@ -84,7 +84,7 @@ class Workload(Doer):
 
     def __init__(
         self,
-        plan: Iterable[tuple[float, MemoKey, str]],
+        plan: Iterable[tuple[float, MemoKey, Folded | str]],
         peers: Mapping[str, PeerMemoer],
         relay: Relay,
         recorder: Recorder,
@@ -107,12 +107,13 @@ class Workload(Doer):
                 raise OSError(f"peers not open (port taken on reopen?): {', '.join(shut)}")
         plan, peers, relay, recorder = self.plan, self.peers, self.relay, self.recorder
         while self.next < len(plan) and plan[self.next][0] <= tyme + _EPS:
-            _when, key, memo = plan[self.next]
+            _when, key, planned = plan[self.next]
             self.next += 1
+            memo = unfold(planned)
             peers[key.src].memoit(
                 memo, relay.address(key.dst, key.src), rvid=self.vids.get(key.dst)
             )
-            recorder.sent(key, memo, tyme)
+            recorder.sent(key, memo, tyme, kept=planned)
         return self.next >= len(plan)
 
 

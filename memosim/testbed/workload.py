@@ -16,6 +16,7 @@ from itertools import islice
 
 _FILL = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:-"
 _SCALE = float(len(_FILL))
+_BLOCK = 64  # filler letters drawn per memo; a longer memo repeats them
 _TAG = re.compile(r"^#(\d+):([^>]+)>([^:]+):(\d+)\|")
 
 
@@ -35,16 +36,43 @@ def make_memo(key: MemoKey, size: int, rng: random.Random) -> str:
     A memo too short for its tag is seeded filler alone: the recorder knows it
     by its content and receiver instead (metrics.Recorder).
     """
+    return unfold(plan_memo(key, size, rng))
+
+
+def plan_memo(key: MemoKey, size: int, rng: random.Random) -> Folded | str:
+    """make_memo's memo, folded when its filler repeats (:class:`Folded`):
+    the same draws, and a few hundred bytes to keep for a memo of any size."""
     tag = f"#{key.workload}:{key.src}>{key.dst}:{key.index}|"
     if 0 < size < len(tag):
         return "".join([_FILL[int(rng.random() * len(_FILL))] for _ in range(size)])
     room = max(0, size - len(tag))
     # filler letter i is _FILL[int(random() * len(_FILL))], drawn in C by map
-    draws = islice(iter(rng.random, None), min(room, 64))
-    body = "".join(map(_FILL.__getitem__, map(int, map(_SCALE.__mul__, draws))))
-    if room > 64:  # repeat a seeded block: cheap for 12 KB memos, still not constant
-        body = (body * (room // 64 + 1))[:room]
-    return tag + body
+    draws = islice(iter(rng.random, None), min(room, _BLOCK))
+    block = "".join(map(_FILL.__getitem__, map(int, map(_SCALE.__mul__, draws))))
+    if room > _BLOCK:  # repeat a seeded block: cheap for 12 KB memos, still not constant
+        return Folded(tag, block, len(tag) + room)
+    return tag + block
+
+
+def unfold(planned: Folded | str) -> str:
+    """The memo of plan_memo's result."""
+    return planned if isinstance(planned, str) else planned.unfold()
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """A workload memo kept as what makes it, its tag, its seeded block of
+    filler and its size: a few hundred bytes for a memo of any size, so a
+    run's records need not hold every memo it sent."""
+
+    tag: str
+    block: str
+    size: int
+
+    def unfold(self) -> str:
+        """The memo itself, exactly."""
+        room = self.size - len(self.tag)
+        return self.tag + (self.block * (room // len(self.block) + 1))[:room]
 
 
 def parse_key(memo: str | bytes) -> MemoKey | None:
