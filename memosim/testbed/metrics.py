@@ -72,9 +72,8 @@ class MemoRecord:
     key: MemoKey
     size: int
     sent_s: float
-    memo: (
-        str | bytes | Folded
-    )  # as sent (a workload memo folded): a delivery is intact when it equals this
+    # as sent (a workload memo folded): a delivery is intact when it equals this
+    memo: str | bytes | Folded
     delivered_s: float | None = None
     copies: int = 0
     failed: str | None = None  # reason of the sender's first give-up, None if it never gave up
