@@ -10,6 +10,7 @@ These tests build a Recorder by hand, so each definition is checked alone.
 
 from __future__ import annotations
 
+import random
 from collections import deque
 from types import SimpleNamespace
 from typing import Any
@@ -34,7 +35,9 @@ STATS = {
 }
 
 
-class Rng:
+class Rng(random.Random):
+    """A stream whose every draw is 0.5 (filler of one letter)."""
+
     def random(self) -> float:
         return 0.5
 
