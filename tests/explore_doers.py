@@ -9,40 +9,47 @@ from typing import Any
 from memosim.peermemoing import SafePeerMemoerDoer
 
 
-class ForgetfulDoer(SafePeerMemoerDoer):
-    """Acked delivery that forgets about one memo in a thousand: after each
-    service it drops from the inbox every memo whose CRC-32 is 0 modulo 1000
-    (the memo acked, never handed over: lost silently)."""
+class CopyingDoer(SafePeerMemoerDoer):
+    """Acked delivery whose inbox, after each service, hands each memo over
+    copies(CRC-32 of the memo) times: 0 loses it silently, 2 duplicates it."""
 
-    def recur(self, tyme: Any) -> Any:
-        done = super().recur(tyme)
-        inbox = self.peer.inbox
-        kept = [m for m in inbox if zlib.crc32(_bytes(m[0])) % 1000]
-        if len(kept) != len(inbox):
-            inbox.clear()
-            inbox.extend(kept)
-        return done
-
-
-class LoseOrRepeatDoer(SafePeerMemoerDoer):
-    """Breaks acked delivery two ways, on different memos: drops from the
-    inbox each memo whose CRC-32 is 0 modulo 150 (lost silently) and hands
-    over twice each one whose CRC-32 is 1 modulo 150 (a duplicate)."""
+    def copies(self, crc: int) -> int:
+        return 1
 
     def recur(self, tyme: Any) -> Any:
         done = super().recur(tyme)
         inbox = self.peer.inbox
         if inbox:
-            out = []
-            for m in inbox:
-                crc = zlib.crc32(_bytes(m[0])) % 150
-                if crc != 0:
-                    out.append(m)
-                if crc == 1:
-                    out.append(m)
+            out = [m for m in inbox for _ in range(self.copies(zlib.crc32(_bytes(m[0]))))]
             inbox.clear()
             inbox.extend(out)
         return done
+
+
+class ForgetfulDoer(CopyingDoer):
+    """Forgets about one memo in a thousand: every memo whose CRC-32 is 0
+    modulo 1000 is acked and never handed over (lost silently)."""
+
+    def copies(self, crc: int) -> int:
+        return 0 if crc % 1000 == 0 else 1
+
+
+class LoseOrRepeatDoer(CopyingDoer):
+    """Breaks acked delivery two ways, on different memos: loses each memo
+    whose CRC-32 is 0 modulo 150 and hands over twice each one whose CRC-32
+    is 1 modulo 150 (a duplicate)."""
+
+    def copies(self, crc: int) -> int:
+        return {0: 0, 1: 2}.get(crc % 150, 1)
+
+
+class LoseAndRepeatDoer(CopyingDoer):
+    """Loses every memo whose CRC-32 is even and hands over twice every one
+    whose CRC-32 is odd: each run with a few memos breaks acked delivery
+    both ways."""
+
+    def copies(self, crc: int) -> int:
+        return 2 * (crc % 2)
 
 
 class RaisingDoer(SafePeerMemoerDoer):

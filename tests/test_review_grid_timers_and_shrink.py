@@ -6,13 +6,11 @@ Each test names the promise it checks; see the commit that added it.
 
 from __future__ import annotations
 
-import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from memosim.peermemoing import SafePeerMemoerDoer
 from memosim.sim.clock import GridEnvironment, ticks
 from memosim.sim.network import Network
 from memosim.sim.peer import SimPeerMemoer
@@ -106,39 +104,18 @@ def test_review_no_timer_naming_a_pass_instant_is_left_to_the_next_pass(
 # one of each" (docs/cli.md, commit cdc03ad) --------------------------------
 
 
-class LoseAndRepeatDoer(SafePeerMemoerDoer):
-    """Drops every memo whose CRC-32 is even (lost silently) and hands over
-    twice every one whose CRC-32 is odd (a duplicate): each run with a few
-    memos breaks acked delivery both ways. Named by import path below."""
-
-    def recur(self, tyme: Any) -> Any:
-        done = super().recur(tyme)
-        inbox = self.peer.inbox
-        if inbox:
-            out = []
-            for m in inbox:
-                memo = m[0]
-                data = memo.encode() if isinstance(memo, str) else bytes(memo)
-                if zlib.crc32(data) % 2:
-                    out += [m, m]
-            inbox.clear()
-            inbox.extend(out)
-        return done
-
-
 def test_review_a_doer_that_loses_and_repeats_in_every_run_gets_both_shrunk(
     tmp_path: Path,
 ) -> None:
-    """distinct_failures keys a run by its *first* kind only, so when every
-    run both loses and duplicates (the Doer above), the duplicates are never
-    a distinct failure: one smallest scenario (lost silently) is written and
-    the duplicate failure gets none, though docs/cli.md says such a Doer
-    'gets one of each', and the lost-silently shrink may drop the
-    duplicates on the way (it keeps only its primary kind failing)."""
+    """When every run both loses and duplicates (explore_doers.LoseAndRepeatDoer),
+    each kind is still a distinct failure with a smallest scenario of its
+    own, as docs/cli.md says: a first version keyed a run by its first kind
+    only, and wrote one smallest scenario (lost silently) and none for the
+    duplicates."""
     from memosim.testbed.explore import explore
     from memosim.testbed.scenario import parse_scenario
 
-    doer = "test_review_grid_timers_and_shrink:LoseAndRepeatDoer"
+    doer = "explore_doers:LoseAndRepeatDoer"
     doc = {
         "scenario": {"name": "both-ways", "duration_s": 5.0, "doers": [doer]},
         "peers": [{"name": "alice", "port": 47321}, {"name": "bob", "port": 47322}],
