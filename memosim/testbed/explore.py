@@ -150,23 +150,6 @@ class ExploreResult:
     def violating(self) -> list[dict[str, Any]]:
         return [r for r in self.rows if r["violations"]]
 
-    # the first failure's, as before there could be several
-    @property
-    def smallest(self) -> Path | None:
-        return self.shrunk[0].path if self.shrunk else None
-
-    @property
-    def shrink_steps(self) -> list[str]:
-        return self.shrunk[0].steps if self.shrunk else []
-
-    @property
-    def shrink_runs(self) -> int:
-        return self.shrunk[0].runs if self.shrunk else 0
-
-    @property
-    def smallest_violations(self) -> list[str]:
-        return self.shrunk[0].violations if self.shrunk else []
-
 
 @dataclass
 class Shrunk:
