@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from memosim.core import b64, grams
-from memosim.core.codes import MaxGramCount, MaxMemoSize, MemoDex, Pairs, overhead
+from memosim.core.codes import MaxGramCount, MaxMemoSize, MemoDex, Pairs, Sizes, overhead
 
 MID = b64.mid_from_raw(bytes(range(16)))
 VID = "B" + "A" * 43  # a 'B' vid: only its form matters here, nothing verifies
@@ -191,3 +191,29 @@ def test_ack_grams_read_their_neck_as_count() -> None:
     parsed = grams.parse(gram)
     assert (parsed.code, parsed.num, parsed.count, parsed.body) == ("bAAI", 0, 7, b"\x01" * 25)
     assert not parsed.zeroth
+
+
+@pytest.mark.parametrize("curt", [False, True])
+@pytest.mark.parametrize("code", sorted(Pairs))
+def test_mid_of_reads_the_mid_parse_reads(code: str, curt: bool) -> None:
+    signed = Sizes[code].az > 0
+    out = grams.split(
+        b"m" * 2500,
+        code=code,
+        curt=curt,
+        size=1240,
+        mid=MID,
+        vid=VID if Sizes[code].vz else None,
+        sign=fake_sign if signed else None,
+    )
+    assert len(out) > 1
+    assert [grams.mid_of(g) for g in out] == [grams.parse(g).mid for g in out] == [MID] * len(out)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"bAAA", b"bAAAAAAB" + b"?" * 24, b"\x6c\x00\x00\x00\x00\x01" + b"\x00" * 18, b"z" * 40],
+)
+def test_mid_of_refuses_a_header_without_a_mid(data: bytes) -> None:
+    with pytest.raises(grams.GramError):
+        grams.mid_of(data)

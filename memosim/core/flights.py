@@ -120,7 +120,7 @@ class Flights:
             self.failures.append((memo, dst, vid, "backlog"))
             self.stats.memos_failed += 1
             return
-        mid = grams.parse(grams_[0]).mid
+        mid = grams.mid_of(grams_[0])
         flight = Flight(memo, dst, vid, mid, grams_, now, rvid)
         dest = self.dest(dst)
         dest.flights += 1

@@ -143,6 +143,18 @@ _last_text_mid: tuple[bytes, str] = (b"", "")
 _last_binary_mid: tuple[bytes, str] = (b"", "")
 
 
+def mid_of(gram: bytes) -> str:
+    """The memo id in a gram's header, read without parsing the rest: what a
+    sender needs of the grams it rended itself. GramError when the lead or
+    the mid is not one."""
+    lead = gram[0] >> 2 if gram else -1
+    if lead == TEXT_LEAD and _NECK_MID.match(gram, 4) is not None:
+        return gram[8:32].decode()
+    if lead == BINARY_LEAD and gram[6:8] == MID_LEAD_BINARY and len(gram) >= 24:
+        return b64.encode(gram[6:24]).decode()
+    raise GramError("mid", "no memo id in the header")
+
+
 def parse(data: bytes | bytearray) -> Gram:
     """Parse one datagram into a Gram. Raises GramError, never anything else."""
     global _last_text_mid, _last_binary_mid
