@@ -132,11 +132,12 @@ def test_a_timer_due_at_a_pass_instant_fires_in_that_pass() -> None:
     went 20 ms later)."""
     import memosim.testbed.simrun as simrun
     from memosim.core import grams
-    from memosim.testbed.gramtrace import GramTrace
+    from memosim.sim.trace import Trace
+    from memosim.testbed.gramtrace import is_data
 
     sends: dict[str, list[float]] = {}
 
-    class AckSends(GramTrace):
+    class AckSends(Trace):
         def record(self, time, kind, src, dst, size, reason, data, phash=None):  # type: ignore[no-untyped-def]
             if kind == "send" and src[0] == "bob":
                 sends.setdefault(grams.parse(data).mid, []).append(time)
@@ -166,12 +167,12 @@ def test_a_timer_due_at_a_pass_instant_fires_in_that_pass() -> None:
         },
         "timers.toml",
     )
-    saved = simrun.GramTrace
-    simrun.GramTrace = AckSends  # type: ignore[misc]
+    saved = simrun.run_trace
+    simrun.run_trace = lambda keep: AckSends(keep=keep, spurious_if=is_data)
     try:
         result = simrun.run_sim(spec, "SafePeerMemoerDoer", 3)
     finally:
-        simrun.GramTrace = saved  # type: ignore[misc]
+        simrun.run_trace = saved
     assert result.summary["memos_delivered"] == 200
     gaps = [ticks(t[1] - t[0]) for t in sends.values()]
     assert len(gaps) == 200 and all(len(t) == 2 for t in sends.values())

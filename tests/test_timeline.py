@@ -11,7 +11,7 @@ import pytest
 
 from memosim.core import grams
 from memosim.core.surewire import make_ack
-from memosim.testbed.gramtrace import GramTrace
+from memosim.testbed.gramtrace import GramTrace, run_trace
 from memosim.testbed.runner import run_scenario
 from memosim.testbed.scenario import load_scenario
 from memosim.testbed.timeline import ACK_LANE, gram_events, pick
@@ -31,7 +31,7 @@ def _grams() -> list[bytes]:
 def test_spurious_counts_sends_of_grams_already_delivered():
     g0, g1 = _grams()
     ack = make_ack(MID, 2, done=False, epoch=1, upto=1, ranges=[], curt=False, size=1240)
-    t = GramTrace(keep=True)
+    t = GramTrace()
     t.record(0.0, "send", A, B, len(g0), "", g0)
     t.record(0.0, "send", A, B, len(g1), "", g1)
     t.record(0.0, "drop", A, B, len(g1), "loss", g1)
@@ -63,7 +63,7 @@ def test_spurious_is_per_destination_even_for_one_payload_sent_to_several():
     it, also when the very same payload went to more than one."""
     (g0, _g1) = _grams()
     C = ("carol", 5002)
-    t = GramTrace(keep=False)
+    t = run_trace(keep=False)
     t.record(0.0, "send", A, B, len(g0), "", g0)
     t.record(0.01, "deliver", A, B, len(g0), "", g0)
     t.record(0.02, "send", A, C, len(g0), "", g0)  # C has not had it: needed

@@ -24,7 +24,7 @@ import hashlib
 import os
 import zlib
 from collections import Counter
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import NamedTuple, TypeAlias, cast
 
 __all__ = ["KINDS", "Address", "Trace", "TraceEvent", "format_addr", "payload_hash"]
@@ -85,10 +85,24 @@ class Trace:
     Parameters:
         keep: True keeps every event (``events``, ``serialise``, ``diff``);
             False keeps only the running digest and the counts.
+        spurious_if: when given, ``spurious`` counts the sends of a payload
+            already delivered to that destination for which
+            ``spurious_if(payload)`` is true (a retransmission the receiver
+            did not need; the predicate tells data from, say, acks).
+            Counted inline: a run records two events per datagram.
     """
 
-    def __init__(self, keep: bool = True) -> None:
+    def __init__(
+        self, keep: bool = True, *, spurious_if: Callable[[bytes], bool] | None = None
+    ) -> None:
         self.keep = keep
+        self.spurious = 0
+        self._spurious_if = spurious_if
+        # payload hash -> the destination it was delivered to (a set of them
+        # when one payload went to several); None: not counting
+        self._delivered: dict[str, Address | set[Address]] | None = (
+            None if spurious_if is None else {}
+        )
         self._counts: dict[str, int] = dict.fromkeys(KINDS, 0)
         self._hash = hashlib.sha256()
         self._buf: list[float | str | int] = []  # flat: 7 fields per event not yet hashed
@@ -130,7 +144,30 @@ class Trace:
         buf += (time, kind, s, d, size, reason or "-", phash)
         if len(buf) >= _FLUSH:
             self._flush()
+        delivered = self._delivered
+        if delivered is not None:
+            if kind == "deliver":
+                seen = delivered.get(phash)
+                if seen is None:
+                    delivered[phash] = dst
+                elif seen != dst:
+                    self._delivered_also(phash, seen, dst)
+            elif kind == "send":
+                seen = delivered.get(phash)
+                if (
+                    seen is not None
+                    and (seen == dst or (type(seen) is set and dst in seen))
+                    and self._spurious_if(data)  # type: ignore[misc]
+                ):
+                    self.spurious += 1
         return phash
+
+    def _delivered_also(self, phash: str, seen: Address | set[Address], dst: Address) -> None:
+        """One payload delivered to one more destination (rare)."""
+        if isinstance(seen, set):
+            seen.add(dst)
+        else:
+            self._delivered[phash] = {seen, dst}  # type: ignore[index]
 
     def _flush(self) -> None:
         buf = self._buf

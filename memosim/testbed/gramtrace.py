@@ -1,12 +1,13 @@
-"""A run's trace that also knows which gram each datagram was.
+"""A run's trace, which also knows which gram each datagram was.
 
-:class:`GramTrace` is a :class:`~memosim.sim.trace.Trace` (same lines, same
-digest) that, as events are recorded, counts spurious retransmissions: data
-grams sent again although an identical copy had already been delivered to
-the same destination. With ``keep=True`` it also keeps one payload per
-payload hash, and which original each corrupted copy came from, so that
-:mod:`memosim.testbed.timeline` can tell every event's memo id, gram number
-and code after the run.
+Every sim run's trace counts spurious retransmissions: data grams sent
+again although an identical copy had already been delivered to the same
+destination (:func:`run_trace`; the counting is
+:class:`~memosim.sim.trace.Trace`'s own, told here which payloads are data).
+A run that keeps its events uses a :class:`GramTrace`, which also keeps
+one payload per payload hash, and which original each corrupted copy came
+from, so that :mod:`memosim.testbed.timeline` can tell every event's memo
+id, gram number and code after the run.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..core.codes import AckDex
 from ..sim import Trace
 from ..sim.trace import Address
 
-__all__ = ["ACK_CODES", "GramTrace", "is_ack"]
+__all__ = ["ACK_CODES", "GramTrace", "is_ack", "is_data", "run_trace"]
 
 
 #: Codes of ack grams (they name the memo id they acknowledge).
@@ -31,27 +32,29 @@ def is_ack(data: bytes) -> bool:
         return False
 
 
+def is_data(data: bytes) -> bool:
+    """True unless data parses as an ack gram: what a spurious copy is of."""
+    return not is_ack(data)
+
+
+def run_trace(keep: bool) -> Trace:
+    """The trace a sim run records into: a :class:`GramTrace` when it keeps
+    its events, else a plain Trace; both count spurious retransmissions."""
+    return GramTrace() if keep else Trace(keep=False, spurious_if=is_data)
+
+
 class GramTrace(Trace):
-    """A Trace that counts spurious retransmissions as it goes and, with
-    keep, keeps the payloads behind the events.
+    """A kept Trace that also keeps the payloads behind its events.
 
     Attributes:
-        spurious: data grams sent although an identical copy had already
-            been delivered to that destination before the send.
-        payloads: payload hash -> payload, first seen (keep only).
+        payloads: payload hash -> payload, first seen.
         origin: hash of a corrupted copy -> hash of the datagram it was.
     """
 
-    def __init__(self, keep: bool = True) -> None:
-        super().__init__(keep=keep)
-        self.spurious = 0
+    def __init__(self) -> None:
+        super().__init__(keep=True, spurious_if=is_data)
         self.payloads: dict[str, bytes] = {}
         self.origin: dict[str, str] = {}
-        # payload hash -> the destination it was delivered to (a set of them
-        # in the rare case of one payload delivered to several): keyed by the
-        # hash string, whose hash Python caches, not by a new (dst, hash) tuple
-        # hashed afresh at every event
-        self._delivered: dict[str, Address | set[Address]] = {}
         self._sent_hash = ""
 
     def record(
@@ -66,25 +69,10 @@ class GramTrace(Trace):
         phash: str | None = None,
     ) -> str:
         h = super().record(time, kind, src, dst, size, reason, data, phash)
-        if kind == "deliver":
-            seen = self._delivered.get(h)
-            if seen is None:
-                self._delivered[h] = dst
-            elif isinstance(seen, set):
-                seen.add(dst)
-            elif seen != dst:
-                self._delivered[h] = {seen, dst}
-        elif kind == "send":
+        if kind == "send":
             self._sent_hash = h
-            seen = self._delivered.get(h)
-            if (
-                seen is not None
-                and (dst in seen if isinstance(seen, set) else seen == dst)
-                and not is_ack(data)
-            ):
-                self.spurious += 1
         elif kind == "corrupt":  # the copy of the datagram just sent, now with a flipped bit
             self.origin.setdefault(h, self._sent_hash)
-        if self.keep and h not in self.payloads:
+        if h not in self.payloads:
             self.payloads[h] = data
         return h

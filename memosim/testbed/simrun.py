@@ -32,7 +32,7 @@ from .backend import (
     schedule,
 )
 from .doers import BUILTIN_DOERS, build_doers, doer_raised
-from .gramtrace import GramTrace
+from .gramtrace import GramTrace, run_trace
 from .hio_peers import hio_sim_peer
 from .metrics import Recorder
 from .scenario import Scenario
@@ -128,7 +128,7 @@ def run_sim(
     wall0 = time.perf_counter()
     env = GridEnvironment()
     keep = trace_events or timelines or (capture is not None and capture.trace is not None)
-    trace = GramTrace(keep=keep)
+    trace = run_trace(keep)
     net = build_network(scenario, env, seed, trace)
     if pcap is not None:
         pcap(net)
@@ -181,5 +181,6 @@ def run_sim(
     if timelines:
         from .timeline import memo_timelines
 
+        assert isinstance(trace, GramTrace)  # timelines keep the events
         result.timeline = memo_timelines(result.rows, trace, windows)
     return result
