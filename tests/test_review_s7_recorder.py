@@ -33,8 +33,8 @@ def test_short_memos_with_the_same_content_are_each_delivered_once() -> None:
     keys = [MemoKey(0, "alice", "bob", i) for i in range(3)]
     for i, key in enumerate(keys):  # one letter each: the same letter, three memos
         rec.sent(key, "x", i * 0.001)
-    for i in range(3):
-        rec.delivered("x", 0.1 + i * 0.01, "bob")
+    for when in (0.1, 0.11, 0.12):
+        rec.delivered("x", when, "bob")
     assert [rec.memos[k].copies for k in keys] == [1, 1, 1]
     assert [rec.memos[k].delivered_s for k in keys] == [0.1, 0.11, 0.12]
     assert rec.duplicates == 0 and rec.corrupt == 0

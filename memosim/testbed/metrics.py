@@ -17,7 +17,7 @@ it). ``false_give_ups`` counts delivered memos the sender reported failed.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -116,8 +116,9 @@ class Recorder:
     duplicates: int = 0
     corrupt: int = 0
     deliveries: list[float] = field(default_factory=list)
-    untagged: dict[tuple[str, bytes], MemoKey] = field(default_factory=dict)
-    """Memos too short for a tag, by (receiver, content as bytes)."""
+    untagged: dict[tuple[str, bytes], list[MemoKey]] = field(default_factory=dict)
+    """Memos too short for a tag, by (receiver, content as bytes), in send
+    order: a burst of one-letter memos shares contents, each is its own memo."""
     to_peer: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per receiver: intact memos delivered (first copies), duplicates, corrupt ones."""
 
@@ -129,7 +130,7 @@ class Recorder:
         size = len(memo) if memo.isascii() else len(memo.encode())
         self.memos[key] = MemoRecord(key, size, when, memo if kept is None else kept)
         if parse_key(memo) != key:
-            self.untagged[key.dst, _raw(memo)] = key
+            self.untagged.setdefault((key.dst, _raw(memo)), []).append(key)
 
     def _count(self, to: str | None, what: str) -> None:
         if to is not None:
@@ -140,7 +141,7 @@ class Recorder:
 
     def delivered(self, memo: str | bytes, when: float, to: str | None = None) -> None:
         """One memo delivered at when (to: the receiving peer's name, when known)."""
-        record = self._record_of(memo, to)
+        record = self._record_of(memo, to, lambda r: r.copies == 0)
         if record is None:
             self.corrupt += 1
             self._count(to, "corrupt_delivered")
@@ -154,17 +155,32 @@ class Recorder:
         self.deliveries.append(when)
         self._count(to, "memos_delivered")
 
-    def _record_of(self, memo: str | bytes, to: str | None = None) -> MemoRecord | None:
-        """The record of the memo sent, when memo is it, intact; else None. A
-        memo too short for a tag is found by its content (and receiver)."""
+    def _record_of(
+        self,
+        memo: str | bytes,
+        to: str | None = None,
+        free: Callable[[MemoRecord], bool] | None = None,
+    ) -> MemoRecord | None:
+        """The record of the memo sent (to to, when given), when memo is it,
+        intact; else None. A memo too short for a tag is found by its content
+        (and receiver): of the memos sharing it, the first that free accepts,
+        else the first."""
         key = parse_key(memo)
-        if key is None and self.untagged:
+        if key is not None:
+            if to is not None and key.dst != to:
+                return None  # another peer's memo: not a delivery of it
+            record = self.memos.get(key)
+        elif self.untagged:
             raw = _raw(memo)
             if to is not None:
-                key = self.untagged.get((to, raw))
-            else:  # the oldest one with this content
-                key = next((k for (_, c), k in self.untagged.items() if c == raw), None)
-        record = self.memos.get(key) if key is not None else None
+                keys = self.untagged.get((to, raw), [])
+            else:
+                keys = [k for (_, c), ks in self.untagged.items() if c == raw for k in ks]
+            records = [self.memos[k] for k in keys]
+            first = records[0] if records else None
+            record = next((r for r in records if free(r)), first) if free else first
+        else:
+            record = None
         if record is None:
             return None
         sent = record.memo
@@ -175,7 +191,7 @@ class Recorder:
     def failed(self, memo: str | bytes, reason: str) -> bool:
         """The sender gave up on memo (an entry of its ``failures``); False
         when memo is no memo this run sent."""
-        record = self._record_of(memo)
+        record = self._record_of(memo, free=lambda r: r.failed is None and r.delivered_s is None)
         if record is None:
             return False
         if record.failed is None:
@@ -185,7 +201,9 @@ class Recorder:
     def unsettled(self, memo: str | bytes) -> bool:
         """The sender still holds memo unsettled at the end of the run; False
         when memo is no memo this run sent."""
-        record = self._record_of(memo)
+        record = self._record_of(
+            memo, free=lambda r: not r.unsettled and r.delivered_s is None and r.failed is None
+        )
         if record is None:
             return False
         record.unsettled = True
