@@ -88,3 +88,23 @@ def test_a_clean_burst_of_one_byte_memos_is_delivered_without_duplicates() -> No
         assert s["memos_delivered"] == 100, (r.doer, s)
         assert s["duplicates_delivered"] == 0 and s["lost_silently"] == 0, (r.doer, s)
         assert s["corrupt_delivered"] == 0
+
+
+def test_short_memos_sent_between_deliveries_are_still_each_taken_once() -> None:
+    rec = Recorder()
+    keys = [MemoKey(0, "alice", "bob", i) for i in range(4)]
+    rec.sent(keys[0], "x", 0.0)
+    rec.delivered("x", 0.1, "bob")
+    rec.sent(keys[1], "x", 0.2)  # after the first was delivered
+    rec.sent(keys[2], "x", 0.3)
+    rec.delivered("x", 0.4, "bob")
+    rec.sent(keys[3], "x", 0.5)
+    rec.delivered("x", 0.6, "bob")
+    assert [rec.memos[k].delivered_s for k in keys] == [0.1, 0.4, 0.6, None]
+    assert rec.duplicates == 0
+    carol = MemoKey(0, "alice", "carol", 0)
+    rec.sent(carol, "x", 0.7)
+    # the sender gives up on two "x" memos: bob's undelivered one, then carol's
+    assert rec.failed("x", "gave up") and rec.failed("x", "gave up")
+    assert rec.memos[keys[3]].outcome == "failed" and rec.memos[carol].outcome == "failed"
+    assert not any(rec.memos[k].false_give_up for k in keys)

@@ -119,6 +119,10 @@ class Recorder:
     untagged: dict[tuple[str, bytes], list[MemoKey]] = field(default_factory=dict)
     """Memos too short for a tag, by (receiver, content as bytes), in send
     order: a burst of one-letter memos shares contents, each is its own memo."""
+    _receivers: dict[bytes, list[str]] = field(default_factory=dict, repr=False)
+    """Content of untagged memos -> their receivers, first sent first."""
+    _skip: dict[tuple[str, str, bytes], int] = field(default_factory=dict, repr=False)
+    """(want, receiver, content) -> how many untagged memos no longer want it."""
     to_peer: dict[str, dict[str, int]] = field(default_factory=dict)
     """Per receiver: intact memos delivered (first copies), duplicates, corrupt ones."""
 
@@ -130,7 +134,11 @@ class Recorder:
         size = len(memo) if memo.isascii() else len(memo.encode())
         self.memos[key] = MemoRecord(key, size, when, memo if kept is None else kept)
         if parse_key(memo) != key:
-            self.untagged.setdefault((key.dst, _raw(memo)), []).append(key)
+            raw = _raw(memo)
+            keys = self.untagged.setdefault((key.dst, raw), [])
+            if not keys:
+                self._receivers.setdefault(raw, []).append(key.dst)
+            keys.append(key)
 
     def _count(self, to: str | None, what: str) -> None:
         if to is not None:
@@ -141,7 +149,7 @@ class Recorder:
 
     def delivered(self, memo: str | bytes, when: float, to: str | None = None) -> None:
         """One memo delivered at when (to: the receiving peer's name, when known)."""
-        record = self._record_of(memo, to, lambda r: r.copies == 0)
+        record = self._record_of(memo, to)
         if record is None:
             self.corrupt += 1
             self._count(to, "corrupt_delivered")
@@ -156,31 +164,19 @@ class Recorder:
         self._count(to, "memos_delivered")
 
     def _record_of(
-        self,
-        memo: str | bytes,
-        to: str | None = None,
-        free: Callable[[MemoRecord], bool] | None = None,
+        self, memo: str | bytes, to: str | None = None, want: str = "delivery"
     ) -> MemoRecord | None:
         """The record of the memo sent (to to, when given), when memo is it,
         intact; else None. A memo too short for a tag is found by its content
-        (and receiver): of the memos sharing it, the first that free accepts,
-        else the first."""
+        (and receiver): of the memos sharing it, the first that still wants
+        `want` (a key of _WANTS), else the first."""
         key = parse_key(memo)
         if key is not None:
             if to is not None and key.dst != to:
                 return None  # another peer's memo: not a delivery of it
             record = self.memos.get(key)
-        elif self.untagged:
-            raw = _raw(memo)
-            if to is not None:
-                keys = self.untagged.get((to, raw), [])
-            else:
-                keys = [k for (_, c), ks in self.untagged.items() if c == raw for k in ks]
-            records = [self.memos[k] for k in keys]
-            first = records[0] if records else None
-            record = next((r for r in records if free(r)), first) if free else first
         else:
-            record = None
+            record = self._untagged(_raw(memo), to, want) if self.untagged else None
         if record is None:
             return None
         sent = record.memo
@@ -188,10 +184,27 @@ class Recorder:
             return None
         return record
 
+    def _untagged(self, raw: bytes, to: str | None, want: str) -> MemoRecord | None:
+        # a record that stops wanting something never wants it again, so each
+        # (want, receiver, content) skips those once: no rescan per delivery
+        wants, first = _WANTS[want], None
+        for dst in [to] if to is not None else self._receivers.get(raw, []):
+            keys = self.untagged.get((dst, raw))
+            if not keys:
+                continue
+            first = first or self.memos[keys[0]]
+            i = self._skip.get((want, dst, raw), 0)
+            while i < len(keys) and not wants(self.memos[keys[i]]):
+                i += 1
+            self._skip[want, dst, raw] = i
+            if i < len(keys):
+                return self.memos[keys[i]]
+        return first
+
     def failed(self, memo: str | bytes, reason: str) -> bool:
         """The sender gave up on memo (an entry of its ``failures``); False
         when memo is no memo this run sent."""
-        record = self._record_of(memo, free=lambda r: r.failed is None and r.delivered_s is None)
+        record = self._record_of(memo, want="give-up")
         if record is None:
             return False
         if record.failed is None:
@@ -201,9 +214,7 @@ class Recorder:
     def unsettled(self, memo: str | bytes) -> bool:
         """The sender still holds memo unsettled at the end of the run; False
         when memo is no memo this run sent."""
-        record = self._record_of(
-            memo, free=lambda r: not r.unsettled and r.delivered_s is None and r.failed is None
-        )
+        record = self._record_of(memo, want="unsettled")
         if record is None:
             return False
         record.unsettled = True
@@ -217,6 +228,14 @@ class Recorder:
                 self.failed(memo, reason)
             for memo, _dst, _vid in peer.unsettled():  # queued, or Sure and not retired
                 self.unsettled(memo)
+
+
+#: What an untagged memo may still take, by its record: each stays False once False.
+_WANTS: dict[str, Callable[[MemoRecord], bool]] = {
+    "delivery": lambda r: r.copies == 0,
+    "give-up": lambda r: r.failed is None and r.delivered_s is None,
+    "unsettled": lambda r: not r.unsettled and r.delivered_s is None and r.failed is None,
+}
 
 
 def _raw(memo: str | bytes) -> bytes:
