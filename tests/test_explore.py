@@ -398,3 +398,45 @@ def test_distinct_failures_are_one_per_doer_and_kind_in_run_order() -> None:
         (3, "duplicates delivered"),  # beside a kind A broke before: still its own
         (4, "raised"),
     ]
+
+
+def test_the_summary_says_how_many_distinct_failures_were_not_shrunk() -> None:
+    from memosim.testbed.explore import MAX_SHRUNK, ExploreResult, Shrunk
+
+    kinds = ["1 lost silently", "1 duplicates delivered", "1 corrupt delivered", "raised X: y"]
+    result = ExploreResult("s", 1, 5, ["A"])
+    result.rows = [
+        {"run": i, "seed": i, "doer": "A", "violations": [v]} for i, v in enumerate(kinds)
+    ]
+    result.shrunk = [
+        Shrunk("A", kind.split(" ", 1)[1], i, Path(f"smallest-{i}.toml"), [], 3, [kind])
+        for i, kind in enumerate(kinds[:MAX_SHRUNK])
+    ]
+    assert format_summary(result).splitlines()[-1] == (
+        "... and 1 more distinct failure (Doer and kind) not shrunk: at most 3 are"
+    )
+    result.rows.pop()  # as many failures as were shrunk: nothing more to say
+    assert format_summary(result).splitlines()[-1].startswith("replay:   memosim run ")
+
+
+def test_explore_removes_the_files_an_earlier_exploration_left(tmp_path: Path) -> None:
+    """With --force into an old results directory, an old smallest-3.toml or
+    violations/ case must not pass for this exploration's; other files stay."""
+    out = tmp_path / "ex"
+    stale = [
+        out / "smallest.toml",
+        out / "smallest-3.toml",
+        out / "smallest-3-trace.txt",
+        out / "violations" / "run-0042-A" / "scenario.toml",
+        out / "violations" / "run-0043-A",
+    ]
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("old\n")
+    (out / "notes.txt").write_text("mine\n")
+    s = load_scenario(REPO / "scenarios" / "adversarial.toml")
+    result = explore(s, out, runs=2, seed=9)
+    assert result.violating == []
+    assert not any(p.exists() for p in stale)
+    assert sorted(p.name for p in out.iterdir()) == ["explore.csv", "notes.txt", "violations"]
+    assert (out / "notes.txt").read_text() == "mine\n"

@@ -17,13 +17,16 @@ each distinct failure (a Doer and a kind of invariant it broke; up to
 (:mod:`memosim.testbed.explore_shrink`), and the smallest scenario still
 failing the same way is written: ``smallest.toml`` with
 ``smallest-trace.txt`` for the first, ``smallest-2.toml`` and so on for the
-others. ``explore.csv`` has one row per run and Doer.
+others. ``explore.csv`` has one row per run and Doer. Files of these
+names that an earlier exploration left in the directory are removed first,
+so every file there is this run's.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,6 +213,7 @@ def explore(
         row["faults"] = faults(docs[row["run"]])
         result.rows.append(row)
     out.mkdir(parents=True, exist_ok=True)
+    _clear_earlier(out)
     for row in result.violating[:MAX_WRITTEN]:
         doc = docs[row["run"]]
         name = f"run-{row['run']:04d}-{_slug(row['doer'])}"
@@ -228,6 +232,18 @@ def explore(
         result.shrunk.append(_shrink(scenario, out, doc, row, kind, stem, shrink_budget))
     _write_csv(result.rows, out / "explore.csv")
     return result
+
+
+def _clear_earlier(out: Path) -> None:
+    """Remove what an earlier exploration wrote into out (its file names
+    only): a smallest-3.toml of an old run must not pass for this one's."""
+    for path in [*out.glob("smallest*.toml"), *out.glob("smallest*-trace.txt")]:
+        path.unlink()
+    for case in out.glob("violations/run-*"):
+        if case.is_dir() and not case.is_symlink():
+            shutil.rmtree(case)
+        else:
+            case.unlink()
 
 
 def distinct_failures(violating: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
@@ -325,4 +341,10 @@ def format_summary(result: ExploreResult) -> str:
             f"kept of {shrunk.runs} tried)"
         )
         lines.append(f"replay:   memosim run {shrunk.path}")
+    unshrunk = len(distinct_failures(bad)) - len(result.shrunk)
+    if result.shrunk and unshrunk > 0:
+        lines.append(
+            f"... and {unshrunk} more distinct failure{'' if unshrunk == 1 else 's'} "
+            f"(Doer and kind) not shrunk: at most {MAX_SHRUNK} are"
+        )
     return "\n".join(lines)
