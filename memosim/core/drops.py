@@ -27,7 +27,7 @@ DROP_REASONS: dict[str, str] = {
     "unknown-vid": "a D or E vid that is not in the keep",
     "signature": "a signature that does not verify",
     # reassembly
-    "number": "gram number 0 on a later gram, or at or above the memo's count",
+    "number": "gram number 0 on a later gram, at or above the memo's count, or above any count",
     "mismatch": "a later gram whose code is not the pair of its memo's zeroth code",
     "duplicate": "a copy of a gram already held, or a gram of a memo already delivered",
     "superseded": "an unsigned gram of a mid whose verified signed zeroth gram arrived",

@@ -40,7 +40,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 
 from .aliases import Address
-from .codes import AUTH_CODES, SURE_CODES, ZERO_CODES, Pairs
+from .codes import AUTH_CODES, SURE_CODES, ZERO_CODES, MaxGramCount, Pairs
 from .delivered import Delivered
 from .grams import Gram
 from .limits import Limits
@@ -191,7 +191,7 @@ class Reassembly:
                 return None
             return self._add_zeroth(gram, src, now, check)
         num = gram.num
-        if num == 0:
+        if num == 0 or num >= MaxGramCount:  # no 24-bit count admits it: never held
             return "number"
         partial = self._partials.get(mid)
         if partial is None or partial.count is None:
