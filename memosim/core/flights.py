@@ -265,14 +265,18 @@ class Flights:
 
     def _replace(self, dest: Dest, flight: Flight, ranges: list[Range], starts: list[int]) -> None:
         """The receiver holds exactly what `ranges` lists: every acked gram it
-        does not list is un-acked and queued to be sent again."""
+        does not list is un-acked and queued to be sent again (once: a gram
+        acked while still queued is there already, so acks flapping between
+        epochs cannot grow the queue past the count)."""
         lost = [
             n for n in range(flight.count) if flight.acked[n] and not _covered(ranges, starts, n)
         ]
+        queued = set(flight.unsent)
         for num in lost:
             flight.acked[num] = 0
             flight.acked_count -= 1
-            flight.unsent.append(num)
+            if num not in queued:
+                flight.unsent.append(num)
         self.reneged += len(lost)
         if lost:
             self._enqueue(dest, flight)
