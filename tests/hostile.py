@@ -41,6 +41,16 @@ class Hostile:
         self.got.extend(new)
         return new
 
+    def collect_from(self) -> list[tuple[bytes, Any]]:
+        """Every (datagram, source) waiting on the socket."""
+        new = []
+        while True:
+            try:
+                new.append(self.sock.recvfrom(65536))
+            except BlockingIOError:
+                break
+        return new
+
     def close(self) -> None:
         self.sock.close()
 

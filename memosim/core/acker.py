@@ -136,11 +136,12 @@ class Acker:
             rec.arrived = tyme
             self._schedule(mid, rec, max(tyme, rec.last + self.delay))
             return
-        if mid not in self.rx.sources:
+        src = self.rx.sources.get(mid)
+        if src is None:
             return  # not held: a plain memo's mid, or dropped by the bounds
         rec = self.pending.get(mid)
-        if rec is None:
-            rec = self._open(mid, self.rx.sources[mid], gram.curt, gram.authed, tyme)
+        if rec is None or rec.src != src:  # new, or another source's zeroth took the memo
+            rec = self._open(mid, src, gram.curt, gram.authed, tyme)
         elif gram.authed:
             rec.signed = True
         if self.quiet:  # wait for a pause in the memo's grams, within a bound
@@ -321,6 +322,7 @@ class Acker:
             heapq.heapify(self._heap)
 
     def _open(self, mid: str, src: Address, curt: bool, signed: bool, tyme: float) -> _AckRec:
+        self._close(mid)
         while len(self.pending) >= self.max_pending:
             self._close(next(iter(self.pending)))
         mids = self._by_source.get(src)

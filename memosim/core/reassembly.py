@@ -13,8 +13,11 @@ Rules (each closes a fault of hio 0.7.20 listed in the wire spec):
   number in 1..count-1; anything else is dropped, never stored.
 - The first valid copy of each gram number is kept; copies are duplicates.
   Exceptions: a verified signed zeroth gram replaces an unsigned zeroth gram
-  held for the same mid, and a Sure zeroth gram a plain one (a corrupted or
-  forged copy cannot block the real one).
+  held for the same mid, a Sure zeroth gram a plain one (a corrupted or
+  forged copy cannot block the real one), and any zeroth gram the early
+  grams another source sent: a memo is its zeroth gram's source's, which is
+  where it is delivered from and acked to (no third party can complete a
+  record another source opened and earn that source a done ack).
 - Completed memo ids are remembered for a bounded, expiring window so a
   replayed or duplicated gram never delivers a memo twice. Acked (Sure)
   memos are remembered apart, with a quota per source (delivered.py), so
@@ -242,9 +245,11 @@ class Reassembly:
             reason = check(gram.vid, gram)
             if reason is not None:
                 return reason
-        if held_code is not None:
+        if held_code is not None or (partial is not None and partial.src != src):
             # a verified signed zeroth supersedes the unsigned grams held for this
-            # mid, and a Sure zeroth a plain one (which a damaged code made)
+            # mid, a Sure zeroth a plain one (which a damaged code made), and any
+            # zeroth the early grams of another source: the memo and its acks are
+            # its zeroth gram's source's, so no source completes another's record
             if partial is None:
                 self._dropped("superseded", self._wholes[mid].src, mid)
                 self._drop_whole(mid)
@@ -406,13 +411,8 @@ class Reassembly:
         if now is None:
             return
         lim = self.limits
-        if (
-            now == self._expired_at
-            and lim.expiry > 0
-            and lim.done_expiry > 0
-            and self.sure.expiry > 0
-        ):  # again at one instant (fuse, then timers): all held since is younger
-            return
+        if now == self._expired_at and min(lim.expiry, lim.done_expiry, self.sure.expiry) > 0:
+            return  # again at one instant (fuse, then timers): all held since is younger
         self._expired_at = now
         cutoff = now - lim.expiry
         partials = self._partials
