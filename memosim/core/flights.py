@@ -174,7 +174,8 @@ class Flights:
         newest: tuple[float, int] | None = None  # (sent, transmissions) of the newest acked
         acked = flight.acked
         for num in flight.unsent:  # queued again, yet held after all: do not send
-            if not acked[num] and _covered(ranges, starts, num):
+            # (an outstanding one, probed while a stale entry waits, is `newly` below)
+            if not acked[num] and num not in outstanding and _covered(ranges, starts, num):
                 acked[num] = 1
                 flight.acked_count += 1
         flight.upto = min(ack.upto, count)
