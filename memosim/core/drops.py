@@ -30,7 +30,8 @@ DROP_REASONS: dict[str, str] = {
     "number": "gram number 0 on a later gram, at or above the memo's count, or above any count",
     "mismatch": "a later gram whose code is not the pair of its memo's zeroth code",
     "duplicate": "a copy of a gram already held, or a gram of a memo already delivered",
-    "superseded": "an unsigned gram of a mid whose verified signed zeroth gram arrived",
+    "superseded": "an unsigned gram of a mid whose verified signed zeroth gram arrived, "
+    "or an early gram of a mid whose zeroth gram came from another source",
     # acked (Sure) delivery, receiver
     "sure-tag": "a completed Sure memo whose tag does not match: damaged, discarded and reset",
     "sure-full": "a Sure memo refused: the delivered-id memory of its source is full",
