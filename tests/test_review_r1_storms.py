@@ -10,7 +10,7 @@ Deterministic random loops with a fixed bound (the seed is the case):
   Nothing raises, every ack the peer makes parses, a Sure or signed memo is
   delivered at most once, and a sureOnly peer delivers only memos that were
   sent.
-- sender: Sure memos over a lossy link to an honest receiver while a
+- sender (both retry policies): Sure memos over a lossy link to an honest receiver while a
   hostile party injects acks of the memos in flight (valid checks, random
   necks, epochs, ranges, upto, quiet and hold; the grams it never saw; none
   or all; some damaged; a few from another address). After every pass the
@@ -168,11 +168,15 @@ def hostile_ack(rng: random.Random, mid: str, count: int, unseen: list[int]) -> 
     return ack
 
 
-def sender_storm(seed: int) -> None:
+def sender_storm(seed: int, policy: str = "rto") -> None:
     rng = random.Random(seed)
     link = EchoLink(seed=seed, loss=rng.choice([0.0, 0.1, 0.3]))
     a, b, tymist = wound_pair(
-        link, code=MemoDex.GramSureZero, size=rng.choice([200, 1240]), curt=rng.random() < 0.5
+        link,
+        code=MemoDex.GramSureZero,
+        size=rng.choice([200, 1240]),
+        curt=rng.random() < 0.5,
+        retryPolicy=policy,
     )
     memos = [
         f"m{seed}-{i}-" + "y" * rng.choice([0, 50, 400, 3000]) for i in range(rng.randrange(1, 6))
@@ -218,7 +222,12 @@ def sender_storm(seed: int) -> None:
     assert a.unsettled() == []
 
 
-@pytest.mark.parametrize("seeds", [range(0, 30), range(30, 60), [283]])
-def test_sender_storm_of_hostile_acks_keeps_books_and_promise(seeds: range | list[int]) -> None:
+@pytest.mark.parametrize(
+    ("policy", "seeds"),
+    [("rto", range(0, 30)), ("rto", range(30, 60)), ("rto", [283]), ("fast", range(0, 30))],
+)
+def test_sender_storm_of_hostile_acks_keeps_books_and_promise(
+    policy: str, seeds: range | list[int]
+) -> None:
     for seed in seeds:
-        sender_storm(seed)
+        sender_storm(seed, policy)
