@@ -2,8 +2,8 @@
 
 Real UDP sockets on 127.0.0.1: a hostile socket sends a memosim PeerMemoer
 every single-bit variant of each gram of a Sure memo (unsigned and signed,
-text and binary headers), then of a done and a partial ack of a memo the
-peer has in flight. Checked: nothing raises out of service(), the tables a
+text and binary headers), then of a done and a partial ack (an Ack, or an
+AckAuth signed by the receiver's vid) of a memo the peer has in flight. Checked: nothing raises out of service(), the tables a
 remote fills stay within their limits, no damaged gram delivers anything
 (a receiver of unsigned Sure memos runs sureOnly, of signed ones authic:
 plain codes carry no integrity check, docs/acked-delivery.md), the intact
@@ -20,10 +20,12 @@ from hostile import Hostile, parsed, pump, table_sizes
 from memosim import Limits, Memoer, Tymist, make_keyage, openPM
 from memosim.core import surewire
 from memosim.core.codes import MemoDex
+from memosim.core.keys import Signer, sign_detached
 
 pytestmark = pytest.mark.udp
 
 VID, KEYAGE = make_keyage(seed_of("review-r1-sender"))
+R_VID, R_KEYAGE = make_keyage(seed_of("review-r1-receiver"))
 LIMITS = Limits(max_memos=256, max_memos_per_source=64, done_window=256)
 MEMO = "flip me " * 40  # 320 bytes: two grams of 200 bytes or more
 
@@ -91,14 +93,22 @@ def test_no_single_bit_flip_of_a_sure_gram_delivers_or_raises(code: str, curt: b
         hostile.close()
 
 
+@pytest.mark.parametrize("signed", [False, True])
 @pytest.mark.parametrize("curt", [False, True])
-def test_no_single_bit_flip_of_an_ack_retires_a_memo_or_reaches_the_inbox(curt: bool) -> None:
+def test_no_single_bit_flip_of_an_ack_retires_a_memo_or_reaches_the_inbox(
+    curt: bool, signed: bool
+) -> None:
     hostile = Hostile()
+    secret = Signer().secret({R_VID: R_KEYAGE}, R_VID)
+    signing = {"vid": R_VID, "sign": lambda ser: sign_detached(ser, secret)} if signed else {}
+    code = MemoDex.GramSureAuthZero if signed else MemoDex.GramSureZero
     try:
-        with openPM(name="a", port=0, code=MemoDex.GramSureZero, curt=curt) as a:
+        with openPM(
+            name="a", port=0, code=code, curt=curt, keep={VID: KEYAGE}, vid=VID if signed else None
+        ) as a:
             tymist = Tymist(tock=0.01)
             a.wind(tymist.tymen())
-            a.memoit("in flight", hostile.ha)
+            a.memoit("in flight", hostile.ha, rvid=R_VID if signed else None)
             pump(a, rounds=1)
             (zeroth,) = parsed(hostile.collect())
 
@@ -112,6 +122,7 @@ def test_no_single_bit_flip_of_an_ack_retires_a_memo_or_reaches_the_inbox(curt: 
                     ranges=[] if done else [(0, 1)],
                     curt=curt,
                     size=1240,
+                    **signing,
                 )
 
             damaged = flips(ack(True)) + flips(ack(False))
@@ -119,7 +130,7 @@ def test_no_single_bit_flip_of_an_ack_retires_a_memo_or_reaches_the_inbox(curt: 
             assert len(a.unsettled()) == 1  # no damaged done ack retired it
             assert list(a.inbox) == [] and list(a.failures) == []
             dropped = a.engine.stats.dropped
-            assert dropped["ack-check"] + dropped["code-flip"] > len(damaged) // 2
+            assert dropped["ack-check"] + dropped["signature"] > len(damaged) // 2
             hostile.send(ack(True), a.ha)  # the intact done ack does
             pump(a)
             assert a.unsettled() == [] and list(a.failures) == []
