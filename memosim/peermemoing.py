@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from .core.aliases import Address, Memo
 from .core.codes import UdpMaxGramSize
 from .memoing import Memoer, MemoerDoer
 from .transports.udp import Peer
@@ -36,6 +37,19 @@ class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/cl
         **kwa: Any,
     ) -> None:
         super().__init__(bc=bc, clock=clock, **kwa)
+
+    def memoit(
+        self, memo: Memo, dst: Address, vid: str | None = None, rvid: str | None = None
+    ) -> None:
+        """As Memoer's; a dst that names its host (('localhost', port)) is
+        resolved once, here, so that the acks of Sure memos, which come
+        from its numeric address, are known as dst's."""
+        super().memoit(memo, dst, vid, rvid)
+        flights = self.engine.flights
+        if dst not in flights.replies:
+            reply = self.reply_address(dst)
+            if reply is not None:
+                flights.note_reply(dst, reply)
 
 
 @contextmanager

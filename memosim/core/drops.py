@@ -41,7 +41,7 @@ DROP_REASONS: dict[str, str] = {
     "ack-check": "an Ack whose check does not match: damaged",
     "ack-version": "an Ack of an unknown version",
     "ack-unknown": "an Ack for no memo in flight",
-    "ack-src": "an Ack from another address than the memo's destination",
+    "ack-src": "an Ack from another address than the memo's destination (or its host name's numeric address)",
     "ack-vid": "an Ack of a signed memo that is not an AckAuth signed by its receiver",
     "ack-count": "an Ack whose neck is neither 0 nor the memo's count",
     "ack-range": "an Ack listing a gram past the memo's count",

@@ -29,7 +29,8 @@ class Flight:
     acked_count: how many. epoch: the receiver record the acks describe (None
     before the first ack). quiet: tyme every gram was last found acked, for
     probing. probes: probes sent. due: tyme of the next timeout or probe.
-    queued: in its Dest's queue.
+    queued: in its Dest's queue. reply: the address its acks come from (dst,
+    unless the transport said otherwise: a host name's numeric address).
     """
 
     __slots__ = (
@@ -57,6 +58,7 @@ class Flight:
         "largest_sent",
         "loss_time",
         "upto",
+        "reply",
     )
 
     def __init__(
@@ -68,9 +70,11 @@ class Flight:
         grams_: list[bytes],
         born: float,
         rvid: str | None = None,
+        reply: Address = None,
     ) -> None:
         self.memo = memo
         self.dst = dst
+        self.reply = dst if reply is None else reply
         self.vid = vid
         self.rvid = rvid
         self.mid = mid

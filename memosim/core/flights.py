@@ -81,6 +81,9 @@ class Flights:
         self.flights: OrderedDict[str, Flight] = OrderedDict()  # by mid, oldest first
         self.active: dict[str, Flight] = {}  # flights with grams outstanding
         self.dests: dict[Address, Dest] = {}
+        # dst -> the address its acks come from, where the transport knows it
+        # differs (UDP: a host name's numeric address); see note_reply
+        self.replies: dict[Address, Address] = {}
         self.reneged = 0  # grams a receiver acked and later lost, sent again
 
     def __len__(self) -> int:
@@ -106,6 +109,12 @@ class Flights:
             self.dests[dst] = dest
         return dest
 
+    def note_reply(self, dst: Address, reply: Address) -> None:
+        """Acks for memos to dst come from reply (the transport knows; bounded)."""
+        if dst not in self.replies and len(self.replies) >= MAX_DESTS:
+            del self.replies[next(iter(self.replies))]
+        self.replies[dst] = reply
+
     def add(
         self,
         memo: Memo,
@@ -121,7 +130,7 @@ class Flights:
             self.stats.memos_failed += 1
             return
         mid = grams.mid_of(grams_[0])
-        flight = Flight(memo, dst, vid, mid, grams_, now, rvid)
+        flight = Flight(memo, dst, vid, mid, grams_, now, rvid, self.replies.get(dst))
         dest = self.dest(dst)
         dest.flights += 1
         self.flights[mid] = flight
@@ -134,7 +143,7 @@ class Flights:
         flight = self.flights.get(mid)
         if flight is None:
             return None, "ack-unknown"
-        if src != flight.dst:
+        if src != flight.reply:
             return None, "ack-src"
         return flight, None
 

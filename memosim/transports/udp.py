@@ -185,6 +185,29 @@ class Peer:
                 self.wl.writeRx(data, who=sa)
             return (data, sa[:2])
 
+    def reply_address(self, dst: Any) -> tuple[str, int] | None:
+        """The address datagrams from dst arrive from, when it is not dst
+        itself: dst names its host ('localhost'), the socket reports the
+        numeric address. None for a numeric dst, or a name that does not
+        resolve (sending to it will tell)."""
+        if not isinstance(dst, tuple) or len(dst) != 2:
+            return None
+        host, port = dst
+        if not isinstance(host, str) or not isinstance(port, int):
+            return None
+        try:
+            ipaddress.ip_address(host)
+            return None  # numeric: replies come from just this
+        except ValueError:
+            pass
+        family = self.ls.family if self.ls is not None else family_of(self.ha[0])
+        try:
+            infos = socket.getaddrinfo(host, port, family, socket.SOCK_DGRAM)
+        except (OSError, UnicodeError):
+            return None
+        reply = tuple(infos[0][4][:2]) if infos else None
+        return reply if reply is not None and reply != tuple(dst) else None  # type: ignore[return-value]
+
     def send(self, data: bytes, dst: tuple[str, int], **kwa: Any) -> int:
         """Send one datagram; 0 means the OS buffer is full, try again later."""
         try:
