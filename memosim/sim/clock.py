@@ -10,7 +10,9 @@ tocks would land a hair after the pass it is due in, and wait one tock more.
 sums is the same float, and comparing instants is exact. Float sums are off
 by far less than half a nanosecond for the first three weeks or so of
 simulated time (then the float's own spacing nears a nanosecond), so the
-grid changes no time by more than float noise.
+grid changes no time by more than float noise. An instant too far off to
+count in nanoseconds (a 1e300 s link delay, a 1e-300 bit/s rate: valid
+input whose datagram never arrives) keeps its float, so the run goes on.
 
 :func:`after_others` dates an event behind every ordinary event of its
 instant: a Doist pass woken that way sees every datagram that lands at the
@@ -39,8 +41,12 @@ def ticks(seconds: float) -> int:
 
 
 def on_grid(seconds: float) -> float:
-    """The grid instant nearest ``seconds`` (identical floats for equal ticks)."""
-    return round(seconds * NS_PER_S) / NS_PER_S
+    """The grid instant nearest ``seconds`` (identical floats for equal ticks);
+    ``seconds`` itself when it is beyond the float range in nanoseconds."""
+    try:
+        return round(seconds * NS_PER_S) / NS_PER_S
+    except OverflowError:
+        return seconds
 
 
 class GridEnvironment(simpy.Environment):
@@ -52,7 +58,10 @@ class GridEnvironment(simpy.Environment):
     def schedule(self, event: simpy.Event, priority: Any = NORMAL, delay: Any = 0) -> None:
         """As SimPy's, with the event's instant snapped to the grid."""
         now = self._now
-        when = now if not delay else round((now + delay) * NS_PER_S) / NS_PER_S
+        try:
+            when = now if not delay else round((now + delay) * NS_PER_S) / NS_PER_S
+        except OverflowError:  # past the float range in nanoseconds: never due in a run
+            when = now + delay
         heappush(self._queue, (when, priority, next(self._eid), event))
 
 

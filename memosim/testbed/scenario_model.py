@@ -249,7 +249,10 @@ class SizeSpec:
             return min(hi, lo + int(rng.random() * (hi - lo + 1)))
         assert self.median is not None and self.sigma is not None
         z = std_normal(rng.random)
-        return max(lo, min(hi, round(self.median * math.exp(self.sigma * z))))
+        try:
+            return max(lo, min(hi, round(self.median * math.exp(self.sigma * z))))
+        except OverflowError:  # a huge sigma: exp past the float range, clamped to max
+            return hi
 
     def to_dict(self) -> dict[str, Any]:
         """The ``memo_size`` table."""
