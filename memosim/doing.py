@@ -354,15 +354,23 @@ class Doist(Tymist):
 
     def exit(self, deeds: deque[Deed] | None = None) -> None:
         """Close the remaining dogs newest first, so resources acquired in
-        nested order are released in reverse order."""
+        nested order are released in reverse order. Every dog is closed even
+        when one's exit raises (the first exception is raised after), so none
+        is left to the garbage collector to close and report."""
         if deeds is None:
             deeds = self.deeds
+        first: Exception | None = None
         while deeds:
             dog, _, doer = deeds.pop()
             if dog is None:
                 continue
-            # close() returns the generator's value only on Python 3.13+
-            _set_done(doer, dog.close())  # type: ignore[func-returns-value]
+            try:
+                # close() returns the generator's value only on Python 3.13+
+                _set_done(doer, dog.close())  # type: ignore[func-returns-value]
+            except Exception as ex:
+                first = first or ex
+        if first is not None:
+            raise first
 
     def extend(self, doers: Iterable[Any]) -> None:
         """Add and enter doers while running; they first run on the next pass."""

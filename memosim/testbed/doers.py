@@ -64,7 +64,7 @@ def doer_class(name: Any, path: str = "doer") -> type[Doer]:
     module_name, _, qualname = name.partition(":")
     try:
         found: Any = importlib.import_module(module_name)
-    except Exception as ex:  # the user's module may fail in any way as it imports
+    except (Exception, SystemExit) as ex:  # the user's module may fail in any way
         raise bad(f"cannot import {module_name}: {type(ex).__name__}: {ex}") from None
     for part in qualname.split("."):
         if not hasattr(found, part):
@@ -99,7 +99,7 @@ def build_doers(name: str, peers: Iterable[Any]) -> list[Doer]:
     cls = doer_class(name)
     try:
         return [_class_for(name, cls, peer)(peer=peer) for peer in peers]
-    except Exception as ex:  # the user's constructor may fail in any way
+    except (Exception, SystemExit) as ex:  # the user's constructor may fail in any way
         raise ScenarioError(
             "",
             f"Doer {show(name)}",

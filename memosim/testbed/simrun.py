@@ -161,7 +161,7 @@ def run_sim(
     doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress, windows))
     try:
         doist.do(doers=doers, limit=scenario.duration_s)
-    except Exception as ex:  # a Doer of the user's that broke its contract
+    except (Exception, SystemExit) as ex:  # a Doer of the user's broke its contract
         if doer in BUILTIN_DOERS:
             raise  # memosim's own: a bug to see whole
         raise doer_raised(doer, ex, env.now) from None

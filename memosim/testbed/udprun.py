@@ -169,7 +169,7 @@ def run_udp(
         ]
         try:
             doist.do(doers=doers)
-        except Exception as ex:  # a Doer of the user's that broke its contract
+        except (Exception, SystemExit) as ex:  # a Doer of the user's broke its contract
             if doer in BUILTIN_DOERS:
                 raise
             raise doer_raised(doer, ex, doist.tyme) from None
