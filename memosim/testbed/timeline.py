@@ -35,7 +35,6 @@ __all__ = [
     "memo_mids",
     "memo_timelines",
     "pick",
-    "read_timelines",
     "write_timelines",
 ]
 
@@ -192,9 +191,3 @@ def write_timelines(records: Iterable[Mapping[str, Any]], path: Path) -> Path:
         for r in records:
             f.write(json.dumps(r, separators=(",", ":")) + "\n")
     return path
-
-
-def read_timelines(path: Path) -> list[dict[str, Any]]:
-    """The records write_timelines wrote."""
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]

@@ -21,7 +21,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from .plots import save
-from .timeline import ACK_LANE, TIMELINE_FILE, read_timelines
+from .timeline import ACK_LANE, TIMELINE_FILE
+from .timeline_file import read_timelines
 
 __all__ = ["STYLE", "draw", "draw_timelines", "explain"]
 
