@@ -107,7 +107,7 @@ def test_an_absent_table_or_key_gets_the_documented_defaults() -> None:
         (
             "partitions = { count = [2, 1] }",
             "explore.partitions.count: expected a range "
-            "[low, high] of integers with 0 <= low <= high, found [2, 1]",
+            "[low, high] of integers with 0 <= low <= high <= 100, found [2, 1]",
         ),
         (
             "workload = { size = [0, 1] }",

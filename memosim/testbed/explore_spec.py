@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import ScenarioError
 from ..validation import check_keys, is_number, table
+from .limits import MAX_EXPLORE_COUNT
 
 __all__ = ["DEFAULTS", "FIELDS", "parse_explore"]
 
@@ -58,7 +59,7 @@ _EXPECTED = {
     "p": "a probability in [0, 1]",
     "frac": "a range [low, high] with 0 <= low <= high <= 1",
     "secs": "a range [low, high] of seconds with 0 <= low <= high",
-    "count": "a range [low, high] of integers with 0 <= low <= high",
+    "count": f"a range [low, high] of integers with 0 <= low <= high <= {MAX_EXPLORE_COUNT}",
     "scale": "a range [low, high] of factors with 0 < low <= high <= 1",
 }
 
@@ -75,7 +76,8 @@ def _range_ok(kind: str, x: Any) -> bool:
     if kind == "secs":
         return lo >= 0
     if kind == "count":
-        return isinstance(lo, int) and isinstance(hi, int) and lo >= 0
+        ints = isinstance(lo, int) and isinstance(hi, int)
+        return ints and lo >= 0 and hi <= MAX_EXPLORE_COUNT
     return 0 < lo and hi <= 1  # scale
 
 

@@ -10,6 +10,7 @@ __all__ = [
     "LIMITS",
     "MAX_DEPTH",
     "MAX_DURATION_S",
+    "MAX_EXPLORE_COUNT",
     "MAX_FILE_BYTES",
     "MAX_LINK_PAIRS",
     "MAX_MEMOS",
@@ -37,6 +38,8 @@ MIN_TOCK_S = 1e-4
 """Shortest tock: a udp run paces one pass per tock in real time."""
 MAX_DURATION_S = 86_400.0
 """Longest run (a day of tyme)."""
+MAX_EXPLORE_COUNT = 100
+"""Highest count an ``[explore]`` range may draw: partitions per run, outages per link."""
 LIMITS = {
     "file bytes": MAX_FILE_BYTES,
     "nesting depth": MAX_DEPTH,
@@ -47,4 +50,5 @@ LIMITS = {
     "passes per run": MAX_PASSES,
     "tock_s minimum": MIN_TOCK_S,
     "duration_s maximum": MAX_DURATION_S,
+    "explore count maximum": MAX_EXPLORE_COUNT,
 }
