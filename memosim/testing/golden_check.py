@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .goldens import GoldenSuite, compare, dumps
+from .goldens import GoldenError, GoldenSuite, compare, dumps
 
 __all__ = ["Verdict", "check_scenario"]
 
@@ -38,7 +38,13 @@ def check_scenario(suite: GoldenSuite, path: Path, *, regen: bool = False) -> Ve
     """Run the scenario file and compare it with (or, with regen, write) its golden."""
     fresh = suite.collect(path)
     name = fresh["scenario"]
-    old = suite.load_golden(name)
+    try:
+        old = suite.load_golden(name)
+    except GoldenError as ex:
+        if not regen:
+            raise GoldenError(f"{ex}; rewrite it: {suite.regenerate_command(name, path)}") from None
+        suite.write_golden(fresh)  # regen rewrites what it cannot read
+        return Verdict(name, wrote=suite.relative(suite.golden_path(name)), moved=[str(ex)])
     rel = suite.relative(suite.golden_path(name))
     command = suite.regenerate_command(name, path)
     if old is None:

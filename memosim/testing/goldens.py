@@ -129,12 +129,26 @@ class GoldenSuite:
         return self.golden_dir / f"{name}.json"
 
     def load_golden(self, name: str) -> dict[str, Any] | None:
-        """The golden document of a scenario, None when there is none yet."""
+        """The golden document of a scenario, None when there is none yet;
+        GoldenError (one line) when the file is not one --memosim-regen wrote."""
         path = self.golden_path(name)
         if not path.exists():
             return None
-        doc: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return doc
+        rel = self.relative(path)
+        try:
+            doc = json.loads(path.read_bytes().decode("utf-8"))
+        except OSError as ex:
+            raise GoldenError(f"{rel}: {_BAD}, found {_os_reason(ex)}") from None
+        except UnicodeDecodeError as ex:
+            raise GoldenError(f"{rel}: {_BAD} (expected UTF-8), found {ex.reason}") from None
+        except json.JSONDecodeError as ex:
+            raise GoldenError(
+                f"{rel}: {_BAD} (expected JSON), found {ex.msg.lower()} at line {ex.lineno}"
+            ) from None
+        flaw = _golden_flaw(doc)
+        if flaw is not None:
+            raise GoldenError(f"{rel}: {_BAD}, found {flaw}")
+        return doc  # type: ignore[no-any-return]
 
     def collect(self, path: Path) -> dict[str, Any]:
         """Run the scenario file on the sim backend with every regression seed and
@@ -157,11 +171,42 @@ class GoldenSuite:
         """Write the document to its golden file; True when the file changed."""
         path = self.golden_path(doc["scenario"])
         text = dumps(doc)
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            return False
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        try:
+            if path.is_file() and path.read_bytes() == text.encode("utf-8"):
+                return False
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as ex:
+            raise GoldenError(
+                f"{self.relative(path)}: cannot write the golden file ({_os_reason(ex)})"
+            ) from None
         return True
+
+
+class GoldenError(ValueError):
+    """A golden file that cannot be read as one, or written (the message is one line)."""
+
+
+_BAD = "expected a golden file as --memosim-regen writes it"
+
+
+def _os_reason(ex: OSError) -> str:
+    reason = ex.strerror or type(ex).__name__
+    return reason[0].lower() + reason[1:]
+
+
+def _golden_flaw(doc: Any) -> str | None:
+    """What is wrong with a decoded golden document's shape, or None."""
+    if not isinstance(doc, dict):
+        kind = "an array" if isinstance(doc, list) else f"a JSON {type(doc).__name__}"
+        return f"{kind}, not an object"
+    seeds = doc.get("seeds", {})
+    if not isinstance(seeds, dict):
+        return "seeds that is not an object"
+    for seed, runs in seeds.items():
+        if not isinstance(runs, dict) or not all(isinstance(r, dict) for r in runs.values()):
+            return f"seeds.{seed} that is not an object of Doers' results"
+    return None
 
 
 def _show(metric: str, value: Any) -> str:

@@ -17,7 +17,7 @@ import pytest
 
 from ..errors import ScenarioError
 from .golden_check import check_scenario
-from .goldens import scenario_name
+from .goldens import GoldenError, scenario_name
 from .run_state import record, suite_for
 
 __all__ = ["GoldenMismatch", "ScenarioFile", "ScenarioItem"]
@@ -43,7 +43,7 @@ class ScenarioItem(pytest.Item):
             raise GoldenMismatch(verdict.message)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, GoldenMismatch | ScenarioError):
+        if isinstance(excinfo.value, GoldenMismatch | ScenarioError | GoldenError):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo, style))
 
