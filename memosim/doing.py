@@ -301,7 +301,11 @@ class Doist(Tymist):
             doers, deeds = self.doers, self.deeds
         else:
             deeds = deque()
-        for doer in doers:
+        for i, doer in enumerate(doers):
+            if not callable(doer):
+                raise TypeError(
+                    f"Doist: doers[{i}]: expected a Doer or a generator function, found {doer!r}"
+                )
             _set_done(doer, False)
             dtemp = temp if temp else (True if getattr(doer, "temp", None) else None)
             opts = getattr(doer, "opts", None) or {}

@@ -159,6 +159,8 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         self.version = version if version is not None else self.Version
         if rxgs or sources or counts or vids:
             raise MemoerError("pre-filled rxgs/sources/counts/vids are not supported")
+        if limits is not None and not isinstance(limits, Limits):
+            raise MemoerError(f"limits: expected a memosim.Limits, found {limits!r}")
         # vids of signed zeroth grams taken by pick(), so that picking a memo's
         # later grams by hand verifies them; bounded like partial memos
         self._pickedVids: OrderedDict[str, str] = OrderedDict()
@@ -339,8 +341,13 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         is needed here or in `rvids`; it is remembered for dst)."""
         engine = self.engine
         engine.check_memo(memo, vid)
+        self.check_dst(dst)
         engine.check_receiver(dst, rvid)
         self.txms.append((memo, dst, vid))
+
+    def check_dst(self, dst: Address) -> None:
+        """Raise MemoerError when dst is no address of this transport (any here;
+        PeerMemoer wants a UDP (host, port))."""
 
     def unsettled(self) -> list[tuple[Memo, object, str | None]]:
         """(memo, dst, vid) of memos still queued, or tracked as Sure memos not
@@ -403,6 +410,8 @@ class MemoerDoer(Doer):
     WindsPeer = True
 
     def __init__(self, peer: Memoer, **kwa: Any) -> None:
+        if not callable(getattr(peer, "service", None)):
+            raise TypeError(f"{type(self).__name__}: peer: expected a Memoer, found {peer!r}")
         super().__init__(**kwa)
         self.peer = peer
 

@@ -16,8 +16,8 @@ from typing import Any
 
 from .core.aliases import Address, Memo
 from .core.codes import UdpMaxGramSize
-from .memoing import Memoer, MemoerDoer
-from .transports.udp import Peer
+from .memoing import Memoer, MemoerDoer, MemoerError
+from .transports.udp import Peer, is_udp_address
 
 
 class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/close win, as in hio
@@ -50,6 +50,14 @@ class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/cl
             reply = self.reply_address(dst)
             if reply is not None:
                 flights.note_reply(dst, reply)
+
+    def check_dst(self, dst: Any) -> None:
+        """A dst must be a UDP address, or sending it would raise in service()."""
+        if not is_udp_address(dst):
+            raise MemoerError(
+                f"dst: expected a (host, port) address with a str host and a port"
+                f" in [0, 65535], found {dst!r}"
+            )
 
 
 @contextmanager

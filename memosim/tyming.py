@@ -67,6 +67,12 @@ class Tymist:
         return tymth
 
 
+def _next_init_is_objects(cls: type) -> bool:
+    """True when the __init__ after Tymee's in cls's MRO is object's."""
+    mro = cls.__mro__
+    return all("__init__" not in vars(c) for c in mro[mro.index(Tymee) + 1 : -1])
+
+
 class Tymee:
     """Something that reads tyme from a Tymist it has been wound onto.
 
@@ -75,6 +81,10 @@ class Tymee:
     """
 
     def __init__(self, tymth: Tymth | None = None, **kwa: Any) -> None:
+        if kwa and _next_init_is_objects(type(self)):  # name them, not object.__init__
+            names = ", ".join(repr(k) for k in kwa)
+            s = "s" if len(kwa) > 1 else ""
+            raise TypeError(f"{type(self).__name__}() got unexpected keyword argument{s} {names}")
         super().__init__(**kwa)
         self._tymth = tymth
 

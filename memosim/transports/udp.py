@@ -47,6 +47,34 @@ def family_of(host: str) -> socket.AddressFamily:
         return socket.AF_INET
 
 
+def _port_ok(port: Any) -> bool:
+    return isinstance(port, int) and not isinstance(port, bool) and 0 <= port <= 65535
+
+
+def is_udp_address(x: Any) -> bool:
+    """True for a (host, port) pair (or IPv6's 4-tuple) sendto accepts: a str
+    host and an integer port in [0, 65535]."""
+    return (
+        isinstance(x, tuple | list)
+        and len(x) in (2, 4)
+        and isinstance(x[0], str)
+        and _port_ok(x[1])
+    )
+
+
+def checked_address(ha: Any, host: Any, port: Any, owner: str) -> tuple[str, int]:
+    """(host, port) of a Peer's arguments, or ValueError naming the bad one."""
+    if ha is not None:
+        if not (isinstance(ha, tuple | list) and len(ha) == 2):
+            raise ValueError(f"{owner}: ha: expected a (host, port) pair, found {ha!r}")
+        host, port = ha
+    if not isinstance(host, str):
+        raise ValueError(f"{owner}: host: expected an IP address or host name, found {host!r}")
+    if not _port_ok(port):
+        raise ValueError(f"{owner}: port: expected an integer in [0, 65535], found {port!r}")
+    return host, port
+
+
 def normalize_host(host: str) -> str:
     """Resolve names such as 'localhost' to a numeric address; '' stays any."""
     if host in ("", "0.0.0.0", "::"):
@@ -86,8 +114,8 @@ class Peer:
         **kwa: Any,
     ) -> None:
         self.name = name
-        host, port = ha or (host, port)
-        self.ha: tuple[str, int] = (normalize_host(host), int(port))
+        host, port = checked_address(ha, host, port, type(self).__name__)
+        self.ha: tuple[str, int] = (normalize_host(host), port)
         self.bc = int(bc) if bc is not None and bc > 0 else None
         self.bs = (
             self.MaxGramSize * self.bc if self.bc else (bs if bs is not None else self.BufSize)
