@@ -189,7 +189,10 @@ class Collector(Doer):
                 self.recorder.delivered(memo, now, peer.name)
         if self.windows is not None:
             for peer in self.peers:
-                flights = peer.engine.flights
+                engine = getattr(peer, "engine", None)
+                if engine is None:  # an impl = "hio" peer: hio keeps no window
+                    continue
+                flights = engine.flights
                 for dst, dest in flights.dests.items():
                     window = flights.window if dest.cc is None else dest.cc.window()
                     host = dst[0] if isinstance(dst, tuple) else dst  # sim: host = peer name
