@@ -41,9 +41,12 @@ class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/cl
     def memoit(
         self, memo: Memo, dst: Address, vid: str | None = None, rvid: str | None = None
     ) -> None:
-        """As Memoer's; a dst that names its host (('localhost', port)) is
-        resolved once, here, so that the acks of Sure memos, which come
-        from its numeric address, are known as dst's."""
+        """As Memoer's; a list dst is taken as the tuple a socket needs,
+        and a dst that names its host (('localhost', port)) is resolved
+        once, here, so that the acks of Sure memos, which come from its
+        numeric address, are known as dst's."""
+        if isinstance(dst, list):  # typed Hashable, yet given as JSON often gives it
+            dst = tuple(dst)
         super().memoit(memo, dst, vid, rvid)
         flights = self.engine.flights
         if dst not in flights.replies:

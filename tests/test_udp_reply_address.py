@@ -92,3 +92,29 @@ def test_the_reply_table_is_bounded() -> None:
             flights.note_reply((f"h{i}", 1), ("127.0.0.1", i))
         assert len(flights.replies) == MAX_DESTS
         assert ("h0", 1) not in flights.replies and (f"h{MAX_DESTS + 9}", 1) in flights.replies
+
+
+def test_a_list_address_is_taken_as_its_tuple() -> None:
+    """memoit accepts a [host, port] list (a config file's address) and
+    queues the tuple sendto needs: service() never raises over it."""
+    memos = ["one", "y" * 3000]
+    with (
+        openPM(name="a", host="127.0.0.1", port=0, code=MemoDex.GramSureZero) as a,
+        openPM(name="b", host="127.0.0.1", port=0, code=MemoDex.GramSureZero) as b,
+    ):
+        tymist = Tymist(tock=0.01)
+        a.wind(tymist.tymen())
+        for memo in memos:
+            a.memoit(memo, ["localhost", b.ha[1]])
+        assert [dst for _m, dst, _v in a.txms] == [("localhost", b.ha[1])] * 2
+        got: list[str] = []
+        for _ in range(200):
+            a.service()
+            b.service()
+            got.extend(m for m, _src, _vid in b.inbox)
+            b.inbox.clear()
+            tymist.tick()
+            if len(got) == 2 and not a.engine.flights.flights:
+                break
+            time.sleep(0.002)
+        assert got == memos and list(a.failures) == []
