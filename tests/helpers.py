@@ -217,3 +217,23 @@ def ack_fixed(
 def ack_spans(*ranges: tuple[int, int]) -> bytes:
     """Ack ranges as sent: (start, end) as two 3-byte big-endian ints each."""
     return b"".join(s.to_bytes(3, "big") + e.to_bytes(3, "big") for s, e in ranges)
+
+
+def eager_plan(scenario: Any, seed: int) -> list[tuple[float, Any, str]]:
+    """The workload's (tyme, key, memo) made up front, the reference the
+    lazy backend.schedule must equal: each pair's memos from its own stream
+    in index order, sorted by (tyme, workload, sender, receiver, index)."""
+    from memosim.sim.rng import Streams
+    from memosim.testbed.workload import MemoKey, make_memo
+
+    streams = Streams(seed)
+    events = []
+    for wi, w in enumerate(scenario.workload):
+        for src, dst in w.pairs:
+            rng = streams.stream(f"workload:{wi}:{src}>{dst}")
+            for idx, when in enumerate(w.times()):
+                key = MemoKey(wi, src, dst, idx)
+                memo = make_memo(key, w.memo_size.sample(rng), rng)
+                events.append(((when, wi, src, dst, idx), key, memo))
+    events.sort(key=lambda e: e[0])
+    return [(order[0], key, memo) for order, key, memo in events]

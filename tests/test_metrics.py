@@ -272,7 +272,8 @@ def test_schedule_makes_memos_lazily_in_the_order_sorting_them_all_would() -> No
     receiver and index."""
     import inspect
 
-    from memosim.sim import Streams
+    from helpers import eager_plan
+
     from memosim.testbed.backend import schedule
     from memosim.testbed.scenario import parse_scenario
     from memosim.testbed.workload import unfold
@@ -310,16 +311,7 @@ def test_schedule_makes_memos_lazily_in_the_order_sorting_them_all_would() -> No
     )
     plan = schedule(s, 7)
     assert inspect.isgenerator(plan)
-    streams, everything = Streams(7), []
-    for wi, w in enumerate(s.workload):
-        for src, dst in w.pairs:
-            rng = streams.stream(f"workload:{wi}:{src}>{dst}")
-            for idx, when in enumerate(w.times()):
-                key = MemoKey(wi, src, dst, idx)
-                text = make_memo(key, w.memo_size.sample(rng), rng)
-                everything.append((when, wi, src, dst, idx, key, text))
-    everything.sort(key=lambda e: e[:5])
-    assert [(when, key, unfold(p)) for when, key, p in plan] == [
-        (e[0], e[5], e[6]) for e in everything
-    ]
+    everything = eager_plan(s, 7)
+    assert [(when, key, unfold(p)) for when, key, p in plan] == everything
+    assert len(everything) == 30 + 2 * 20 + 10
     assert len(everything) == 30 + 2 * 20 + 10

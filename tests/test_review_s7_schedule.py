@@ -11,25 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers import eager_plan
 
-from memosim.sim.rng import Streams
 from memosim.testbed.backend import schedule
-from memosim.testbed.scenario import Scenario, parse_scenario
-from memosim.testbed.workload import MemoKey, make_memo, unfold
-
-
-def eager(scenario: Scenario, seed: int) -> list[tuple[float, MemoKey, str]]:
-    streams = Streams(seed)
-    events = []
-    for wi, w in enumerate(scenario.workload):
-        for src, dst in w.pairs:
-            rng = streams.stream(f"workload:{wi}:{src}>{dst}")
-            for idx, when in enumerate(w.times()):
-                key = MemoKey(wi, src, dst, idx)
-                memo = make_memo(key, w.memo_size.sample(rng), rng)
-                events.append(((when, wi, src, dst, idx), key, memo))
-    events.sort(key=lambda e: e[0])
-    return [(order[0], key, memo) for order, key, memo in events]
+from memosim.testbed.scenario import parse_scenario
+from memosim.testbed.workload import unfold
 
 
 def _doc(*workload: dict[str, Any]) -> dict[str, Any]:
@@ -67,4 +53,4 @@ def test_the_lazy_plan_is_the_eager_plan_memo_for_memo(shape: str, seed: int) ->
     scenario = parse_scenario(_doc(*SHAPES[shape]), "shape.toml")
     lazy = [(when, key, unfold(planned)) for when, key, planned in schedule(scenario, seed)]
     assert len(lazy) == scenario.memo_count
-    assert lazy == eager(scenario, seed)
+    assert lazy == eager_plan(scenario, seed)

@@ -11,6 +11,8 @@ it was given.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -20,7 +22,9 @@ from memosim.core.codes import MemoDex
 pytestmark = pytest.mark.udp
 
 
-def _exchange(dst_host: str, memos: list[str]) -> tuple[list, object, object]:
+def _exchange(dst_of: Callable[[int], Any], memos: list[str]) -> tuple[list, object, object]:
+    """Sure memos from a to dst_of(b's port), serviced until a has none in
+    flight: (memos b got, a's stats, a's failures)."""
     with (
         openPM(name="a", host="127.0.0.1", port=0, code=MemoDex.GramSureZero) as a,
         openPM(name="b", host="127.0.0.1", port=0, code=MemoDex.GramSureZero) as b,
@@ -28,7 +32,8 @@ def _exchange(dst_host: str, memos: list[str]) -> tuple[list, object, object]:
         tymist = Tymist(tock=0.01)
         a.wind(tymist.tymen())
         for memo in memos:
-            a.memoit(memo, (dst_host, b.ha[1]))
+            a.memoit(memo, dst_of(b.ha[1]))
+        assert all(type(dst) is tuple for _m, dst, _v in a.txms)  # what sendto takes
         got = []
         deadline = time.monotonic() + 10.0
         while a.engine.flights.flights or a.txms:
@@ -49,7 +54,7 @@ def _exchange(dst_host: str, memos: list[str]) -> tuple[list, object, object]:
 
 def test_acks_of_a_memo_sent_to_localhost_confirm_it() -> None:
     memos = ["hello", "x" * 5000]
-    got, stats, failures = _exchange("localhost", memos)
+    got, stats, failures = _exchange(lambda port: ("localhost", port), memos)
     assert [m for m, _src, _vid in got] == memos
     assert failures == []
     assert stats.dropped.get("ack-src", 0) == 0  # type: ignore[attr-defined]
@@ -98,23 +103,5 @@ def test_a_list_address_is_taken_as_its_tuple() -> None:
     """memoit accepts a [host, port] list (a config file's address) and
     queues the tuple sendto needs: service() never raises over it."""
     memos = ["one", "y" * 3000]
-    with (
-        openPM(name="a", host="127.0.0.1", port=0, code=MemoDex.GramSureZero) as a,
-        openPM(name="b", host="127.0.0.1", port=0, code=MemoDex.GramSureZero) as b,
-    ):
-        tymist = Tymist(tock=0.01)
-        a.wind(tymist.tymen())
-        for memo in memos:
-            a.memoit(memo, ["localhost", b.ha[1]])
-        assert [dst for _m, dst, _v in a.txms] == [("localhost", b.ha[1])] * 2
-        got: list[str] = []
-        for _ in range(200):
-            a.service()
-            b.service()
-            got.extend(m for m, _src, _vid in b.inbox)
-            b.inbox.clear()
-            tymist.tick()
-            if len(got) == 2 and not a.engine.flights.flights:
-                break
-            time.sleep(0.002)
-        assert got == memos and list(a.failures) == []
+    got, _stats, failures = _exchange(lambda port: ["localhost", port], memos)
+    assert [m for m, _src, _vid in got] == memos and failures == []
