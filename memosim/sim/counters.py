@@ -7,9 +7,10 @@ so they live apart from either.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
-__all__ = ["REASONS", "Counters", "EndpointCounters"]
+__all__ = ["REASONS", "Counters", "EndpointCounters", "summary"]
 
 #: Why the network drops a datagram (Counters.dropped keys, trace drop events),
 #: in the order docs/network.md lists them.
@@ -76,3 +77,38 @@ class EndpointCounters(Counters):
     def __init__(self) -> None:
         super().__init__()
         self.received = self.bytes_received = 0
+
+
+class _Counted(Protocol):
+    """A link or an interface: something with a name and counters."""
+
+    name: str
+    counters: Counters
+
+
+def summary(
+    links: Mapping[tuple[str, str], _Counted],
+    endpoints: Mapping[Any, EndpointCounters],
+    interfaces: Iterable[_Counted],
+) -> dict[str, Any]:
+    """Network.counters(): ``{"total", "links", "endpoints"[, "interfaces"]}``
+    as plain dicts in sorted order; total sums the links."""
+    from .trace import format_addr
+
+    total = Counters()
+    out_links = {}
+    for key in sorted(links):
+        c = links[key].counters
+        out_links[f"{key[0]}->{key[1]}"] = c.as_dict()
+        for name in Counters._fields():
+            if name == "dropped":
+                for r, k in c.dropped.items():
+                    total.dropped[r] = total.dropped.get(r, 0) + k
+            else:
+                setattr(total, name, getattr(total, name) + getattr(c, name))
+    eps = {format_addr(ha): endpoints[ha].as_dict() for ha in sorted(endpoints, key=repr)}
+    out = {"total": total.as_dict(), "links": out_links, "endpoints": eps}
+    ifaces = list(interfaces)
+    if ifaces:  # only when there are any: other runs' counters keep their shape
+        out["interfaces"] = {i.name: i.counters.as_dict() for i in ifaces}
+    return out

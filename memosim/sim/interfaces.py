@@ -18,9 +18,13 @@ exact: the answer is the tyme the datagram leaves, or why it was dropped.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+import simpy
+from simpy.events import Timeout
 
 from ..errors import MISSING, ScenarioError
 from ..validation import at, check_keys, table
@@ -80,6 +84,18 @@ class Interface:
         self.lose: Callable[[], bool] | None = bind("loss", config.loss)
         self.base = config.delay.base_s if config.delay else 0.0
         self.jitter: Callable[[], float] | None = bind("delay", config.delay)
+        # keep_order holds a datagram back to its predecessor's leave tyme
+        self.keep_order = bool(config.delay and config.delay.keep_order and self.jitter)
+        #: leave tymes never go backwards: a link fed by it may take each
+        #: datagram at send tyme (else the network waits for the leave tyme)
+        self.ordered = self.jitter is None or self.keep_order
+        self.last_leave = -math.inf  # for keep_order
+        # an ordered ingress's datagrams waiting to land, (leave tyme, entry),
+        # and the leave tyme of its last pending SimPy event
+        self.fifo: deque[tuple[float, Any]] = deque()
+        self.tail = -1.0
+        #: the network's ``land(entry, tyme)``, called as a datagram leaves an ingress
+        self.land: Callable[[Any, float], None] | None = None
         rate = config.rate
         self.spb = 8.0 / rate.bps  # seconds per byte
         self.overhead = rate.overhead
@@ -108,7 +124,43 @@ class Interface:
         deps.append(t)
         c.delivered += 1
         c.bytes_delivered += size
-        return t + (self.base if self.jitter is None else max(self.jitter(), 0.0))
+        if self.jitter is None:
+            return t + self.base
+        t += max(self.jitter(), 0.0)
+        if self.keep_order:
+            if t < self.last_leave:
+                t = self.last_leave
+            self.last_leave = t
+        return t
+
+    def hold(self, env: simpy.Environment, now: float, left: float, entry: Any) -> None:
+        """Land ``entry`` (an ingress's datagram, judged at ``now``) at its
+        leave tyme ``left``. Leave tymes that never go backwards share a
+        FIFO and one SimPy event per distinct tyme, so equal tymes (keep_order)
+        land in order whatever the float sums; jitter gets an event each."""
+        if not self.ordered:
+            Timeout(env, left - now, (entry, left)).callbacks.append(self._leave)
+            return
+        self.fifo.append((left, entry))
+        if left != self.tail:
+            self.tail = left
+            Timeout(env, left - now, left).callbacks.append(self._drain)
+
+    def _leave(self, event: simpy.Event) -> None:
+        entry, left = event._value
+        self.land(entry, left)  # type: ignore[misc]
+
+    def _drain(self, event: simpy.Event) -> None:
+        due = event._value
+        if due == self.tail:
+            self.tail = -1.0  # a datagram held now at zero wait needs a new event
+        fifo, land = self.fifo, self.land
+        assert land is not None  # set by Network.add_interface
+        for _ in range(len(fifo)):
+            if fifo[0][0] > due:
+                break
+            left, entry = fifo.popleft()
+            land(entry, left)
 
     def __repr__(self) -> str:
         return f"Interface({self.name!r})"

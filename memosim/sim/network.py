@@ -50,7 +50,7 @@ import simpy
 from simpy.events import Timeout
 
 from ..transports.simulated import Address, AddressInUse, Endpoint
-from .counters import Counters, EndpointCounters
+from .counters import Counters, EndpointCounters, summary
 from .impairments import IP_UDP_OVERHEAD, LinkConfig, build_link_impairments
 from .interfaces import Interface
 from .links import InFlight, Link, new_in_flight
@@ -142,6 +142,7 @@ class Network:
         if host in table:
             raise ValueError(f"interface {host}:{direction} already exists")
         iface = table[host] = Interface(self.streams, host, direction, config)
+        iface.land = self._land
         return iface
 
     def link(self, src: str, dst: str) -> Link:
@@ -285,17 +286,43 @@ class Network:
             left = egress.enter(now, n)
             if isinstance(left, str):
                 return self._drop_now(now, link, counters, src, dst, data, left)
+            if not egress.ordered:  # a later datagram may leave first: the link
+                self._inflight += 1  # takes each one as it leaves, in that order
+                Timeout(
+                    env, left - now, (now, link, data, src, dst, counters, h, left)
+                ).callbacks.append(self._left_event)
+                return n
             start = left
+        self._take(now, link, data, src, dst, counters, h, start)
+        return n
+
+    def _left_event(self, event: simpy.Event) -> None:
+        self._inflight -= 1
+        self._take(*event._value)
+
+    def _take(
+        self,
+        now: float,
+        link: Link,
+        data: bytes,
+        src: Address,
+        dst: Address,
+        counters: EndpointCounters,
+        h: Any,
+        start: float,
+    ) -> None:
+        """Steps 4-5 for a datagram sent at `now` that the link takes at
+        `start`: loss, then each copy through :meth:`_carry`."""
         if link.lose is not None and link.lose():
-            return self._drop_now(now, link, counters, src, dst, data, "loss")
+            self._drop_now(now, link, counters, src, dst, data, "loss")
+            return
         self._carry(now, link, data, src, dst, counters, h, start)
         if link.dup is not None and link.dup():
-            lc.duplicated += 1
+            link.counters.duplicated += 1
             counters.duplicated += 1
-            if trace is not None:
-                trace.record(now, "duplicate", src, dst, n, "", data, h)
+            if self.trace is not None:
+                self.trace.record(now, "duplicate", src, dst, len(data), "", data, h)
             self._carry(now, link, data, src, dst, counters, h, start)
-        return n
 
     def _drop_now(
         self,
@@ -363,13 +390,18 @@ class Network:
         self._inflight += 1
         entry = new_in_flight(InFlight, (t, link, data, src, dst, counters, bad, h))
         fifo = link.fifo
+        # `now` is the send tyme; after a jittered egress the clock is at the
+        # leave tyme, which the grid (or a float sum) may have put a hair late
+        wait = t - self.env.now
+        if wait < 0.0:
+            wait = 0.0
         if fifo is None:  # arrivals may reorder: one event per datagram
-            Timeout(self.env, t - now, entry).callbacks.append(self._arrive_event)
+            Timeout(self.env, wait, entry).callbacks.append(self._arrive_event)
         else:
             fifo.append(entry)
             if t != link.tail:
                 link.tail = t
-                Timeout(self.env, t - now, t).callbacks.append(link.drain)
+                Timeout(self.env, wait, t).callbacks.append(link.drain)
 
     def _arrive_event(self, event: simpy.Event) -> None:
         self.arrive(event._value)
@@ -387,10 +419,7 @@ class Network:
             self._inflight -= 1
             self._drop_off(now, entry, left)
             return
-        Timeout(self.env, left - now, entry).callbacks.append(self._ingress_event)
-
-    def _ingress_event(self, event: simpy.Event) -> None:
-        self._land(event._value, self.env.now)
+        ingress.hold(self.env, now, left, entry)
 
     def _land(self, entry: InFlight, t: float) -> None:
         """Step 9 done: the datagram is at its host at tyme t."""
@@ -445,25 +474,11 @@ class Network:
         ``{"total": {...}, "links": {"a->b": {...}}, "endpoints":
         {"a:5000": {...}}}``; total sums the links.
         """
-        from .trace import format_addr
-
-        total = Counters()
-        links = {}
-        for key in sorted(self.links):
-            c = self.links[key].counters
-            links[f"{key[0]}->{key[1]}"] = c.as_dict()
-            for name in Counters._fields():
-                if name == "dropped":
-                    for r, k in c.dropped.items():
-                        total.dropped[r] = total.dropped.get(r, 0) + k
-                else:
-                    setattr(total, name, getattr(total, name) + getattr(c, name))
-        endpoints = {format_addr(ha): self._epc[ha].as_dict() for ha in sorted(self._epc, key=repr)}
-        out = {"total": total.as_dict(), "links": links, "endpoints": endpoints}
-        ifaces = sorted([*self.egress.values(), *self.ingress.values()], key=lambda i: i.name)
-        if ifaces:  # only when there are any: other runs' counters keep their shape
-            out["interfaces"] = {i.name: i.counters.as_dict() for i in ifaces}
-        return out
+        return summary(
+            self.links,
+            self._epc,
+            sorted([*self.egress.values(), *self.ingress.values()], key=lambda i: i.name),
+        )
 
     def __repr__(self) -> str:
         return (
