@@ -201,10 +201,20 @@ class DelayModel:
             return normal
         if dist == "lognormal":
             r = jit / base
-            s2 = math.log1p(r * r) if r < 1e150 else 2.0 * math.log(r)
+            if r < 1e150:
+                s2 = math.log1p(r * r)
+            else:  # log r without forming r, which may overflow to inf
+                s2 = 2.0 * (math.log(jit) - math.log(base))
             mu, sigma = math.log(base) - s2 / 2.0, math.sqrt(s2)
             exp = math.exp
-            return lambda: exp(mu + sigma * std_normal(rnd))
+
+            def lognormal() -> float:
+                try:
+                    return exp(mu + sigma * std_normal(rnd))
+                except OverflowError:  # beyond the float range: never arrives
+                    return math.inf
+
+            return lognormal
         # pareto with mean base and standard deviation jit:
         # alpha = 1 + sqrt(1 + base^2 / jit^2), xm = base * (alpha - 1) / alpha
         ratio = base / jit
