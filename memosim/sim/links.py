@@ -102,8 +102,8 @@ class Link:
             self.busy_until = 0.0
         else:
             self.departures = None
-        if c.schedule is not None:
-            self.blackouts.extend((s, e, "down") for s, e in c.schedule.windows)
+        if c.schedule is not None:  # first: where a partition overlaps, `down` wins
+            self.blackouts[:0] = [(s, e, "down") for s, e in c.schedule.windows]
         # a link with nothing but a constant delay takes the fast path
         self.simple = not (
             blackouts or c.mtu or c.loss or c.duplicate or c.corrupt or c.rate or c.reorder
