@@ -56,7 +56,8 @@ class Interface:
     """One host's egress or ingress: its queue state, draws and counters.
 
     counters: ``sent`` counts datagrams that entered, ``delivered`` those
-    that left, ``dropped`` the rest by reason (``loss``, ``ifqueue``).
+    taken in to send on (as they are queued: a run's end may find some
+    still queued), ``dropped`` the rest by reason (``loss``, ``ifqueue``).
     """
 
     def __init__(self, streams: Streams, host: str, direction: str, config: LinkConfig) -> None:
