@@ -274,6 +274,31 @@ def jain_index(shares: Sequence[float]) -> float:
     return total * total / (len(shares) * squares) if squares else 1.0
 
 
+def ratio(part: int, whole: int, digits: int = 6) -> float | None:
+    """part / whole rounded to digits, None when whole is 0; never rounded to
+    1.0 when part < whole, nor to 0.0 when part > 0: a delivery ratio of
+    1.0 must mean nothing was lost (see :func:`shown_ratio` for the table)."""
+    if not whole:
+        return None
+    return float(shown_ratio(part / whole, digits, exact=part in (0, whole)))
+
+
+def shown_ratio(value: float, digits: int, *, exact: bool | None = None) -> str:
+    """A ratio in [0, 1] as text with digits decimals, nudged one step inward
+    when rounding would reach 0 or 1 and the value is not exactly there
+    (exact: whether it is, when the caller knows better than the float)."""
+    text = f"{value:.{digits}f}"
+    step = 10.0**-digits
+    if exact is None:
+        exact = value in (0.0, 1.0)
+    if not exact and 0.0 < value < 1.0:
+        if float(text) >= 1.0:
+            text = f"{1.0 - step:.{digits}f}"
+        elif float(text) <= 0.0:
+            text = f"{step:.{digits}f}"
+    return text
+
+
 def percentile(sorted_values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100) of ascending values; None if empty."""
     if not sorted_values:
@@ -314,7 +339,7 @@ def summarize(
         "promises_acked": bool(promises),
         "memos_sent": sent,
         "memos_delivered": len(delivered),
-        "delivery_ratio": round(len(delivered) / sent, 6) if sent else None,
+        "delivery_ratio": ratio(len(delivered), sent),
         "duplicates_delivered": recorder.duplicates,
         "corrupt_delivered": recorder.corrupt,
         "latency_s": {

@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from .metrics import shown_ratio
+
 if TYPE_CHECKING:
     from .runner import ScenarioResult
 
@@ -94,11 +96,23 @@ def _fixed(digits: int, scale: float = 1.0) -> Formatter:
     return fmt
 
 
+def _ratio(digits: int) -> Formatter:
+    """A ratio that shows 1 only when it is 1 (and 0 only when 0): rounding
+    0.99996 to 1.0000 would hide a lost memo."""
+
+    def fmt(x: object) -> str:
+        if not isinstance(x, (int, float)) or isinstance(x, bool):
+            return "-"
+        return shown_ratio(float(x), digits)
+
+    return fmt
+
+
 #: The table's rows: (label, summary key with dots for nesting, formatter).
 TABLE_ROWS: tuple[tuple[str, str, Formatter], ...] = (
     ("memos sent", "memos_sent", _int),
     ("memos delivered", "memos_delivered", _int),
-    ("delivery ratio", "delivery_ratio", _fixed(4)),
+    ("delivery ratio", "delivery_ratio", _ratio(4)),
     ("duplicates delivered", "duplicates_delivered", _int),
     ("corrupt delivered", "corrupt_delivered", _int),
     ("latency p50 (ms)", "latency_s.p50", _fixed(1, 1000.0)),

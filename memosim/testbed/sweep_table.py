@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import show
+from .metrics import shown_ratio
 from .report import format_rows
 
 __all__ = ["sweep_table"]
@@ -20,13 +21,14 @@ def _pm(
     digits: int, scale: float = 1.0, top: float | None = None
 ) -> Callable[[dict[str, Any], str], str]:
     """mean +- half-width; an interval reaching below 0 (or above top) is shown
-    clipped, as [low, high], so no cell suggests a negative latency."""
+    clipped, as [low, high], so no cell suggests a negative latency. A metric
+    with a top is a ratio in [0, 1]: its mean reads 1 only when it is 1."""
 
     def fmt(row: dict[str, Any], stem: str) -> str:
         mean, half = row.get(f"{stem}_mean"), row.get(f"{stem}_ci95")
         if mean is None:
             return "-"
-        text = f"{mean * scale:.{digits}f}"
+        text = f"{mean * scale:.{digits}f}" if top is None else shown_ratio(mean, digits)
         if half is None:
             return text
         lo, hi = mean - half, mean + half
