@@ -98,11 +98,14 @@ class Trace:
         self.keep = keep
         self.spurious = 0
         self._spurious_if = spurious_if
-        # payload hash -> the destination it was delivered to (a set of them
-        # when one payload went to several); None: not counting
-        self._delivered: dict[str, Address | set[Address]] | None = (
+        # (payload hash, Adler-32) -> the destination it was delivered to (a
+        # set of them when one payload went to several); None: not counting.
+        # The CRC-32 alone is no identity: two of ~65,000 payloads likely share
+        # one, and a first send would count as a resend of the other.
+        self._delivered: dict[tuple[str, int], Address | set[Address]] | None = (
             None if spurious_if is None else {}
         )
+        self._crcs: set[str] = set()  # payload hashes delivered: most sends skip the Adler-32
         self._counts: dict[str, int] = dict.fromkeys(KINDS, 0)
         self._hash = hashlib.sha256()
         self._buf: list[float | str | int] = []  # flat: 7 fields per event not yet hashed
@@ -147,13 +150,15 @@ class Trace:
         delivered = self._delivered
         if delivered is not None:
             if kind == "deliver":
-                seen = delivered.get(phash)
+                self._crcs.add(phash)
+                key = (phash, zlib.adler32(data))
+                seen = delivered.get(key)
                 if seen is None:
-                    delivered[phash] = dst
+                    delivered[key] = dst
                 elif seen != dst:
-                    self._delivered_also(phash, seen, dst)
-            elif kind == "send":
-                seen = delivered.get(phash)
+                    self._delivered_also(key, seen, dst)
+            elif kind == "send" and phash in self._crcs:
+                seen = delivered.get((phash, zlib.adler32(data)))
                 if (
                     seen is not None
                     and (seen == dst or (type(seen) is set and dst in seen))
@@ -162,12 +167,14 @@ class Trace:
                     self.spurious += 1
         return phash
 
-    def _delivered_also(self, phash: str, seen: Address | set[Address], dst: Address) -> None:
+    def _delivered_also(
+        self, key: tuple[str, int], seen: Address | set[Address], dst: Address
+    ) -> None:
         """One payload delivered to one more destination (rare)."""
         if isinstance(seen, set):
             seen.add(dst)
         else:
-            self._delivered[phash] = {seen, dst}  # type: ignore[index]
+            self._delivered[key] = {seen, dst}  # type: ignore[index]
 
     def _flush(self) -> None:
         buf = self._buf

@@ -5,7 +5,7 @@ again although an identical copy had already been delivered to the same
 destination (:func:`run_trace`; the counting is
 :class:`~memosim.sim.trace.Trace`'s own, told here which payloads are data).
 A run that keeps its events uses a :class:`GramTrace`, which also keeps
-one payload per payload hash, and which original each corrupted copy came
+every distinct payload (two with one CRC-32 apart), and which original each corrupted copy came
 from, so that :mod:`memosim.testbed.timeline` can tell every event's memo
 id, gram number and code after the run.
 """
@@ -47,15 +47,23 @@ class GramTrace(Trace):
     """A kept Trace that also keeps the payloads behind its events.
 
     Attributes:
-        payloads: payload hash -> payload, first seen.
-        origin: hash of a corrupted copy -> hash of the datagram it was.
+        payloads: payload key -> payload, first seen. The key is the payload
+            hash, except for a payload whose hash an earlier, different
+            payload has (CRC-32 collides from some 65,000 payloads on): it
+            gets ``<hash>~<n>``, and ``alias`` names it for its events.
+        alias: event number (from 0) -> its payload key, where that is not
+            the event's payload hash.
+        origin: key of a corrupted copy -> key of the datagram it was.
     """
 
     def __init__(self) -> None:
         super().__init__(keep=True, spurious_if=is_data)
         self.payloads: dict[str, bytes] = {}
+        self.alias: dict[int, str] = {}
         self.origin: dict[str, str] = {}
-        self._sent_hash = ""
+        self._others: dict[str, list[tuple[bytes, str]]] = {}  # hash -> later payloads, keys
+        self._sent_key = ""
+        self._events = 0
 
     def record(
         self,
@@ -69,10 +77,34 @@ class GramTrace(Trace):
         phash: str | None = None,
     ) -> str:
         h = super().record(time, kind, src, dst, size, reason, data, phash)
-        if kind == "send":
-            self._sent_hash = h
-        elif kind == "corrupt":  # the copy of the datagram just sent, now with a flipped bit
-            self.origin.setdefault(h, self._sent_hash)
-        if h not in self.payloads:
+        key = h
+        known = self.payloads.get(h)
+        if known is None:
             self.payloads[h] = data
+        elif known is not data and known != data:
+            key = self.alias[self._events] = self._other_key(h, data)
+        self._events += 1
+        if kind == "send":
+            self._sent_key = key
+        elif kind == "corrupt":  # the copy of the datagram just sent, now with a flipped bit
+            self.origin.setdefault(key, self._sent_key)
         return h
+
+    def _other_key(self, h: str, data: bytes) -> str:
+        """The key of a payload that is not the first with hash h (rare)."""
+        others = self._others.setdefault(h, [])
+        for known, key in others:
+            if known == data:
+                return key
+        key = f"{h}~{len(others) + 1}"
+        others.append((bytes(data), key))
+        self.payloads[key] = bytes(data)
+        return key
+
+    def payload_key(self, event: int, phash: str) -> str:
+        """The payloads key of event number `event`, whose hash is phash."""
+        return self.alias.get(event, phash)
+
+    def payload_of(self, event: int) -> bytes:
+        """The payload of event number `event`."""
+        return self.payloads[self.payload_key(event, self.events[event].phash)]

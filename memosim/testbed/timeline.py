@@ -89,16 +89,17 @@ def gram_events(trace: GramTrace) -> list[GramEvent]:
     parsed = _parsed(trace)
     sent: set[tuple[str, str]] = set()
     out = []
-    for ev in trace.events:
-        g = parsed.get(ev.phash)
+    for i, ev in enumerate(trace.events):
+        key = trace.payload_key(i, ev.phash)
+        g = parsed.get(key)
         if g is None:
             continue
         link = f"{_host(ev.src)}->{_host(ev.dst)}"
         kind = ev.kind
         if kind == "send":
-            if (link, ev.phash) in sent:
+            if (link, key) in sent:
                 kind = "resend"
-            sent.add((link, ev.phash))
+            sent.add((link, key))
         reason = "" if ev.reason == "-" else ev.reason
         out.append(GramEvent(ev.time, kind, link, reason, g.mid, g.num, g.total))
     return out
