@@ -1,0 +1,74 @@
+"""The file excerpts docs/cli.md shows are what memosim writes now.
+
+tests/test_doc_outputs.py checks what the commands print; the summary.json
+and sweep.csv excerpts under "Output files" were checked by nobody, and had
+drifted: a p99 of 40 ms beside the table's 35, wire bytes and an overhead
+ratio of an older run, an overhead mean of 1.091 beside the sweep table's
+1.098. Here each value the excerpt shows is compared with the file the
+documented command writes ("..." stands for what is left out; a string
+ending in "..." for its start; wall seconds cannot repeat).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from test_doc_outputs import blocks
+
+from memosim.testbed.report import write_summary
+from memosim.testbed.runner import run_scenario
+from memosim.testbed.scenario import load_scenario
+from memosim.testbed.sweeps import row_columns, run_sweep, write_csv
+
+REPO = Path(__file__).resolve().parents[1]
+CLI = REPO / "docs" / "cli.md"
+ELIDED = {"...": "..."}
+
+
+def shown_block(opening: str) -> list[str]:
+    return next(b for b in blocks(CLI) if b and b[0].startswith(opening))
+
+
+def differences(shown: Any, actual: Any, where: str = "") -> list[str]:
+    """Where the excerpt shown says something else than the actual document."""
+    if shown == ELIDED or where.endswith(".wall_s"):
+        return []
+    if isinstance(shown, dict):
+        if not isinstance(actual, dict):
+            return [f"{where}: shown a table, is {actual!r}"]
+        out = [f"{where}.{k}: shown, not written" for k in shown if k not in actual]
+        if ELIDED.keys() & shown.keys() == set():
+            out += [f"{where}.{k}: written, not shown" for k in actual if k not in shown]
+        for k in shown.keys() & actual.keys():
+            out += differences(shown[k], actual[k], f"{where}.{k}")
+        return out
+    if isinstance(shown, list):
+        if not isinstance(actual, list) or len(shown) > len(actual):
+            return [f"{where}: shown {shown!r}, is {actual!r}"]
+        return [d for i, s in enumerate(shown) for d in differences(s, actual[i], f"{where}[{i}]")]
+    if isinstance(shown, str) and shown.endswith("...") and isinstance(actual, str):
+        return [] if actual.startswith(shown[:-3]) else [f"{where}: shown {shown}, is {actual}"]
+    return [] if shown == actual else [f"{where}: shown {shown!r}, is {actual!r}"]
+
+
+def test_summary_json_excerpt_is_what_memosim_run_writes(tmp_path: Path) -> None:
+    shown = json.loads("\n".join(shown_block("{")))
+    result = run_scenario(load_scenario(REPO / "scenarios" / "default.toml"))
+    actual = json.loads(write_summary(result, tmp_path / "summary.json").read_text())
+    # the excerpt elides the second run and the second link and peer wholesale
+    shown["runs"] = shown["runs"][:1]
+    assert differences(shown, actual) == []
+
+
+def test_sweep_csv_excerpt_is_what_memosim_sweep_writes(tmp_path: Path) -> None:
+    header, row = shown_block("links.0.loss.rate,doer")
+    scenario = load_scenario(REPO / "scenarios" / "loss-5.toml")
+    # the documented sweep's first combination, its 4 seeds (each combination runs alone)
+    result = run_sweep(scenario, {"links.0.loss.rate": [0.01]}, seeds=4, jobs=1)
+    path = write_csv(result.rows, tmp_path / "sweep.csv", row_columns(result))
+    lines = list(csv.reader(path.read_text().splitlines()))
+    assert header.split(",") == lines[0]
+    assert row.split(",") == lines[1]
