@@ -12,9 +12,9 @@ from typing import Any
 
 from ..errors import show
 from .metrics import shown_ratio
-from .report import format_rows
+from .report import breaches, format_rows
 
-__all__ = ["sweep_table"]
+__all__ = ["sweep_breaches", "sweep_table"]
 
 
 def _pm(
@@ -57,4 +57,17 @@ def sweep_table(result: Any) -> str:
     cols += [(head, f"={stem}", str) for head, stem, _ in stats]
     shown = [row | {f"={stem}": fmt(row, stem) for _, stem, fmt in stats} for row in result.rows]
     table: str = format_rows(shown, cols)
-    return table
+    return "\n".join([table, *sweep_breaches(result)])
+
+
+def sweep_breaches(result: Any) -> list[str]:
+    """A ``BREACH`` line per run of the sweep that broke the delivery promise
+    (report.breaches, as under memosim run's table): a mean delivery ratio
+    cannot tell a memo lost silently from one still in flight at the end."""
+    out = []
+    for run in getattr(result, "runs", ()):
+        broken = breaches(run)
+        if broken:
+            where = " ".join(f"{p}={show(run[p])}" for p in result.paths)
+            out.append(f"BREACH  {where} seed {run['seed']} {run['doer']}: " + ", ".join(broken))
+    return out

@@ -153,6 +153,9 @@ RUN_COLUMNS = (
     "overhead_ratio",
     "goodput_bps",
     "gave_up",
+    "lost_silently",
+    "in_flight_at_end",
+    "false_give_ups",
 )
 
 
@@ -312,6 +315,10 @@ def _run_row(values: dict[str, Any], seed: int, s: dict[str, Any]) -> dict[str, 
             "overhead_ratio": s.get("overhead_ratio"),
             "goodput_bps": s.get("goodput_bps"),
             "gave_up": s.get("gave_up"),
+            "lost_silently": s.get("lost_silently"),
+            "in_flight_at_end": s.get("in_flight_at_end"),
+            "false_give_ups": s.get("false_give_ups"),
+            "promises_acked": s.get("promises_acked"),  # for the verdict; no CSV column
         }
     )
     return row
