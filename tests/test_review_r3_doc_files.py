@@ -21,6 +21,7 @@ from test_doc_outputs import blocks
 from memosim.testbed.report import write_summary
 from memosim.testbed.runner import run_scenario
 from memosim.testbed.scenario import load_scenario
+from memosim.testbed.simrun import run_sim
 from memosim.testbed.sweeps import apply, row_columns, run_sweep, write_csv
 
 REPO = Path(__file__).resolve().parents[1]
@@ -119,3 +120,26 @@ def test_readme_says_how_many_retransmissions_were_spurious() -> None:
     }
     share = int(rows["spurious retransmissions"]) / int(rows["grams retransmitted"])
     assert 0.4 <= share < 0.5 and "nearly half its retransmissions were spurious" in readme
+
+
+def test_the_explain_example_tells_what_memo_142_went_through() -> None:
+    """docs/cli.md's timeline example described memo 98 of an older run (gram 5
+    and the first ack lost, every gram resent, 1,425 ms): no memo of today's
+    run took longer than 635 ms. Its story now is memo 142's, checked here."""
+    text = CLI.read_text()
+    assert "--memo 142 --doer SafePeerMemoerDoer" in text
+    assert (REPO / "docs" / "img" / "timeline-default-memo142.png").is_file()
+    scenario = load_scenario(REPO / "scenarios" / "default.toml")
+    run = run_sim(scenario, "SafePeerMemoerDoer", 1, timelines=True)
+    rec = run.timeline[142]
+    ms = [(round((e[0] - rec["sent_s"]) * 1000), *e[1:4]) for e in rec["events"]]
+    assert {n for t, kind, n, _ in ms if kind == "drop" and t == 0} == {1, 5}
+    assert [t for t, kind, n, _ in ms if kind == "deliver" and n == -1][0] == 77
+    assert [(t, n) for t, kind, n, _ in ms if kind == "resend"] == [(200, 1), (200, 5), (600, 1)]
+    assert [(t, n) for t, kind, n, _ in ms if kind == "drop" and t > 0] == [(200, 1)]
+    assert [t for t, kind, n, _ in ms if kind == "deliver" and n == 1] == [632]
+    latency = round((rec["delivered_s"] - rec["sent_s"]) * 1000)
+    assert latency == 635 == round(run.summary["latency_s"]["max"] * 1000)
+    assert {w for _, w in rec["window"]} == {58}
+    for said in ("back at 77 ms", "at 600 ms and it arrived at 632", "635 ms", "stayed at 58"):
+        assert said in " ".join(text.split())
