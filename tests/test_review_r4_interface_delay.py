@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import simpy
 
 from memosim.sim import Network, Streams, Trace
@@ -96,26 +97,19 @@ def test_jittered_egress_feeds_the_link_queue_in_leaving_order() -> None:
         assert abs(t - w) < 1e-9
 
 
-def test_egress_keep_order_never_reorders() -> None:
+@pytest.mark.parametrize("side", ["egress", "ingress"])
+def test_keep_order_never_reorders(side: str) -> None:
+    """Held back to its predecessor's leave tyme, no later: the egress
+    before the link's 10 ms, the ingress after it."""
     n, gap = 40, 0.002
-    _net, got = _run(egress=_jittered(keep_order=True), n=n, gap=gap)
+    _net, got = _run(**{side: _jittered(keep_order=True)}, n=n, gap=gap)
     assert [i for _, i in got] == list(range(n))
-    delays = _uniform_delays("iface:a:egress:delay", n)
-    held = -1.0
-    for t, i in got:  # held back to its predecessor's leave tyme, no later
-        held = max(held, i * gap + delays[i])
-        assert abs(t - (held + 0.01)) < 1e-9
-
-
-def test_ingress_keep_order_never_reorders() -> None:
-    n, gap = 40, 0.002
-    _net, got = _run(ingress=_jittered(keep_order=True), n=n, gap=gap)
-    assert [i for _, i in got] == list(range(n))
-    delays = _uniform_delays("iface:b:ingress:delay", n)
+    host = "a" if side == "egress" else "b"
+    delays = _uniform_delays(f"iface:{host}:{side}:delay", n)
     held = -1.0
     for t, i in got:
-        held = max(held, i * gap + 0.01 + delays[i])
-        assert abs(t - held) < 1e-9
+        held = max(held, i * gap + delays[i] + (0.0 if side == "egress" else 0.01))
+        assert abs(t - (held + (0.01 if side == "egress" else 0.0))) < 1e-9
 
 
 def test_jittered_ingress_may_reorder() -> None:
