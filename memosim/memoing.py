@@ -66,6 +66,12 @@ __all__ = [
 logger = logging.getLogger("memosim.memoer")
 
 
+def address_of(dst: Address) -> Address:
+    """dst as queued: a list (as JSON and TOML give addresses) as its tuple,
+    which can key a Sure memo's flight and which sockets take."""
+    return tuple(dst) if isinstance(dst, list) else dst
+
+
 class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
     """Memogram transport with hio's attributes, queues and service loop.
 
@@ -341,6 +347,7 @@ class Memoer(ServiceLoop, HandCodec, KeyText, Tymee):
         is needed here or in `rvids`; it is remembered for dst)."""
         engine = self.engine
         engine.check_memo(memo, vid)
+        dst = address_of(dst)
         self.check_dst(dst)
         engine.check_receiver(dst, rvid)
         self.txms.append((memo, dst, vid))

@@ -16,7 +16,7 @@ from typing import Any
 
 from .core.aliases import Address, Memo
 from .core.codes import UdpMaxGramSize
-from .memoing import Memoer, MemoerDoer, MemoerError
+from .memoing import Memoer, MemoerDoer, MemoerError, address_of
 from .transports.udp import Peer, is_udp_address
 
 
@@ -41,12 +41,10 @@ class PeerMemoer(Peer, Memoer):  # type: ignore[misc]  # the transport's send/cl
     def memoit(
         self, memo: Memo, dst: Address, vid: str | None = None, rvid: str | None = None
     ) -> None:
-        """As Memoer's; a list dst is taken as the tuple a socket needs,
-        and a dst that names its host (('localhost', port)) is resolved
-        once, here, so that the acks of Sure memos, which come from its
-        numeric address, are known as dst's."""
-        if isinstance(dst, list):  # typed Hashable, yet given as JSON often gives it
-            dst = tuple(dst)
+        """As Memoer's; a dst that names its host (('localhost', port)) is
+        resolved once, here, so that the acks of Sure memos, which come
+        from its numeric address, are known as dst's."""
+        dst = address_of(dst)
         super().memoit(memo, dst, vid, rvid)
         flights = self.engine.flights
         if dst not in flights.replies:
