@@ -255,6 +255,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .testbed.scenario import load_scenario
     from .testbed.sweeps import grid, run_sweep, write_outputs
 
+    if args.jobs is not None and args.scheduler is not None:
+        raise UsageError("argument --jobs: not with --scheduler (the cluster has its workers)")
     seen: dict[str, str] = {}
     for param in args.params:
         key = re.sub(r"\[(\d+)\]", r".\1", param.path)

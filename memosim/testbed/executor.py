@@ -24,6 +24,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import signal
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +33,11 @@ __all__ = ["DASK_HINT", "ExecutorError", "chunks", "dask_available", "run_tasks"
 DASK_HINT = "pip install 'memosim[dask]'"
 
 Task = tuple[Any, ...]
+
+#: Seconds a Dask cluster may have no worker before its tasks are given up.
+IDLE_S = 30.0
+#: Seconds between looks at a Dask cluster while waiting for results.
+POLL_S = 1.0
 
 
 class ExecutorError(Exception):
@@ -60,11 +66,16 @@ def run_tasks(
     workers: int = 1,
     scheduler: str | None = None,
     done: Callable[[int, Any], None] | None = None,
+    name: Callable[[int], str] | None = None,
+    idle_s: float = IDLE_S,
 ) -> list[Any]:
     """``[fn(*t) for t in tasks]``, computed where the arguments say.
 
     done: called in this process as ``done(index, result)`` when each task
-    finishes (in completion order), for a progress display."""
+    finishes (in completion order), for a progress display. name: what an
+    error calls task i (a run of the sweep); "task i" by default. idle_s:
+    how long a Dask cluster may have no worker before the tasks are given up.
+    """
     if scheduler is None and (workers <= 1 or len(tasks) <= 1):
         out = []
         for i, t in enumerate(tasks):
@@ -76,7 +87,11 @@ def run_tasks(
         if scheduler is not None:
             raise ExecutorError(f"--scheduler needs Dask, which is not installed: {DASK_HINT}")
         return _on_pool(fn, tasks, workers, done)
-    return _on_dask(fn, tasks, workers, scheduler, done)
+    return _on_dask(fn, tasks, workers, scheduler, done, name or _task_name, idle_s)
+
+
+def _task_name(i: int) -> str:
+    return f"task {i}"
 
 
 def _on_pool(
@@ -120,9 +135,11 @@ def _on_dask(
     workers: int,
     scheduler: str | None,
     done: Callable[[int, Any], None] | None,
+    name: Callable[[int], str],
+    idle_s: float,
     connect_s: float = 10.0,
 ) -> list[Any]:
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, LocalCluster
 
     cluster = None
     if scheduler is None:
@@ -133,6 +150,12 @@ def _on_dask(
             dashboard_address=":0",
             silence_logs=logging.CRITICAL,  # workers' heartbeat noise as it closes
         )
+    # Dask's own log records (tracebacks of its reconnect attempts as a lost
+    # scheduler's client closes) would bury the one-line errors said here.
+    quiet = [logging.getLogger(n) for n in _dask_loggers()]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(logging.CRITICAL)
     try:
         try:
             client = Client(  # type: ignore[no-untyped-call]
@@ -141,25 +164,89 @@ def _on_dask(
         except (OSError, TimeoutError, ValueError) as ex:
             raise ExecutorError(f"cannot reach the Dask scheduler at {scheduler}: {ex}") from None
         with client:
-            threads = sum(client.nthreads().values()) or workers  # type: ignore[no-untyped-call]
-            parts = chunks(len(tasks), threads)
-            # pure=False: two equal chunks (a sweep may repeat a combination) still run twice
-            futures = [
-                client.submit(_chunk, fn, [tasks[i] for i in part], pure=False) for part in parts
-            ]
-            index = {f.key: k for k, f in enumerate(futures)}
-            results: list[Any] = [None] * len(tasks)
-            try:
-                for fut in as_completed(futures):  # type: ignore[no-untyped-call]
-                    part = parts[index[fut.key]]
-                    for i, value in zip(part, fut.result()):
-                        results[i] = value
-                        if done is not None:
-                            done(i, value)
-            except BaseException:
-                client.cancel(futures)  # type: ignore[no-untyped-call]
-                raise
-            return results
+            where = scheduler or "here"
+            return _collect(client, fn, tasks, workers, done, name, idle_s, where)
     finally:
         if cluster is not None:
             cluster.close()
+        for q, level in zip(quiet, levels):
+            q.setLevel(level)
+
+
+def _dask_loggers() -> list[str]:
+    """The loggers of dask.distributed: distributed's config gives some of them
+    levels of their own, which the parent's level does not override."""
+    names = list(logging.root.manager.loggerDict)
+    return ["distributed", *(n for n in names if n.startswith("distributed."))]
+
+
+def _collect(
+    client: Any,
+    fn: Callable[..., Any],
+    tasks: Sequence[Task],
+    workers: int,
+    done: Callable[[int, Any], None] | None,
+    name: Callable[[int], str],
+    idle_s: float,
+    where: str,
+) -> list[Any]:
+    """Submit the tasks in chunks and gather their results in task order.
+
+    A worker that keeps dying on a chunk (Dask gives up after a few tries)
+    and a cluster left without workers for idle_s seconds (its tasks would
+    wait forever) end the tasks with an ExecutorError."""
+    from dask.distributed import wait
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    threads = sum(client.nthreads().values()) or workers
+    parts = chunks(len(tasks), threads)
+    # pure=False: two equal chunks (a sweep may repeat a combination) still run twice
+    futures = [client.submit(_chunk, fn, [tasks[i] for i in part], pure=False) for part in parts]
+    index = {f.key: k for k, f in enumerate(futures)}
+    results: list[Any] = [None] * len(tasks)
+    pending, finished, idle_from = set(futures), 0, time.monotonic()
+    try:
+        while pending:
+            if client.status != "running":  # it could not reconnect to the scheduler
+                raise cf.CancelledError
+            try:
+                ready, pending = wait(pending, timeout=POLL_S, return_when="FIRST_COMPLETED")  # type: ignore[no-untyped-call]
+            except TimeoutError:
+                ready = set()
+            for fut in sorted(ready, key=lambda f: index[f.key]):
+                part = parts[index[fut.key]]
+                try:
+                    values = fut.result()
+                except KilledWorker:
+                    raise ExecutorError(
+                        f"Dask workers died each time they ran {_names(part, name)} "
+                        "(or a run beside it); see the workers' logs"
+                    ) from None
+                for i, value in zip(part, values):
+                    results[i] = value
+                    finished += 1
+                    if done is not None:
+                        done(i, value)
+            if ready or client.nthreads():
+                idle_from = time.monotonic()
+            elif time.monotonic() - idle_from >= idle_s:
+                raise ExecutorError(
+                    f"the Dask cluster at {where} has had no workers for {idle_s:g} s "
+                    f"({finished} of {len(tasks)} runs done)"
+                )
+    except (cf.CancelledError, CommClosedError):
+        raise ExecutorError(
+            f"lost the Dask scheduler at {where} ({finished} of {len(tasks)} runs done)"
+        ) from None
+    except BaseException:
+        client.cancel(futures)
+        raise
+    return results
+
+
+def _names(part: range, name: Callable[[int], str]) -> str:
+    """The tasks of a chunk as an error names them."""
+    if len(part) == 1:
+        return name(part[0])
+    return f"one of {len(part)} runs from {name(part[0])} to {name(part[-1])}"

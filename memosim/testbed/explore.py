@@ -206,7 +206,14 @@ def explore(
     seed = scenario.seed if seed is None else seed
     docs = [draw_run(scenario, seed, i) for i in range(runs)]
     tasks = [(d, scenario.file, doer) for d in docs for doer in scenario.doers]
-    rows = run_tasks(check_run, tasks, workers=workers, scheduler=scheduler, done=done)
+    rows = run_tasks(
+        check_run,
+        tasks,
+        workers=workers,
+        scheduler=scheduler,
+        done=done,
+        name=lambda k: f"run {k // len(scenario.doers)}, {tasks[k][2]}",
+    )
     result = ExploreResult(scenario.name, seed, runs, scenario.doers)
     for k, row in enumerate(rows):
         row["run"] = k // len(scenario.doers)

@@ -40,6 +40,7 @@ from typing import Any
 
 from ..errors import ScenarioError, Text, toml_value
 from .executor import run_tasks
+from .overrides import override_label
 from .progress import Progress
 from .scenario import Scenario, check_path, parse_override, parse_scenario
 
@@ -282,12 +283,17 @@ class SweepResult:
         return [p.path for p in self.params]
 
 
-def _task(doc: dict[str, Any], file: str, seed: int, doer: str) -> dict[str, Any]:
-    """Worker: one Doer's run of one scenario document with one seed -> its summary."""
+def _task(doc: dict[str, Any], where: str, seed: int, doer: str) -> dict[str, Any]:
+    """Worker: one Doer's run of one scenario document with one seed -> its summary.
+
+    An error names the run: where (the file with the combination's values) and the seed."""
     from .runner import run_scenario
 
-    scenario = parse_scenario(doc, file)
-    result = run_scenario(scenario, backend="sim", seed=seed, doers=(doer,))
+    try:
+        scenario = parse_scenario(doc, where)
+        result = run_scenario(scenario, backend="sim", seed=seed, doers=(doer,))
+    except ScenarioError as ex:
+        raise ex.in_file(f"{where}, seed {seed}") from None
     return result.runs[0].summary
 
 
@@ -367,28 +373,30 @@ def run_sweep(
     plist = _params(params)
     cells = grid(scenario, plist)
     doers = scenario.doers
-    tasks = []  # (cell index, seed, doer, document, file)
-    for ci, (_values, sc) in enumerate(cells):
+    tasks = []  # (cell index, seed, doer, document, the file with the cell's values)
+    for ci, (values, sc) in enumerate(cells):
         base = sc.seed if seed is None else seed
         doc = sc.to_dict()
+        where = override_label(sc.file, values.items())
         for k in range(seeds):
             for doer in sc.doers:
-                tasks.append((ci, base + k, doer, doc, sc.file))
+                tasks.append((ci, base + k, doer, doc, where))
     bar = Progress(len(tasks)) if progress is True else (progress or None)
     try:
         results = run_tasks(
             _task,
-            [(doc, file, sd, doer) for _ci, sd, doer, doc, file in tasks],
+            [(doc, where, sd, doer) for _ci, sd, doer, doc, where in tasks],
             workers=jobs,
             scheduler=scheduler,
             done=(lambda _i, _r: bar.update()) if bar else None,
+            name=lambda i: f"{tasks[i][4]}, seed {tasks[i][1]}, {tasks[i][2]}",
         )
     finally:
         if bar:
             bar.close()
     out = SweepResult(scenario.name, plist, seeds, doers)
     by_cell: dict[tuple[int, str], list[dict[str, Any]]] = {}
-    for (ci, sd, doer, _doc, _file), summary in zip(tasks, results):
+    for (ci, sd, doer, _doc, _where), summary in zip(tasks, results):
         assert summary is not None
         out.runs.append(_run_row(cells[ci][0], sd, summary))
         by_cell.setdefault((ci, doer), []).append(summary)
