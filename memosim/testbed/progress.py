@@ -15,6 +15,7 @@ bar is drawn, so a command that shows none does not pay for the import.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from typing import Any, TextIO
@@ -34,9 +35,19 @@ def on_terminal(stream: object) -> bool:
 def _tqdm(**kwa: Any) -> Any:
     from tqdm import tqdm
 
-    # The terminal's width; 80 when it reports none (tqdm would draw nothing).
-    width = shutil.get_terminal_size((80, 24)).columns or 80
-    return tqdm(ncols=min(width, 100), **kwa)
+    # The terminal's size; 80 x 24 when it reports none (a pty nobody sized):
+    # tqdm would draw nothing, at 0 rows every bar is "below the screen".
+    size = shutil.get_terminal_size((80, 24))
+    rows = size.lines or _pty_rows(kwa.get("file")) or 24
+    return tqdm(ncols=min(size.columns or 80, 100), nrows=rows, **kwa)
+
+
+def _pty_rows(stream: object) -> int:
+    """The rows the terminal of stream reports (0: none, or not a terminal)."""
+    try:
+        return os.get_terminal_size(stream.fileno()).lines  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 class RunProgress:
