@@ -224,3 +224,19 @@ def _scheduler_address(log: Path, proc: subprocess.Popen[bytes]) -> str:
         assert proc.poll() is None, log.read_text()
         time.sleep(0.1)
     raise AssertionError(log.read_text())
+
+
+def test_without_dask_a_pool_worker_that_dies_is_one_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from memosim.testbed import executor
+
+    monkeypatch.setattr(executor, "dask_available", lambda: False)
+    with pytest.raises(ExecutorError) as info:
+        run_tasks(exit_on, [(i, 1) for i in range(3)], workers=2)
+    # the pool breaks as a whole: which run ended the process it cannot tell
+    assert re.fullmatch(
+        r"a worker process died \([0-2] of 3 runs done\); run with --jobs 1 to see which run",
+        str(info.value),
+    ), str(info.value)
+    assert not _children()

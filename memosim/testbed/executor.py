@@ -26,6 +26,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 __all__ = ["DASK_HINT", "ExecutorError", "chunks", "dask_available", "run_tasks"]
@@ -105,10 +106,18 @@ def _on_pool(
         max_workers=min(workers, len(tasks)), initializer=_ignore_sigint
     ) as pool:
         futures = {pool.submit(fn, *t): i for i, t in enumerate(tasks)}
+        finished = 0
         try:
             for fut in cf.as_completed(futures):
                 i = futures[fut]
-                results[i] = fut.result()
+                try:
+                    results[i] = fut.result()
+                except BrokenProcessPool:
+                    raise ExecutorError(
+                        f"a worker process died ({finished} of {len(tasks)} runs done); "
+                        "run with --jobs 1 to see which run"
+                    ) from None
+                finished += 1
                 if done is not None:
                     done(i, results[i])
         except BaseException:
