@@ -2,7 +2,7 @@
 
     memosim run FILE [--backend sim|udp] [--seed N] [--doer NAME] [--out DIR [--force]]
                 [--no-plots] [--json] [--quiet] [--pcap [deliver|send]] [--trace [text|jsonl]]
-    memosim sweep FILE --param PATH=V1,V2,... [--param ...] [--seeds K] [--jobs J]
+    memosim sweep FILE --param PATH=V1,V2,... [--param ...] [--seeds K] [--jobs J | --scheduler ADDRESS]
                   [--seed N] [--backend sim] [--out DIR [--force]] [--no-plots] [--quiet]
     memosim list [DIR]
     memosim validate FILE...
