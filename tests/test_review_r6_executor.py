@@ -215,6 +215,31 @@ def test_a_scheduler_lost_mid_run_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_a_scheduler_that_cannot_unpickle_the_runs_is_one_line(tmp_path: Path) -> None:
+    """A scheduler started where this test module is not importable (as one
+    without memosim would be for a sweep) rejects the task graph."""
+    log = (tmp_path / "scheduler.log").open("w+")
+    dask = Path(sys.executable).with_name("dask")
+    proc = subprocess.Popen(
+        [str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    try:
+        address = _scheduler_address(tmp_path / "scheduler.log", proc)
+        with pytest.raises(ExecutorError) as info:
+            run_tasks(square_plus, [(1, 2), (3, 4)], scheduler=address, idle_s=20)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    assert str(info.value) == (
+        f"the Dask scheduler at {address} cannot unpickle the runs: it needs memosim "
+        "installed, at the version here (docs/cli.md, Running on Dask)"
+    )
+
+
 def _scheduler_address(log: Path, proc: subprocess.Popen[bytes]) -> str:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

@@ -227,6 +227,13 @@ def _collect(
                 part = parts[index[fut.key]]
                 try:
                     values = fut.result()
+                except RuntimeError as ex:
+                    if "deserialization of the task graph" not in str(ex):
+                        raise
+                    raise ExecutorError(
+                        f"the Dask scheduler at {where} cannot unpickle the runs: it needs "
+                        "memosim installed, at the version here (docs/cli.md, Running on Dask)"
+                    ) from None
                 except KilledWorker:
                     raise ExecutorError(
                         f"Dask workers died each time they ran {_names(part, name)} "
