@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
+from ..core.limits import Limits
 from ..core.retry import CONGESTION, MAX_COPIES, POLICIES, RETRY_KEYS, RetryPolicy
 from ..errors import ScenarioError
 from ..validation import at, check_keys, choice, integer, nonneg, number, positive, table
@@ -37,6 +38,15 @@ _HINTS = {
     "congestion_control": "congestion",
     "initial_cwnd": "initial_window",
 }
+#: The longest max_tyme a scenario takes: half of what every receiver remembers
+#: a delivered Sure memo's id (Limits.done_expiry, which a scenario cannot set),
+#: so a copy that a sender's last retry left in the network, delayed up to the
+#: other half, still meets the id and is dropped, never delivered again.
+MAX_TYME = Limits().done_expiry / 2
+_MAX_TYME_EXPECTED = (
+    f"a number in (0, {MAX_TYME:g}] (receivers remember a delivered memo"
+    f" {Limits().done_expiry:g} s: a sender retrying longer could deliver it twice)"
+)
 _INTEGERS = ("max_tries", "window", "packet_threshold", "resend_copies", "initial_window")
 
 
@@ -56,6 +66,8 @@ def retry_table(x: Any, path: str) -> dict[str, Any]:
             out[key] = integer(d, key, path, 1)
         elif key == "ack_delay":
             out[key] = nonneg(d, key, path)
+        elif key == "max_tyme":
+            out[key] = number(d, key, path, _MAX_TYME_EXPECTED, lambda v: 0 < v <= MAX_TYME)
         elif key == "time_threshold":
             out[key] = number(d, key, path, "a number >= 1", lambda v: v >= 1)
         else:
