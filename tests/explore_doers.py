@@ -64,3 +64,24 @@ class RaisingDoer(SafePeerMemoerDoer):
 
 def _bytes(memo: str | bytes) -> bytes:
     return memo.encode() if isinstance(memo, str) else memo
+
+
+class FrozenDoer(SafePeerMemoerDoer):
+    """Acked delivery on a clock that stops at 1 s: from then on nothing is
+    retried and no memo reaches its max_tyme, so a memo whose gram or done
+    ack was lost stays unsettled for ever: never delivered, never reported."""
+
+    STOP = 1.0
+
+    def _frozen(self) -> None:
+        tymth = self.tymth
+        if tymth is not None:
+            self.peer.wind(lambda: min(tymth(), self.STOP))
+
+    def wind(self, tymth: Any) -> None:
+        super().wind(tymth)
+        self._frozen()
+
+    def enter(self, *, temp: bool | None = None) -> None:
+        super().enter(temp=temp)
+        self._frozen()

@@ -36,7 +36,7 @@ from .doers import DoerRaised, promises_acked
 from .executor import run_tasks
 from .explore_draw import draw_run
 from .explore_shrink import shrink
-from .invariants import MemoryWatch, acked_violations, conservation
+from .invariants import MemoryWatch, acked_violations, conservation, stuck
 from .scenario import Scenario, parse_scenario
 from .scenario_file import write_scenario
 
@@ -68,6 +68,7 @@ KINDS = (
     ("lost silently", "lost silently"),
     ("duplicates delivered", "duplicates"),
     ("corrupt delivered", "corrupt"),
+    ("stuck past max_tyme", "stuck"),
     ("raised", "raised"),
     ("memory", "memory"),
     ("network", "network"),
@@ -115,7 +116,7 @@ def check_run(doc: dict[str, Any], file: str, doer: str, trace: bool = False) ->
     violations = []
     acked = all(scenario.peer(src).acked for src, _dst in scenario.pairs())
     if acked and promises_acked(doer):
-        violations += acked_violations(s)
+        violations += acked_violations(s) + stuck(result.rows, scenario)
     violations += watch.violations()
     violations += conservation(result.network, nets[0].in_flight)
     row["violations"] = violations

@@ -3,7 +3,10 @@
 - Acked delivery (a Doer that promises it, doers.promises_acked, with
   acked codes on every sender): no memo lost silently, none delivered twice,
   none delivered corrupt (report.BREACH_KEYS). A memo reported in the
-  sender's ``failures`` keeps the promise, delivered or not.
+  sender's ``failures`` keeps the promise, delivered or not. A memo still
+  in flight at the end keeps it only while its sender's ``max_tyme`` since
+  it was queued has not passed (:func:`stuck`): a sender that never gives
+  up would otherwise hide every loss as "in flight".
 - Every Doer: nothing raised out of the run (the task catches it), and what
   remote peers make a peer hold stays within its Limits, sampled every
   pass (:class:`MemoryWatch`).
@@ -16,12 +19,21 @@ means the run kept every invariant.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from .report import BREACH_KEYS
 
-__all__ = ["MemoryWatch", "acked_violations", "conservation"]
+__all__ = ["MemoryWatch", "acked_violations", "conservation", "stuck"]
+
+
+class _Tymes(Protocol):
+    """What :func:`stuck` reads of a scenario."""
+
+    duration_s: float
+    tock_s: float
+
+    def peer(self, ref: str) -> Any: ...
 
 
 def acked_violations(summary: Mapping[str, Any]) -> list[str]:
@@ -32,6 +44,21 @@ def acked_violations(summary: Mapping[str, Any]) -> list[str]:
         if count > 0:
             out.append(f"{count:,} {name}")
     return out
+
+
+def stuck(rows: Iterable[Mapping[str, Any]], scenario: _Tymes) -> list[str]:
+    """Memos (memos.csv rows) in flight at the end whose sender's max_tyme
+    had passed since they were queued: a wound sender fails a Sure memo
+    max_tyme after it was rended, in the pass it was queued in, so one
+    still held two passes later will never be settled."""
+    end, slack = scenario.duration_s, 2 * scenario.tock_s
+    late = sum(
+        1
+        for r in rows
+        if r["outcome"] == "in_flight"
+        and r["sent_s"] + scenario.peer(r["src"]).retry.max_tyme + slack < end
+    )
+    return [f"{late:,} stuck past max_tyme"] if late else []
 
 
 def conservation(counters: Mapping[str, Any], in_flight: int) -> list[str]:
