@@ -20,20 +20,14 @@ means the run kept every invariant.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .report import BREACH_KEYS
 
+if TYPE_CHECKING:
+    from .scenario import Scenario
+
 __all__ = ["MemoryWatch", "acked_violations", "conservation", "stuck"]
-
-
-class _Tymes(Protocol):
-    """What :func:`stuck` reads of a scenario."""
-
-    duration_s: float
-    tock_s: float
-
-    def peer(self, ref: str) -> Any: ...
 
 
 def acked_violations(summary: Mapping[str, Any]) -> list[str]:
@@ -46,7 +40,7 @@ def acked_violations(summary: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def stuck(rows: Iterable[Mapping[str, Any]], scenario: _Tymes) -> list[str]:
+def stuck(rows: Iterable[Mapping[str, Any]], scenario: Scenario) -> list[str]:
     """Memos (memos.csv rows) in flight at the end whose sender's max_tyme
     had passed since they were queued: a wound sender fails a Sure memo
     max_tyme after it was rended, in the pass it was queued in, so one
