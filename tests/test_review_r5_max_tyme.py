@@ -5,8 +5,8 @@ Exactly-once rests on the receiver remembering a delivered Sure memo's id
 plus the network's delay (docs/acked-delivery.md). A scenario cannot set
 done_expiry, yet it accepted any max_tyme: with max_tyme = 300 and the ack
 path down for 250 s, each memo's retries reached the receiver after it had
-forgotten the id, and every memo was delivered three times (found by
-review r5's wide explore). The loader now refuses a max_tyme above half of
+forgotten the id, and every memo was delivered three times (found in
+review r5 by a hand-made scenario: explore keeps the file's [retry]). The loader now refuses a max_tyme above half of
 done_expiry, leaving the other half for network delay, as the defaults do.
 """
 
