@@ -20,7 +20,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .core.aliases import Address, Deliveries, Delivery, Memo, Outbox
+from .core.aliases import Address, Deliveries, Delivery, Failures, Memo, Outbox
 from .core.engine import Engine, MemoerError
 from .core.keys import KeyMaterialError
 from .core.stats import Stats
@@ -66,6 +66,7 @@ class ServiceLoop:
     txbs: tuple[bytearray, Address | None]
     echos: deque[tuple[bytes, Address]]
     inbox: Deliveries
+    failures: Failures
     _echoic: bool
     _plainRend: bool
     tymth: Callable[[], float] | None
@@ -204,6 +205,9 @@ class ServiceLoop:
         except (MemoerError, KeyMaterialError) as ex:
             self.stats.drop("tx-invalid")
             logger.error("%s cannot send memo to %s: %s", self.name, dst, ex)
+            if engine.sure and self._tymth is not None:  # a memo acked delivery tracks:
+                self.failures.append((memo, dst, vid, "tx-invalid"))  # reported, not lost
+                self.stats.memos_failed += 1
             return
         self.stats.memos_sent += 1
         engine.send_rended(

@@ -7,6 +7,7 @@ from helpers import counter_midder, deliver, make_memoer, seed_of
 
 from memosim import Memoer, MemoerError, MemoerVerifyError, PeerMemoer, Tymist, make_keyage
 from memosim.core import b64
+from memosim.core.codes import MemoDex
 
 
 def test_echoic_round_trip_through_queues():
@@ -284,3 +285,17 @@ def test_authic_pick_refuses_unsigned_grams_as_hio_does():
     m = make_memoer(authic=True)
     with pytest.raises(MemoerError, match="authic"):
         m.pick(bytearray(make_memoer().rend("plain")[0]))
+
+
+def test_a_sure_memo_that_can_no_longer_be_sent_is_reported_failed():
+    """A tracked Sure memo that cannot be rendered when serviced is in
+    failures (reason tx-invalid): the acked promise is delivered once or
+    reported failed, never dropped unreported."""
+    m = make_memoer(code=MemoDex.GramSureZero)
+    m.wind(Tymist(tock=0.01).tymen())
+    m.memoit("x" * 50, "dst")
+    m.engine.max_memo = 20
+    m.serviceAll()
+    assert m.stats.dropped["tx-invalid"] == 1
+    assert list(m.failures) == [("x" * 50, "dst", None, "tx-invalid")]
+    assert m.stats.memos_failed == 1 and m.unsettled() == []
