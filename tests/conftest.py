@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,3 +32,14 @@ def tshark() -> str:
             pytrace=False,
         )
     return found
+
+
+@pytest.fixture
+def doers_importable() -> Iterator[None]:
+    """tests/ on sys.path for the test's length, so that scenarios may name
+    the deliberately broken Doers of tests/explore_doers.py by import path,
+    as a user names their own."""
+    tests = str(Path(__file__).parent)
+    sys.path.insert(0, tests)
+    yield
+    sys.path.remove(tests)

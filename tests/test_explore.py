@@ -234,13 +234,11 @@ def test_kinds_of_violations() -> None:
     assert kind_of("network: 12 sent ...") == "network"
 
 
-def test_a_doer_that_raises_is_a_violation_not_a_crash(tmp_path: Path) -> None:
-    sys.path.insert(0, str(TESTS))
-    try:
-        s = load_scenario(write(tmp_path, '["explore_doers:RaisingDoer"]'))
-        row = check_run(draw_run(s, 1, 0), s.file, "explore_doers:RaisingDoer")
-    finally:
-        sys.path.remove(str(TESTS))
+def test_a_doer_that_raises_is_a_violation_not_a_crash(
+    tmp_path: Path, doers_importable: None
+) -> None:
+    s = load_scenario(write(tmp_path, '["explore_doers:RaisingDoer"]'))
+    row = check_run(draw_run(s, 1, 0), s.file, "explore_doers:RaisingDoer")
     assert row["violations"] == ["raised RuntimeError: deliberately broken"]
 
 

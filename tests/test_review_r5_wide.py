@@ -11,8 +11,6 @@ a thousand lost silently, so the scenario is not too hostile to tell.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,10 +22,8 @@ TESTS = Path(__file__).parent
 
 
 @pytest.fixture(autouse=True)
-def _doers_importable() -> Iterator[None]:
-    sys.path.insert(0, str(TESTS))
-    yield
-    sys.path.remove(str(TESTS))
+def _doers(doers_importable: None) -> None:
+    """Every test here names Doers of tests/explore_doers.py."""
 
 
 def test_the_widest_explore_finds_only_the_forgetful_doer(tmp_path: Path) -> None:
