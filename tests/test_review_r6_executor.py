@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
@@ -55,10 +56,14 @@ def _children() -> list[psutil.Process]:
     return out
 
 
-def _no_children_left() -> None:
-    """No process of ours outlives the command by more than a few seconds (a
-    pool's processes exit just after its last result)."""
-    _gone, alive = psutil.wait_procs(_children(), timeout=10)
+@pytest.fixture
+def no_children_left() -> Iterator[None]:
+    """No process the test starts outlives it by more than a few seconds (a
+    pool's processes exit just after its last result). Children that were
+    there before (a notebook test's kernel, say) are not the test's."""
+    before = {p.pid for p in _children()}
+    yield
+    _gone, alive = psutil.wait_procs([p for p in _children() if p.pid not in before], timeout=10)
     assert not alive, alive
 
 
@@ -90,7 +95,7 @@ def test_sweep_refuses_jobs_with_a_scheduler(
     assert not (tmp_path / "o").exists()
 
 
-def test_a_worker_that_dies_is_one_error_naming_the_task() -> None:
+def test_a_worker_that_dies_is_one_error_naming_the_task(no_children_left: None) -> None:
     started = time.monotonic()
     with pytest.raises(ExecutorError) as info:
         run_tasks(exit_on, [(i, 2) for i in range(4)], workers=2, name=lambda i: f"task {i}")
@@ -104,11 +109,10 @@ def test_a_worker_that_dies_is_one_error_naming_the_task() -> None:
         r"see the workers' logs",
         text,
     ), text
-    _no_children_left()
 
 
 def test_a_sweep_whose_worker_dies_exits_1_in_one_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_children_left: None
 ) -> None:
     scen = _tiny(tmp_path, '"review_r6_doers:DyingDoer"')
     argv = ["sweep", str(scen), "--param", "links.0.loss.rate=0.1", "--seeds", "2"]
@@ -122,7 +126,6 @@ def test_a_sweep_whose_worker_dies_exits_1_in_one_line(
     assert "review_r6_doers:DyingDoer" in err
     assert err.count("\n") == 1
     assert not (tmp_path / "o").exists()
-    _no_children_left()
 
 
 def test_a_cluster_without_workers_gives_up_in_bounded_time() -> None:
@@ -259,7 +262,7 @@ def _scheduler_address(log: Path, proc: subprocess.Popen[bytes]) -> str:
 
 
 def test_without_dask_a_pool_worker_that_dies_is_one_error(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, no_children_left: None
 ) -> None:
     from memosim.testbed import executor
 
@@ -271,4 +274,3 @@ def test_without_dask_a_pool_worker_that_dies_is_one_error(
         r"a worker process died \([0-2] of 3 runs done\); run with --jobs 1 to see which run",
         str(info.value),
     ), str(info.value)
-    _no_children_left()
