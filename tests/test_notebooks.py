@@ -100,7 +100,11 @@ def test_notebook_runs(path: Path, kernel_specs: KernelSpecManager):
         allow_errors=False,
         resources={"metadata": {"path": str(NB_DIR)}},
     )
-    client.execute()  # raises CellExecutionError (cell source and traceback) on any error
+    try:
+        client.execute()  # raises CellExecutionError (cell source and traceback) on any error
+    finally:  # a client given its km leaves the kernel running: stop it here
+        if km.has_kernel:
+            km.shutdown_kernel(now=True)
     printed = "".join(
         o.get("text", "") for o in nb.cells[0].outputs if o.get("output_type") == "stream"
     ).strip()
