@@ -101,7 +101,8 @@ def test_an_absent_table_or_key_gets_the_documented_defaults() -> None:
         (
             "lose = {}",
             "explore.lose: expected one of the keys loss, gilbert_elliott, delay, "
-            "duplicate, reorder, corrupt, partitions, link_down, workload, found an unknown key "
+            "duplicate, reorder, corrupt, partitions, link_down, workload, rate, mtu, retry, "
+            "found an unknown key "
             '(did you mean "loss"?)',
         ),
         (

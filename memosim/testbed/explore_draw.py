@@ -20,7 +20,16 @@ What is drawn (the ranges are the scenario's ``[explore]`` table,
   a uniform start for ``length_s``; partitions and outages start while
   there is traffic (before the last memo is queued, plus 10 s);
 - each workload's count and memo sizes scaled by a factor in ``workload``'s
-  ranges (at least one memo of one byte).
+  ranges (at least one memo of one byte);
+- when the table turns them on: a bottleneck (``rate``) and a small
+  ``mtu`` on a link, each with its chance ``p``, and with chance
+  ``retry.p`` one set of retry settings (policy, window, congestion
+  control, tries) laid over the file's ``[retry]`` and every peer's own.
+
+The bottleneck, MTU and retry draws come from streams of their own
+(``explore:run:<i>:rate``, ``...:mtu``, ``...:retry``): turning them on or
+off leaves the rest of every run's draw as it was, so an exploration
+repeats with the same seed after the table gains a key.
 """
 
 from __future__ import annotations
@@ -105,6 +114,38 @@ def _link(
     return link
 
 
+def _bottleneck(r: Draw, link: dict[str, Any], x: Mapping[str, Mapping[str, Any]]) -> None:
+    rate = x["rate"]
+    if r() < rate["p"]:
+        link["rate"] = {
+            "bps": round(rate["bps"][0] + (rate["bps"][1] - rate["bps"][0]) * r()),
+            "queue_limit": _n(r, *rate["queue_limit"]),
+        }
+
+
+def _mtu(r: Draw, link: dict[str, Any], x: Mapping[str, Mapping[str, Any]]) -> None:
+    mtu = x["mtu"]
+    if r() < mtu["p"]:
+        link["mtu"] = _n(r, *mtu["bytes"])
+
+
+def _retry(r: Draw, doc: dict[str, Any], x: Mapping[str, Mapping[str, Any]]) -> None:
+    """Lay one drawn set of retry settings over the file's, everywhere it sets any."""
+    retry = x["retry"]
+    if not r() < retry["p"]:
+        return
+    drawn = {
+        "policy": "fast" if r() < retry["fast"] else "rto",
+        "window": _n(r, *retry["window"]),
+        "congestion": "newreno" if r() < retry["newreno"] else "none",
+        "max_tries": _n(r, *retry["max_tries"]),
+    }
+    doc["retry"] = {**doc.get("retry", {}), **drawn}
+    for peer in doc["peers"]:
+        if "retry" in peer:
+            peer["retry"] = {**peer["retry"], **drawn}
+
+
 def _scale_size(size: dict[str, Any], f: float) -> dict[str, Any]:
     out = dict(size)
     for key in ("bytes", "min", "max"):
@@ -127,6 +168,13 @@ def draw_run(scenario: Scenario, explore_seed: int, index: int) -> dict[str, Any
     doc["scenario"]["seed"] = int(r() * 2**31)
     hio = frozenset(p.name for p in scenario.peers if p.impl == "hio")
     doc["links"] = [_link(r, s, d, x, duration, hio) for s, d in run_pairs(scenario)]
+    streams = Streams(explore_seed)
+    rate_r = streams.stream(f"explore:run:{index}:rate").random
+    mtu_r = streams.stream(f"explore:run:{index}:mtu").random
+    for link in doc["links"]:
+        _bottleneck(rate_r, link, x)
+        _mtu(mtu_r, link, x)
+    _retry(streams.stream(f"explore:run:{index}:retry").random, doc, x)
     senders = list(dict.fromkeys(s for s, _ in scenario.pairs()))
     parts = []
     for _ in range(_n(r, *x["partitions"]["count"])):

@@ -27,7 +27,7 @@ __all__ = ["candidates", "shrink"]
 Doc = dict[str, Any]
 
 #: Impairments a link may lose, mildest-first is irrelevant: each is tried alone.
-_IMPAIRMENTS = ("schedule", "corrupt", "duplicate", "reorder", "loss", "delay")
+_IMPAIRMENTS = ("schedule", "mtu", "rate", "corrupt", "duplicate", "reorder", "loss", "delay")
 #: (impairment, field) made milder by halving, and the floor under which it is not halved.
 _MILDER = (
     ("loss", "rate", 0.002),

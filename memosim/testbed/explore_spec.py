@@ -12,20 +12,28 @@ is checked like the rest of a scenario file: one
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
 from ..errors import ScenarioError
+from ..sim.impairments import IP_UDP_OVERHEAD
 from ..validation import check_keys, is_number, table
 from .limits import MAX_EXPLORE_COUNT
+
+#: Largest integer an "ints" range may reach (a window, a queue, a number of tries).
+MAX_EXPLORE_INT = 100_000
+#: Largest IPv4 datagram (an "mtu" range).
+MAX_MTU = 65_535
 
 __all__ = ["DEFAULTS", "FIELDS", "parse_explore"]
 
 # Each entry: key -> {field: (kind, default)}; kinds below.
 #  "p": a probability in [0, 1]; "frac": a range [lo, hi] within [0, 1];
 #  "secs": a range of seconds >= 0; "count": a range of integers >= 0;
-#  "scale": a range within (0, 1].
+#  "scale": a range within (0, 1]; "bps": a range of bits per second > 0;
+#  "ints": a range of integers >= 1; "mtu": a range of IPv4 datagram sizes.
 FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
     "loss": {"p": ("p", 0.7), "rate": ("frac", (0.0, 0.3))},
     "gilbert_elliott": {
@@ -48,6 +56,23 @@ FIELDS: dict[str, dict[str, tuple[str, Any]]] = {
         "length_s": ("secs", (0.5, 20.0)),
     },
     "workload": {"count": ("scale", (0.2, 1.0)), "size": ("scale", (0.1, 1.0))},
+    # off unless the table turns them on (p = 0): a bottleneck, a small MTU and
+    # the retry settings change what is under test, not only how hostile the
+    # network is; each draws from a stream of its own, so turning one on
+    # leaves every other draw of a run as it was
+    "rate": {
+        "p": ("p", 0.0),
+        "bps": ("bps", (100_000.0, 10_000_000.0)),
+        "queue_limit": ("ints", (4, 128)),
+    },
+    "mtu": {"p": ("p", 0.0), "bytes": ("mtu", (576, 1500))},
+    "retry": {
+        "p": ("p", 0.0),
+        "fast": ("p", 0.5),
+        "window": ("ints", (1, 64)),
+        "newreno": ("p", 0.5),
+        "max_tries": ("ints", (2, 10)),
+    },
 }
 
 #: Every field's default, as parse_explore returns them.
@@ -61,6 +86,9 @@ _EXPECTED = {
     "secs": "a range [low, high] of seconds with 0 <= low <= high",
     "count": f"a range [low, high] of integers with 0 <= low <= high <= {MAX_EXPLORE_COUNT}",
     "scale": "a range [low, high] of factors with 0 < low <= high <= 1",
+    "bps": "a range [low, high] of bits per second with 0 < low <= high",
+    "ints": f"a range [low, high] of integers with 1 <= low <= high <= {MAX_EXPLORE_INT:,}",
+    "mtu": f"a range [low, high] of integers with {IP_UDP_OVERHEAD + 1} <= low <= high <= {MAX_MTU}",
 }
 
 
@@ -75,9 +103,15 @@ def _range_ok(kind: str, x: Any) -> bool:
         return 0 <= lo and hi <= 1
     if kind == "secs":
         return lo >= 0
+    ints = isinstance(lo, int) and isinstance(hi, int)
     if kind == "count":
-        ints = isinstance(lo, int) and isinstance(hi, int)
         return ints and lo >= 0 and hi <= MAX_EXPLORE_COUNT
+    if kind == "ints":
+        return ints and lo >= 1 and hi <= MAX_EXPLORE_INT
+    if kind == "mtu":
+        return ints and lo > IP_UDP_OVERHEAD and hi <= MAX_MTU
+    if kind == "bps":
+        return 0 < lo and math.isfinite(hi)
     return 0 < lo and hi <= 1  # scale
 
 
@@ -89,7 +123,7 @@ def _field(kind: str, x: Any, path: str) -> Any:
     if not _range_ok(kind, x):
         raise ScenarioError("", path, _EXPECTED[kind], x)
     lo, hi = x
-    return (int(lo), int(hi)) if kind == "count" else (float(lo), float(hi))
+    return (int(lo), int(hi)) if kind in ("count", "ints", "mtu") else (float(lo), float(hi))
 
 
 def parse_explore(x: Any, path: str = "explore") -> Mapping[str, Mapping[str, Any]]:
