@@ -20,6 +20,7 @@ import simpy
 
 from ..sim import GridEnvironment, Network, Streams
 from ..sim.doist import SimDoist
+from ..sim.gcbatch import batched_gc
 from ..sim.peer import SimPeerMemoer
 from .backend import (
     Collector,
@@ -160,7 +161,8 @@ def run_sim(
     windows: Windows | None = {} if timelines else None
     doers.append(Collector(list(peers.values()), recorder, lambda: env.now, progress, windows))
     try:
-        doist.do(doers=doers, limit=scenario.duration_s)
+        with batched_gc():
+            doist.do(doers=doers, limit=scenario.duration_s)
     except (Exception, SystemExit) as ex:  # a Doer of the user's broke its contract
         if doer in BUILTIN_DOERS:
             raise  # memosim's own: a bug to see whole
