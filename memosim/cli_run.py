@@ -52,7 +52,7 @@ def _run(
     args: argparse.Namespace, scenario: Any, seed: int, doers: Any, out: OutDir, capture: Capture
 ) -> int:
     from .testbed.progress import RunProgress
-    from .testbed.report import OUTPUT_FILES, format_table, write_results
+    from .testbed.report import OUTPUT_FILES, format_table, summary_document, write_results
     from .testbed.runner import run_scenario
 
     try:
@@ -93,7 +93,7 @@ def _run(
             if out.path / name not in written:
                 (out.path / name).unlink(missing_ok=True)
     if args.json:
-        print(json.dumps(result.summary(), indent=2))
+        print(json.dumps(summary_document(result), indent=2))
         print(listing(out.path, written), file=sys.stderr)
     else:
         print(format_table(result, description=scenario.description or None))

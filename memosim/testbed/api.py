@@ -5,7 +5,7 @@
     s = load("scenarios/loss-5.toml")
     r = run(s)                       # or run("scenarios/loss-5.toml", seed=7)
     print(table(r))
-    r.summary()                      # plain data: the summary.json document
+    r.summary()                      # plain data: summary.json's, and wall_s
     r.run("SafePeerMemoerDoer").rows # per-memo rows, as in memos.csv
     rows = sweep(s, {"links.0.loss.rate": [0.01, 0.05, 0.2]}, seeds=5)
 

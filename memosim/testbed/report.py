@@ -6,7 +6,9 @@ each run of an acked-delivery Doer (:data:`PROMISING_DOERS`) that broke its
 promise (:func:`breaches`); the line is red when colour is wanted (a
 terminal). :func:`write_results` writes a results directory:
 
-- ``summary.json``: ``ScenarioResult.summary()``, pretty-printed;
+- ``summary.json``: ``ScenarioResult.summary()``, pretty-printed, less a sim
+  run's ``wall_s`` (:func:`summary_document`): a sim results directory is
+  the same bytes whenever the run is made again;
 - ``memos.csv``: every Doer's per-memo rows (``RunResult.rows``);
 - ``latency.png`` and ``delivery.png``: see :mod:`memosim.testbed.plots`;
 - sim runs: ``timeline.jsonl`` (every memo's gram events) and, with plots,
@@ -42,6 +44,7 @@ __all__ = [
     "Formatter",
     "breaches",
     "promises_delivery",
+    "summary_document",
     "format_rows",
     "format_table",
     "want_color",
@@ -311,10 +314,21 @@ def row_label(label: str, backend: object) -> str:
     return "duration s" if label == "sim s" and backend == "udp" else label
 
 
+def summary_document(result: ScenarioResult) -> dict[str, Any]:
+    """summary.json's document (and ``memosim run --json``'s): summary(), less
+    each run's wall-clock ``wall_s`` on the sim backend. A sim run is a pure
+    function of its file and seed, so its results are too, byte for byte;
+    its wall time is in the table. A udp run keeps it: nothing there repeats."""
+    doc = result.summary()
+    if doc.get("backend") == "sim":
+        doc["runs"] = [{k: v for k, v in run.items() if k != "wall_s"} for run in doc["runs"]]
+    return doc
+
+
 def write_summary(result: ScenarioResult, path: str | Path) -> Path:
-    """summary.json: the result's summary() document."""
+    """summary.json: :func:`summary_document`."""
     path = Path(path)
-    path.write_text(json.dumps(result.summary(), indent=2) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(summary_document(result), indent=2) + "\n", encoding="utf-8")
     return path
 
 

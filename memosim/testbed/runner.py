@@ -45,7 +45,8 @@ class ScenarioResult:
         return hashlib.sha256("".join(digests).encode()).hexdigest()  # type: ignore[arg-type]
 
     def summary(self) -> dict[str, Any]:
-        """The summary.json document."""
+        """The runs as plain data: the summary.json document, with the wall
+        time of each run (``wall_s``), which a sim summary.json leaves out."""
         out: dict[str, Any] = {
             "scenario": self.scenario,
             "seed": self.seed,
