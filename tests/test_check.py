@@ -129,7 +129,8 @@ def test_a_run_that_differs_between_processes_is_caught_at_its_first_event(
     assert lines[6].startswith("  summary keys that differ: ")
     keys = lines[6].split(": ", 1)[1].split(", ")
     assert "wall_s" not in keys and keys
-    assert all(line.startswith("    ") for line in lines[7:])
+    assert all(line.startswith("    ") for line in lines[7:-1])
+    assert lines[-1].startswith("runs: 1 with PYTHONHASHSEED=")
 
 
 def test_without_the_hook_the_same_outside_doer_is_identical(tmp_path: Path) -> None:

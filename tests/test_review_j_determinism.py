@@ -17,6 +17,7 @@ no such behaviour).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -166,11 +167,11 @@ def test_check_catches_hash_seed_dependence_when_pythonhashseed_is_set(tmp_path:
     lines = done.stdout.splitlines()
     assert lines[1].split()[:2] == ["PeerMemoerDoer", "identical"]
     assert lines[2].split()[:2] == ["mydoers.hooks:HashDoer", "DIFFERENT"]
-    # the report says which hash seed each process had, to replay either run
-    runs = [line for line in lines if line.startswith("    run ")]
-    assert len(runs) == 2 and all("PYTHONHASHSEED=" in line for line in runs), lines
-    seeds = {line.split("PYTHONHASHSEED=")[1].split(")")[0] for line in runs}
-    assert len(seeds) == 2 and all(s.isdigit() for s in seeds), runs
+    # the last line says which hash seed each process had, to make either run again
+    words = lines[-1].split()
+    assert lines[-1].startswith("runs: 1 with PYTHONHASHSEED="), lines
+    seeds = [w.split("=")[1] for w in words if w.startswith("PYTHONHASHSEED=")]
+    assert len(seeds) == 2 and seeds[0] != seeds[1] and all(s.isdigit() for s in seeds)
 
 
 def test_check_catches_a_run_that_depends_on_an_earlier_run_in_its_process(
@@ -182,3 +183,18 @@ def test_check_catches_a_run_that_depends_on_an_earlier_run_in_its_process(
     lines = done.stdout.splitlines()
     assert lines[1].split()[:2] == ["mydoers.hooks:First", "identical"]
     assert lines[2].split()[:2] == ["mydoers.hooks:Second", "DIFFERENT"]
+    assert "2 with PYTHONHASHSEED=" in lines[-1] and lines[-1].endswith("in reverse order")
+
+
+def test_an_identical_check_prints_no_hash_seeds_and_leaves_the_environment(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    from memosim.testbed import check
+
+    monkeypatch.setenv("PYTHONHASHSEED", "7")
+    assert check.check(str(REPO / "scenarios" / "loss-1.toml")) == 0
+    out = capsys.readouterr().out
+    assert "PYTHONHASHSEED" not in out and "DIFFERENT" not in out
+    assert os.environ["PYTHONHASHSEED"] == "7"  # set for the children's start only
+    seeds = check.hash_seeds()
+    assert len(set(seeds)) == check.RUNS and all(1 <= s < 2**32 for s in seeds)

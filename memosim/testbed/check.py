@@ -9,6 +9,14 @@ keeping the trace events, and sends back per Doer the trace digest, the
 serialised trace and the summary. The parent compares them: the digests,
 then the summaries without their wall-clock fields (:data:`WALL_KEYS`).
 
+Two things would still hide from two fresh processes, so the second one
+differs from the first in both. Each process gets a PYTHONHASHSEED of its
+own, drawn anew by every check (an inherited PYTHONHASHSEED, which tox and
+many CI setups set, would give both the same str hashes, and a run that
+follows a set's order would agree with itself). And the second runs the
+Doers in the reverse order, so a run that depends on what ran before it in
+its process (module state, a class attribute, a counter) differs.
+
 Output: one line per Doer, ``identical`` with the digest's first 16 hex
 digits, or ``DIFFERENT`` followed by the first trace event where the runs
 part (its time, kind and addresses, as each run had it) and the summary
@@ -18,6 +26,8 @@ keys that differ. Exit status 0 when every Doer is identical, 1 otherwise.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import random
 import signal
 import sys
 import traceback
@@ -33,6 +43,8 @@ __all__ = ["WALL_KEYS", "CheckError", "DoerRun", "check", "compare", "first_diff
 WALL_KEYS = frozenset({"wall_s"})
 
 RUNS = 2
+#: PYTHONHASHSEED values the runs draw from: 0 would turn str hashing's seed off.
+HASH_SEEDS = range(1, 2**32)
 
 
 @dataclass
@@ -49,29 +61,30 @@ class CheckError(Exception):
     """A run that could not be made in its process (one line, exit status 2)."""
 
 
-def _runs(file: str, seed: int) -> list[DoerRun]:
-    """Every Doer of the scenario in `file` on the sim backend, with its trace."""
+def _runs(file: str, seed: int, reverse: bool = False) -> list[DoerRun]:
+    """Every Doer of the scenario in `file` on the sim backend, with its trace,
+    in the file's order (run in the reverse order when `reverse`)."""
     from ..sim import Network
     from .scenario import load_scenario
     from .simrun import run_sim
 
     scenario = load_scenario(file)
     out = []
-    for doer in scenario.doers:
+    for doer in reversed(scenario.doers) if reverse else scenario.doers:
         nets: list[Network] = []
         result = run_sim(scenario, doer, seed, trace_events=True, pcap=nets.append)
         trace = nets[0].trace
         assert trace is not None and result.trace_digest is not None
         out.append(DoerRun(doer, result.trace_digest, trace.serialise(), result.summary))
-    return out
+    return out[::-1] if reverse else out
 
 
-def _child(conn: Connection, file: str, seed: int) -> None:
+def _child(conn: Connection, file: str, seed: int, reverse: bool) -> None:
     """Process entry point: run, send ("ok", runs), ("scenario", line) or ("crash", text)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
         try:
-            conn.send(("ok", _runs(file, seed)))
+            conn.send(("ok", _runs(file, seed, reverse)))
         except ScenarioError as ex:  # e.g. a Doer of the file that cannot be built
             conn.send(("scenario", str(ex if ex.file else ex.in_file(file))))
         except Exception:
@@ -80,15 +93,36 @@ def _child(conn: Connection, file: str, seed: int) -> None:
         conn.close()
 
 
-def _run_apart(file: str, seed: int) -> list[list[DoerRun]]:
-    """RUNS runs of the scenario, at the same time, each in a fresh process."""
+def hash_seeds() -> list[int]:
+    """RUNS distinct PYTHONHASHSEED values, new ones each check (the OS RNG:
+    this picks the processes' hash seeds, it is no part of a run)."""
+    return random.SystemRandom().sample(HASH_SEEDS, RUNS)
+
+
+def _start(proc: multiprocessing.process.BaseProcess, hash_seed: int) -> None:
+    """Start proc with PYTHONHASHSEED=hash_seed: a spawned interpreter takes
+    the environment as it is when it starts, so it is set just for that."""
+    had = os.environ.get("PYTHONHASHSEED")
+    os.environ["PYTHONHASHSEED"] = str(hash_seed)
+    try:
+        proc.start()
+    finally:
+        if had is None:
+            del os.environ["PYTHONHASHSEED"]
+        else:
+            os.environ["PYTHONHASHSEED"] = had
+
+
+def _run_apart(file: str, seed: int, seeds: list[int]) -> list[list[DoerRun]]:
+    """RUNS runs of the scenario, at the same time, each in a fresh process
+    with its hash seed of `seeds`; the second runs the Doers in reverse order."""
     ctx = multiprocessing.get_context("spawn")
     procs = []
     try:
-        for _ in range(RUNS):
+        for i, hash_seed in enumerate(seeds):
             recv, send = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_child, args=(send, file, seed), daemon=True)
-            proc.start()
+            proc = ctx.Process(target=_child, args=(send, file, seed, i % 2 == 1), daemon=True)
+            _start(proc, hash_seed)
             send.close()
             procs.append((proc, recv))
         out = []
@@ -182,12 +216,18 @@ def check(file: str, seed: int | None = None) -> int:
 
     scenario = load_scenario(file)
     seed = scenario.seed if seed is None else seed
-    first, second = _run_apart(file, seed)  # before any output: an error is one line
+    seeds = hash_seeds()
+    first, second = _run_apart(file, seed, seeds)  # before any output: an error is one line
     print(
         f"scenario {scenario.name}  seed {seed}  backend sim: "
         f"{RUNS} runs, each in a process of its own"
     )
     ok, lines = compare(first, second)
+    if not ok:  # what to set to make either run again
+        lines.append(
+            f"runs: 1 with PYTHONHASHSEED={seeds[0]} and the Doers in order, "
+            f"2 with PYTHONHASHSEED={seeds[1]} and the Doers in reverse order"
+        )
     print("\n".join(lines))
     if not ok:
         print("not deterministic: the runs differ", file=sys.stderr)
