@@ -167,9 +167,7 @@ class Flights:
         if ack.done:
             if outstanding and now is not None:
                 num = max(outstanding, key=outstanding.__getitem__)
-                dest.est.acked(
-                    outstanding[num], now, retransmitted=flight.tx[num] > 1, ack_delay=hold
-                )
+                self._sample(dest.est, outstanding[num], now, flight.tx[num], hold)
                 congestion.acked(dest.cc, len(outstanding), outstanding[num], dest.est.srtt)
             self._drop(flight)
             if now is not None:
@@ -200,7 +198,7 @@ class Flights:
             flight.acked_count += 1
             dest.inflight -= 1
         if newest is not None and now is not None:
-            dest.est.acked(newest[0], now, retransmitted=newest[1] > 1, ack_delay=hold)
+            self._sample(dest.est, newest[0], now, newest[1], hold)
             congestion.acked(dest.cc, len(newly), newest[0], dest.est.srtt)
             flight.probes = 0  # an ack of new grams: the probe timeout starts over
             flight.quiet = now
@@ -216,6 +214,12 @@ class Flights:
         if now is not None:
             self._pump(dest, now)
         return None
+
+    def _sample(self, est: RttEstimator, sent: float, now: float, tx: int, hold: float) -> None:
+        """An RTT sample from an ack of a gram sent `tx` times, last at `sent`;
+        one Karn refuses may still prove the RTO too short (rto.py)."""
+        if not est.acked(sent, now, retransmitted=tx > 1, ack_delay=hold) and not self.fast:
+            est.refused(sent, now, tx)
 
     # ---- fast policy: loss detection from acks (RFC 9002 section 6.1) ------
     def _acked_pn(self, flight: Flight, num: int, sent: float) -> None:

@@ -18,6 +18,17 @@ Rules (RFC 6298 section numbers in brackets):
   docs/acked-delivery.md): a destination carries many independent memos and
   grams, and a burst of timeouts across them must not compound into one
   huge RTO that stalls every other memo.
+- Karn's backoff [5.5, Karn]: an ack of a resent gram gives no sample, but
+  it still bounds the RTT from below by the tyme since the last copy; when
+  that bound reaches the RTO, the RTO is provably too short, and new grams
+  keep that gram's backoff until a valid sample (`refused`, `timed_out`;
+  `backed_off` takes the larger of it and a gram's own). Without it a round
+  trip longer than the RTO (a long path, slow acks, a delay spike) is never
+  learnt: every gram times out before its ack, every ack is of a resent
+  gram, and Karn's rule refuses every sample. Only proof keeps a backoff:
+  kept on every timeout, or every refused ack, it would hold a destination
+  whose grams are mostly lost and resent (long outages, 30% loss) at a
+  large backoff, where a timeout is no evidence of a long round trip.
 
 K_MIN_RTO is 0.2 s, not RFC 6298's 1 s. The RFC's 1 s floor guards against
 spurious retransmissions caused by delayed acks of up to 500 ms and coarse
@@ -59,6 +70,7 @@ class RttEstimator:
         "granularity",
         "min_rtt",
         "latest",
+        "backoff",
     )
 
     def __init__(
@@ -79,6 +91,7 @@ class RttEstimator:
         self.samples = 0
         self.min_rtt: float | None = None  # smallest raw sample
         self.latest: float | None = None  # the last sample taken (less the ack delay)
+        self.backoff = 0  # timeouts whose backoff new grams keep until a valid sample
         self.rto = self._clamp(float(initial_rto))
 
     def _clamp(self, rto: float) -> float:
@@ -95,6 +108,7 @@ class RttEstimator:
             self.rttvar = (1 - K_BETA) * self.rttvar + K_BETA * abs(self.srtt - rtt)
             self.srtt = (1 - K_ALPHA) * self.srtt + K_ALPHA * rtt
         self.samples += 1
+        self.backoff = 0
         self.rto = self._clamp(self.srtt + max(self.granularity, K * self.rttvar))
 
     def acked(
@@ -125,8 +139,24 @@ class RttEstimator:
             return self.rto
         return min(self.srtt + max(self.granularity, K * self.rttvar) + max_ack_delay, self.max_rto)
 
+    def refused(self, sent: float, now: float, sends: int) -> None:
+        """Karn refused the ack of a gram sent `sends` times, last at `sent`:
+        the RTT is at least now - sent, whichever copy the ack answers; when
+        that is the RTO or more, keep the gram's backoff for new grams."""
+        if sends > 1 and now - sent >= self.rto:
+            self.timed_out(sends)
+
+    def timed_out(self, timeouts: int) -> None:
+        """A gram timed out for the `timeouts`-th time: until the next valid
+        sample every gram waits at least that backoff (the largest counts, so
+        a burst of timeouts does not compound)."""
+        if timeouts > self.backoff:
+            self.backoff = timeouts
+
     def backed_off(self, timeouts: int) -> float:
-        """Timeout after `timeouts` consecutive timeouts: rto doubled each, capped."""
+        """Timeout after `timeouts` consecutive timeouts of a gram, or after
+        the destination's backoff if larger: rto doubled each, capped."""
+        timeouts = max(timeouts, self.backoff)
         if timeouts <= 0:
             return self.rto
         if timeouts >= 64:  # 2**64 * min_rto is far past any max_rto
