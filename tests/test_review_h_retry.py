@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from memosim.core.rto import RttEstimator
 from memosim.testbed.runner import run_scenario
 from memosim.testbed.scenario import load_scenario
@@ -81,22 +83,50 @@ def test_a_round_trip_longer_than_the_initial_rto_is_learnt_not_resent_forever(
 
 
 def test_acks_much_slower_than_data_are_learnt_too(tmp_path: Path) -> None:
-    """The asymmetric form: data arrives in 10 ms, acks take 2.5 s (200
-    resent before). The proof is an ack at least an RTO after the gram's
-    last copy, so a round trip that ends within an RTO of a copy (here
-    3.01 s: copies at 0, 1 and 3 s) still goes unproven; docs/acked-delivery.md,
-    "Not done"."""
+    """The asymmetric form: data arrives in 10 ms, acks take 3 s (400
+    resent before): copies at 0, 1 and 3 s, the ack at 3.01 s, within an
+    RTO of the last copy, so only the backoff kept before the first sample
+    (`expired`) learns it."""
     s = run(
         tmp_path,
         retry='[retry]\npolicy = "rto"',
         forward="delay = { base_s = 0.01 }",
-        back="delay = { base_s = 2.5 }",
+        back="delay = { base_s = 3.0 }",
         count=40,
         interval=1.0,
         duration=120.0,
     )
     assert s["memos_delivered"] == 40 and s["gave_up"] == 0
     assert s["grams_retransmitted"] <= 40, s["grams_retransmitted"]
+
+
+@pytest.mark.parametrize("round_trip", [1.5, 2.5, 3.5, 6.0])
+def test_every_first_round_trip_past_the_initial_rto_is_learnt(
+    tmp_path: Path, round_trip: float
+) -> None:
+    """Before: 200 resent at 1.5 s (copies at 0 and 1 s), 400 at 3.5 s."""
+    delay = f"delay = {{ base_s = {round_trip / 2} }}"
+    s = run(
+        tmp_path,
+        retry='[retry]\npolicy = "rto"',
+        forward=delay,
+        back=delay,
+        count=40,
+        interval=1.0,
+        duration=120.0,
+    )
+    assert s["memos_delivered"] == 40 and s["gave_up"] == 0
+    assert s["grams_retransmitted"] <= 40, s["grams_retransmitted"]
+
+
+def test_before_the_first_sample_a_timeout_keeps_its_backoff() -> None:
+    est = RttEstimator(initial_rto=1.0, min_rto=0.2, max_rto=60.0)
+    est.expired(1)
+    assert est.backed_off(0) == 2.0
+    est.acked(0.0, 1.5, retransmitted=False)
+    assert est.samples == 1 and est.backed_off(0) == est.rto
+    est.expired(3)  # after a sample a timeout is no evidence of a long round trip
+    assert est.backed_off(0) == est.rto
 
 
 def test_an_ack_that_proves_the_rto_too_short_keeps_the_backoff() -> None:

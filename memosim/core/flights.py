@@ -22,8 +22,7 @@ Only while the Memoer is wound onto a Tymist (docs/acked-delivery.md):
   on their first transmission fill the destination's congestion window:
   acks grow it, grams declared lost (timeout, or the fast thresholds) may
   cut it; probes are no loss; resent grams are not bounded by it.
-- A signed memo names the receiver's vid (`rvid`); the Memoer takes its acks
-  only as AckAuth signed by that vid.
+- A signed memo's acks count only as AckAuth signed by its receiver's `rvid`.
 """
 
 from __future__ import annotations
@@ -51,9 +50,8 @@ MAX_DESTS = 1024  # destinations whose RTT estimate is kept while idle
 class Flights:
     """Sender side: tracks Sure memos, sends within the window, retries, gives up.
 
-    Grams go out by appending (gram, dst) to `txgs`; failures are appended to
-    `failures` as (memo, dst, vid, reason) with reason "tries", "tyme" or
-    "backlog"; `stats` counts retransmissions and failed memos.
+    Grams go out as (gram, dst) on `txgs`, failures as (memo, dst, vid, reason)
+    on `failures` (reason "tries", "tyme" or "backlog"); `stats` counts.
     """
 
     def __init__(
@@ -216,8 +214,7 @@ class Flights:
         return None
 
     def _sample(self, est: RttEstimator, sent: float, now: float, tx: int, hold: float) -> None:
-        """An RTT sample from an ack of a gram sent `tx` times, last at `sent`;
-        one Karn refuses may still prove the RTO too short (rto.py)."""
+        """A sample from an ack; one Karn refuses may prove the RTO too short (rto.py)."""
         if not est.acked(sent, now, retransmitted=tx > 1, ack_delay=hold) and not self.fast:
             est.refused(sent, now, tx)
 
@@ -305,9 +302,12 @@ class Flights:
             self._fail(flight, "tyme", now)
         if not self.active:
             return
+        expired: list[tuple[RttEstimator, int]] = []  # kept backoffs, after the pass:
         for flight in [f for f in self.active.values() if f.due is not None and f.due <= now]:
-            if not flight.dead:
-                self._timeout(flight, now)
+            if not flight.dead:  # grams due at one instant all go
+                self._timeout(flight, now, expired)
+        for est, tries in expired:
+            est.expired(tries)
 
     def next_due(self) -> float | None:
         """Earliest tyme a retransmission or a give-up is due, or None."""
@@ -323,7 +323,7 @@ class Flights:
             break
         return due
 
-    def _timeout(self, flight: Flight, now: float) -> None:
+    def _timeout(self, flight: Flight, now: float, expired: list[tuple[RttEstimator, int]]) -> None:
         if self.fast and flight.outstanding:
             self._fast_timeout(flight, now)
             return
@@ -346,6 +346,7 @@ class Flights:
             return
         dest = self.dests[flight.dst]
         for num in overdue:
+            expired.append((est, tx[num]))
             congestion.lost(
                 dest.cc, flight.outstanding[num], now, dest.est, self.retry.ack_delay_s, self.stats
             )

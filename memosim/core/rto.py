@@ -29,6 +29,9 @@ Rules (RFC 6298 section numbers in brackets):
   kept on every timeout, or every refused ack, it would hold a destination
   whose grams are mostly lost and resent (long outages, 30% loss) at a
   large backoff, where a timeout is no evidence of a long round trip.
+  Before the first sample every timeout keeps its backoff (`expired`), as
+  RFC 6298 5.7 does for a lost SYN: a first round trip longer than the
+  initial RTO is then learnt whatever its length.
 
 K_MIN_RTO is 0.2 s, not RFC 6298's 1 s. The RFC's 1 s floor guards against
 spurious retransmissions caused by delayed acks of up to 500 ms and coarse
@@ -145,6 +148,14 @@ class RttEstimator:
         that is the RTO or more, keep the gram's backoff for new grams."""
         if sends > 1 and now - sent >= self.rto:
             self.timed_out(sends)
+
+    def expired(self, timeouts: int) -> None:
+        """A gram timed out for the `timeouts`-th time. Before the first
+        sample nothing tells a lost gram from a round trip longer than the
+        initial RTO, so, as RFC 6298 5.7 raises its initial RTO after a lost
+        SYN, new grams keep that backoff until a sample."""
+        if self.samples == 0:
+            self.timed_out(timeouts)
 
     def timed_out(self, timeouts: int) -> None:
         """A gram timed out for the `timeouts`-th time: until the next valid
