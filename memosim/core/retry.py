@@ -32,10 +32,15 @@ from .congestion import CONGESTION
 from .errors import MemoerError
 from .rto import K_INITIAL_RTO, K_MAX_RTO, K_MIN_RTO
 
-__all__ = ["CONGESTION", "POLICIES", "RETRY_KEYS", "RetryPolicy"]
+__all__ = ["CONGESTION", "POLICIES", "RETRY_KEYS", "RetryPolicy", "default_ack_delay"]
 
 POLICIES = ("fast", "rto")
 MAX_COPIES = 4  # resend_copies beyond this only floods the path
+
+
+def default_ack_delay(policy: str) -> float:
+    """The tyme a receiver holds a partial ack under `policy` unless told."""
+    return 0.015 if policy == "fast" else 0.05
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class RetryPolicy:
         if self.congestion not in CONGESTION:
             raise bad("congestion", 'one of "newreno", "none"')
         if self.ack_delay is None:  # the policy's own default
-            object.__setattr__(self, "ack_delay", 0.015 if fast else 0.05)
+            object.__setattr__(self, "ack_delay", default_ack_delay(self.policy))
         if self.resend_copies is None:
             object.__setattr__(self, "resend_copies", 2 if fast else 1)
         numbers = {  # key: (lowest, the comparison a value must pass)
@@ -91,6 +96,8 @@ class RetryPolicy:
                 raise bad(key, f"a number {compare} {low:g}")
         if not self.min_rto <= self.max_rto:
             raise bad("min_rto", f"a number <= max_rto ({self.max_rto})")
+        if not self.max_rto > self.ack_delay_s:  # every timeout would beat every partial ack
+            raise bad("max_rto", f"a number > ack_delay ({self.ack_delay_s:g})")
         if isinstance(self.resend_copies, int) and self.resend_copies > MAX_COPIES:
             raise bad("resend_copies", f"an integer in [1, {MAX_COPIES}]")
         for key in ("max_tries", "window", "packet_threshold", "resend_copies", "initial_window"):

@@ -15,7 +15,14 @@ from dataclasses import fields
 from typing import Any
 
 from ..core.limits import Limits
-from ..core.retry import CONGESTION, MAX_COPIES, POLICIES, RETRY_KEYS, RetryPolicy
+from ..core.retry import (
+    CONGESTION,
+    MAX_COPIES,
+    POLICIES,
+    RETRY_KEYS,
+    RetryPolicy,
+    default_ack_delay,
+)
 from ..errors import ScenarioError
 from ..validation import at, check_keys, choice, integer, nonneg, number, positive, table
 
@@ -94,6 +101,26 @@ def resolve_retry(
             at(where, key),
             f"a number {op} {other} ({_origin(other, top, own, path)})",
             given[key],
+        )
+    ack_delay = given.get("ack_delay")
+    policy = given.get("policy", DEFAULT_RETRY.policy)
+    if ack_delay is None:
+        ack_delay = default_ack_delay(policy)
+    if hi <= ack_delay:  # every timeout would fire before every partial ack
+        if "max_rto" in own or ("max_rto" in top and "ack_delay" not in own):
+            origin = (
+                _origin("ack_delay", top, own, path)
+                if "ack_delay" in given
+                else f"{ack_delay:g}, the {policy} policy's default"
+            )
+            where = path if "max_rto" in own else "retry"
+            raise ScenarioError("", at(where, "max_rto"), f"a number > ack_delay ({origin})", hi)
+        where = path if "ack_delay" in own else "retry"
+        raise ScenarioError(
+            "",
+            at(where, "ack_delay"),
+            f"a number < max_rto ({_origin('max_rto', top, own, path)})",
+            ack_delay,
         )
     return RetryPolicy(**given)
 
