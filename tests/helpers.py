@@ -173,13 +173,13 @@ def wound_pair(
 # ---- Ack grams and bodies as the spec builds them (surewire.py's docstring)
 def ack_of(gram: bytes) -> tuple[int, Ack]:
     """(neck, decoded body) of an Ack or AckAuth gram, without its timing
-    fields (quiet, hold: see ack_timing)."""
+    fields (quiet, hold) and a done ack's tag (see ack_timing)."""
     neck, ack = ack_timing(gram)
     return neck, Ack(ack.done, ack.epoch, ack.upto, ack.ranges)
 
 
 def ack_timing(gram: bytes) -> tuple[int, Ack]:
-    """(neck, decoded body) of an Ack or AckAuth gram, quiet and hold included."""
+    """(neck, decoded body) of an Ack or AckAuth gram, quiet, hold and tag included."""
     parsed = grams.parse(gram)
     assert parsed.code in _ACK_CODES
     neck = parsed.count or 0
@@ -200,7 +200,7 @@ def ack_fixed(
     done: bool = False,
     epoch: int = 0,
     upto: int = NO_UPTO,
-    version: int = 2,
+    version: int = 3,
     flags: int | None = None,
     hold: int = 0,
 ) -> bytes:

@@ -653,6 +653,7 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
         keep=bkeep,
         sign_vid=bvid,
         curt=False,
+        tag=None,
     ) -> bytes:
         return make_ack(
             mid,
@@ -665,6 +666,7 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
             size=1240,
             vid=vid,
             sign=lambda ser: signer.sign(keep, sign_vid, ser),
+            tag=(flight.tag() if tag is None else tag) if done else b"",
         )
 
     good = ack([(0, 1)])
@@ -685,8 +687,19 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
     unknown_d, dkey = make_keyage(seed_of("dave"), code="D")
     unknown = ack([(0, 5)], vid=unknown_d, keep={unknown_d: dkey}, sign_vid=unknown_d)
     plain = make_ack(
-        mid, count, done=True, epoch=0, upto=count, ranges=[], curt=False, size=1240
+        mid,
+        count,
+        done=True,
+        epoch=0,
+        upto=count,
+        ranges=[],
+        curt=False,
+        size=1240,
+        tag=flight.tag(),
     )  # a plain Ack for a signed memo, however well formed
+    # bob's own signed done ack, for another memo delivered under this id
+    # (one an on-path attacker sent from alice's address first): not this one
+    substituted = ack(done=True, tag=bytes(16))
     cases = (
         (bytes(tampered), "b", "ack-check"),
         (rechecked, "b", "signature"),
@@ -695,6 +708,7 @@ def test_tampered_forged_and_misdirected_acks_are_dropped() -> None:
         (unknown, "b", "ack-vid"),
         (plain, "b", "ack-vid"),
         (good, "mallory", "ack-src"),
+        (substituted, "b", "ack-memo"),
     )
     for gram, src, _ in cases:
         a.absorb(gram, src)
@@ -742,8 +756,9 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     mid = next(iter(a.engine.flights.flights))
 
     def ack(neck: int, ranges, *, done=False, epoch=1, mid=mid) -> bytes:
+        tag = bytes(16) if done else b""
         return make_ack(
-            mid, neck, done=done, epoch=epoch, upto=3, ranges=ranges, curt=False, size=99
+            mid, neck, done=done, epoch=epoch, upto=3, ranges=ranges, curt=False, size=99, tag=tag
         )
 
     good = ack(3, [(0, 1)])
@@ -753,7 +768,7 @@ def test_malformed_acks_are_counted_never_raised() -> None:
     cases = {
         "ack-body": good + b"\x00",
         "ack-check": bytes(flipped),
-        "ack-version": head + ack_checked(ACK, 3, mid, None, ack_fixed(version=3, epoch=1, upto=3)),
+        "ack-version": head + ack_checked(ACK, 3, mid, None, ack_fixed(version=2, epoch=1, upto=3)),
         "ack-count": ack(4, [(0, 1)]),
         "ack-range": ack(0, [(0, 4)]),
         "ack-unknown": ack(3, [(0, 1)], mid="0A" + "C" * 22),

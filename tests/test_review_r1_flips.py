@@ -123,6 +123,7 @@ def test_no_single_bit_flip_of_an_ack_retires_a_memo_or_reaches_the_inbox(
                     curt=curt,
                     size=1240,
                     **signing,
+                    tag=zeroth.body[1 : surewire.SURE_PREFIX] if done else b"",  # the memo's own
                 )
 
             damaged = flips(ack(True)) + flips(ack(False))

@@ -64,8 +64,9 @@ CASES = {
     "egress rate": {"alice": "egress = { rate = { bps = 1e-300 } }"},
     "ingress rate": {"bob": "ingress = { rate = { bps = 1e-300 } }"},
     "ack_delay": {
-        "alice": "retry = { ack_delay = 1e300 }",
-        "bob": "retry = { ack_delay = 1e300 }",
+        # max_rto must exceed ack_delay (retry.py): both huge
+        "alice": "retry = { ack_delay = 1e300, max_rto = 1e301 }",
+        "bob": "retry = { ack_delay = 1e300, max_rto = 1e301 }",
         "link": "loss = { rate = 0.3 }\ndelay = { base_s = 0.01, jitter_s = 0.002 }",
     },
     "retry timeouts": {

@@ -11,7 +11,7 @@ import hashlib
 from collections import Counter
 
 import pytest
-from helpers import ack_checked, ack_fixed, ack_of, ack_spans, seed_of
+from helpers import ack_checked, ack_fixed, ack_of, ack_spans, ack_timing, seed_of
 
 from memosim import make_keyage
 from memosim.core import b64, grams
@@ -39,6 +39,7 @@ from memosim.core.surewire import (
 ACK = MemoDex.Ack
 ACK_AUTH = MemoDex.AckAuth
 MID = "0A" + "B" * 22
+TAG = bytes(range(16))  # a done ack's: the delivered memo's Sure tag
 SIG_TEXT = 88  # qualified Ed25519 signature, text
 SIG_CURT = 66
 
@@ -73,7 +74,7 @@ def test_flipped_spots_sure_and_ack_bytes_under_a_plain_code() -> None:
     assert not flipped("0A" + "C" * 22, 1, wrap(MID, b"memo"))
     ack = encode_body(ACK, 3, MID, None, done=False, epoch=1, upto=3, ranges=[(0, 2)], limit=9)
     assert flipped(MID, 3, ack)  # the ack's neck became the memo's count
-    zero = encode_body(ACK, 0, MID, None, done=True, epoch=0, upto=0, ranges=[], limit=9)
+    zero = encode_body(ACK, 0, MID, None, done=True, epoch=0, upto=0, ranges=[], limit=9, tag=TAG)
     assert flipped(MID, 1, zero)  # a neck of 0 is read as count 1
     assert not flipped(MID, 4, ack)
     assert not flipped(MID, 1, b"") and not flipped(MID, 1, b"\x01 plain data")
@@ -87,18 +88,21 @@ def test_ranges_of_groups_consecutive_numbers() -> None:
 
 
 def test_body_round_trip_and_layout() -> None:
-    # v2: version | flags | hold(2) | epoch(4) | upto(3) | ranges(6 each) | check(16)
+    # v3: version | flags | hold(2) | epoch(4) | upto(3) | ranges(6 each) | check(16)
     body = encode_body(
         ACK, 7, MID, None, done=False, epoch=0x01020304, upto=7, ranges=[(0, 3), (5, 6)], limit=10
     )
-    payload = bytes([2, 0, 0, 0, 1, 2, 3, 4, 0, 0, 7]) + bytes([0, 0, 0, 0, 0, 3, 0, 0, 5, 0, 0, 6])
+    payload = bytes([3, 0, 0, 0, 1, 2, 3, 4, 0, 0, 7]) + bytes([0, 0, 0, 0, 0, 3, 0, 0, 5, 0, 0, 6])
     assert body == ack_checked(ACK, 7, MID, None, payload)
     assert len(body) == 11 + 12 + 16
     assert decode(ACK, 7, MID, None, body) == Ack(False, 0x01020304, 7, [(0, 3), (5, 6)])
-    # a done ack: flag bit 0, no ranges
-    done = encode_body(ACK, 7, MID, None, done=True, epoch=0, upto=7, ranges=[], limit=10)
-    assert done == ack_checked(ACK, 7, MID, None, bytes([2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 7]))
-    assert decode(ACK, 7, MID, None, done) == Ack(True, 0, 7, [])
+    # a done ack: flag bit 0, and the delivered memo's tag in place of ranges
+    done = encode_body(ACK, 7, MID, None, done=True, epoch=0, upto=7, ranges=[], limit=10, tag=TAG)
+    assert done == ack_checked(ACK, 7, MID, None, bytes([3, 1, 0, 0, 0, 0, 0, 0, 0, 0, 7]) + TAG)
+    assert len(done) == 11 + 16 + 16
+    assert decode(ACK, 7, MID, None, done) == Ack(True, 0, 7, [], tag=TAG)
+    with pytest.raises(ValueError, match="16-byte tag"):  # a done ack without one is a bug
+        encode_body(ACK, 7, MID, None, done=True, epoch=0, upto=7, ranges=[], limit=10)
     # a reset ack (holds nothing of the memo): epoch 0, no ranges, upto "all"
     reset = encode_body(ACK, 0, MID, None, done=False, epoch=0, upto=NO_UPTO, ranges=[], limit=10)
     assert decode(ACK, 0, MID, None, reset) == Ack(False, 0, 2**24 - 1, [])
@@ -132,7 +136,10 @@ def test_body_round_trip_and_layout() -> None:
         (ack_fixed() + b"\x00" * 16, "ack-check"),
         (ack_checked(ACK, 3, MID, None, ack_fixed(version=0)), "ack-version"),
         (ack_checked(ACK, 3, MID, None, ack_fixed(version=1)), "ack-version"),  # Sure v1's acks
-        (ack_checked(ACK, 3, MID, None, ack_fixed(version=3)), "ack-version"),
+        (ack_checked(ACK, 3, MID, None, ack_fixed(version=2)), "ack-version"),  # Ack v2's
+        (ack_checked(ACK, 3, MID, None, ack_fixed(version=4)), "ack-version"),
+        (ack_checked(ACK, 3, MID, None, ack_fixed(done=True)), "ack-body"),  # done, no tag
+        (ack_checked(ACK, 3, MID, None, ack_fixed(done=True) + TAG[:15]), "ack-body"),
         (ack_checked(ACK, 3, MID, None, ack_fixed(flags=4)), "ack-body"),  # unknown flag bit
         (ack_checked(ACK, 3, MID, None, ack_fixed(flags=3)), "ack-body"),  # done and quiet
         (ack_checked(ACK, 3, MID, None, ack_fixed(flags=0x81)), "ack-body"),
@@ -179,14 +186,14 @@ def test_hold_and_quiet_round_trip() -> None:
         quiet=True,
         hold=0.0123,
     )
-    assert body[:4] == bytes([2, QUIET, 0, 123])
+    assert body[:4] == bytes([3, QUIET, 0, 123])
     assert decode(ACK, 4, MID, None, body) == Ack(False, 1, 4, [(0, 2)], True, 123 * HOLD_UNIT)
     assert hold_units(0.01234) == 123 and hold_units(0.01236) == 124
     assert hold_units(10.0) == 2**16 - 1 and hold_units(-1.0) == 0
     assert hold_units(float("nan")) == 0
     # quiet means nothing for a done ack: it is not sent there
     done = encode_body(
-        ACK, 4, MID, None, done=True, epoch=0, upto=4, ranges=[], limit=9, quiet=True
+        ACK, 4, MID, None, done=True, epoch=0, upto=4, ranges=[], limit=9, quiet=True, tag=TAG
     )
     assert done[1] == 1 and decode(ACK, 4, MID, None, done).quiet is False
 
@@ -221,9 +228,10 @@ def test_ack_gram_layout_text_and_binary(curt: bool) -> None:
     assert parsed.code == ACK and parsed.curt is curt
     assert parsed.count == 3 and parsed.mid == MID and parsed.vid is None
     assert ack_of(gram) == (3, Ack(False, 1, 3, [(0, 1), (2, 3)]))
-    done = make_ack(MID, 3, done=True, epoch=0, upto=3, ranges=[], curt=curt, size=1240)
-    assert done == head + ack_checked(ACK, 3, MID, None, ack_fixed(done=True, upto=3))
+    done = make_ack(MID, 3, done=True, epoch=0, upto=3, ranges=[], curt=curt, size=1240, tag=TAG)
+    assert done == head + ack_checked(ACK, 3, MID, None, ack_fixed(done=True, upto=3) + TAG)
     assert ack_of(done) == (3, Ack(True, 0, 3, []))
+    assert ack_timing(done)[1].tag == TAG
 
 
 @pytest.mark.parametrize("curt", [False, True])
@@ -242,6 +250,7 @@ def test_ack_auth_is_signed_over_code_through_body(curt: bool) -> None:
         size=1240,
         vid=vid,
         sign=lambda ser: signer.sign(keep, vid, ser),
+        tag=TAG,
     )
     parsed = grams.parse(gram)
     assert parsed.code == ACK_AUTH and parsed.vid == vid and parsed.curt is curt
@@ -250,8 +259,9 @@ def test_ack_auth_is_signed_over_code_through_body(curt: bool) -> None:
     assert parsed.sig is not None and parsed.signed is not None
     assert Verifier().verify(keep, vid, parsed.sig, parsed.signed)
     # the body's check covers the signer's vid too
-    assert parsed.body == ack_checked(ACK_AUTH, 1, MID, vid, ack_fixed(done=True, upto=1))
+    assert parsed.body == ack_checked(ACK_AUTH, 1, MID, vid, ack_fixed(done=True, upto=1) + TAG)
     assert ack_of(gram) == (1, Ack(True, 0, 1, []))
+    assert ack_timing(gram)[1].tag == TAG
     with pytest.raises(AckError) as info:
         decode(ACK_AUTH, 1, MID, None, parsed.body)
     assert info.value.reason == "ack-check"
@@ -278,3 +288,24 @@ def test_ack_body_is_capped_to_the_gram_size() -> None:
     # a size too small for any range still carries one
     tiny = make_ack(MID, 40, done=False, epoch=2, upto=40, ranges=ranges, curt=False, size=10)
     assert ack_of(tiny) == (40, Ack(False, 2, 2, ranges[:1]))
+
+
+def test_the_docs_ack_example_is_what_make_ack_makes() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "acked-delivery.md").read_text()
+    lines = doc[doc.index("Example (mid as above, count 5") :].splitlines()[2:5]
+    mid = "0AAAAQIDBAUGBwgJCgsMDQ4P"
+    text = make_ack(
+        mid, 5, done=False, epoch=7, upto=5, ranges=[(0, 2), (3, 5)], curt=False, size=1240
+    )
+    curt = make_ack(
+        mid, 5, done=False, epoch=7, upto=5, ranges=[(0, 2), (3, 5)], curt=True, size=1240
+    )
+    assert lines[0].split(":", 1)[0].strip() == f"text  ({len(text)} bytes)"
+    assert lines[0].split(":", 1)[1].split() == ["b'bAAI'", "b'AAAF'", f"b'{mid}'"]
+    assert bytes.fromhex("".join(lines[1].split())) == text[32:]
+    assert lines[2].strip().startswith(f"binary ({len(curt)} bytes): ")
+    shown = lines[2].split(":", 1)[1].split("+")[0]
+    assert bytes.fromhex("".join(shown.split())) == curt[: len(curt) - len(text) + 32]
+    assert curt[len(curt) - len(text) + 32 :] == text[32:]

@@ -60,6 +60,7 @@ class AckOut(NamedTuple):
     signed: bool
     quiet: bool = False
     hold: float = 0.0
+    tag: bytes = b""  # a done ack's: the delivered memo's Sure tag
 
 
 QUIET_SPAN = 4  # a quiet receiver acks at most this many ack delays after a memo's first new gram
@@ -226,6 +227,7 @@ class Acker:
                             rec.signed,
                             False,
                             tyme - rec.arrived,
+                            entry.tag,
                         )
                     )
                     rec.last = tyme

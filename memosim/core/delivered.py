@@ -34,6 +34,7 @@ class Entry(NamedTuple):
     count: int  # type: ignore[assignment]  # shadows tuple.count, as intended
     curt: bool
     signed: bool
+    tag: bytes = b""  # its Sure tag: a done ack names the content delivered
 
 
 class Delivered:
@@ -69,7 +70,14 @@ class Delivered:
         return now is None or len(mids) < self.per_source
 
     def add(
-        self, mid: str, src: Address, now: float | None, count: int, curt: bool, signed: bool
+        self,
+        mid: str,
+        src: Address,
+        now: float | None,
+        count: int,
+        curt: bool,
+        signed: bool,
+        tag: bytes = b"",
     ) -> None:
         """Remember a delivered memo (call room() first)."""
         mids = self._per_src.get(src)
@@ -77,7 +85,7 @@ class Delivered:
             mids = self._per_src[src] = deque()
         elif now is None and len(mids) >= self.per_source:  # no tyme: a FIFO window
             self._forget(mids.popleft())
-        self._entries[mid] = Entry(src, now, count, curt, signed)
+        self._entries[mid] = Entry(src, now, count, curt, signed, tag)
         order = self._order
         order.append(mid)
         mids.append(mid)

@@ -45,6 +45,7 @@ DROP_REASONS: dict[str, str] = {
     "ack-vid": "an Ack of a signed memo that is not an AckAuth signed by its receiver",
     "ack-count": "an Ack whose neck is neither 0 nor the memo's count",
     "ack-range": "an Ack listing a gram past the memo's count",
+    "ack-memo": "a done Ack naming another memo's tag: one substituted under the memo's id",
     # local
     "parse-bug": "defence in depth: the parser raised something unexpected",
     "send-error": "the OS refused a send (far side not there)",

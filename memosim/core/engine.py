@@ -304,7 +304,7 @@ class Engine(Renderer):
             self.dropped("sure-tag", src, mid)
             self.acker.rejected(mid, src, curt, signed, now)
             return 0
-        rx.sure.add(mid, src, now, count, curt, signed)
+        rx.sure.add(mid, src, now, count, curt, signed, payload[1 : surewire.SURE_PREFIX])
         self.delivered.append((self.memo_of(data), src, vid))
         self.acker.delivered(mid, src, curt, signed, now)
         return 1
@@ -404,6 +404,7 @@ class Engine(Renderer):
                 sign=sign,
                 quiet=out.quiet,
                 hold=out.hold,
+                tag=out.tag,
             )
             self.outbox.append((gram, out.dst))
             self.stats.acks_sent += 1

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections import deque
 
+from . import grams
 from .aliases import Address, Memo
 from .congestion import NewReno
 from .rto import RttEstimator
+from .surewire import SURE_PREFIX, SURE_VERSION
+
+_SURE_LEAD = bytes([SURE_VERSION])
 
 __all__ = ["Dest", "Flight"]
 
@@ -99,6 +103,15 @@ class Flight:
         self.largest_sent = -1.0
         self.loss_time: float | None = None
         self.upto = self.count  # the last partial ack describes grams below this
+
+    def tag(self) -> bytes:
+        """The Sure tag its grams carry (surewire.py), which a done ack must name."""
+        head = b""
+        for gram in self.grams:  # the tag may span grams when they are small
+            head += grams.parse(gram).body
+            if len(head) >= SURE_PREFIX:
+                break
+        return head[1:SURE_PREFIX] if head[:1] == _SURE_LEAD else b""
 
 
 class Dest:

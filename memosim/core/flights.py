@@ -3,21 +3,19 @@
 Only while the Memoer is wound onto a Tymist (docs/acked-delivery.md):
 
 - Each Sure memo is tracked from rend until the receiver says it delivered
-  it (a done ack), `max_tyme` passes, or a gram due for retransmission has
-  been sent `max_tries` times; the last two append (memo, dst, vid, reason)
-  to failures. Nothing else retires a memo: a partial ack listing every gram
-  is not a delivery (the receiver may yet drop the memo), so the sender then
-  probes by resending gram 0 until a done ack, a reset, or a give-up.
+  it (a done ack naming its tag), `max_tyme` passes, or a gram due for
+  retransmission has been sent `max_tries` times; the last two append
+  (memo, dst, vid, reason) to failures. Nothing else retires a memo (a
+  partial ack of every gram is no delivery): the sender probes with gram 0.
 - Partial acks stop retransmissions of the grams they list. Within one
   receiver epoch they add up; an ack of another epoch means the receiver
   lost what it held (expiry, eviction, a failed tag) and holds exactly what
   that ack lists, so every gram it does not list is sent again.
 - At most `window` grams per destination are unacked in flight; the rest
   wait in that destination's FIFO queue. Timeouts come from a
-  per-destination RFC 6298 estimator (rto.py), backed off per gram: a gram
-  sent n times is resent rto * 2**(n-1) (capped) after its last send. Each
-  accepted ack gives at most one RTT sample, from the most recently sent gram
-  it newly acks, and none when that gram was sent more than once (Karn).
+  per-destination RFC 6298 estimator (rto.py), backed off per gram (sent n
+  times: resent rto * 2**(n-1), capped, after its last send). An ack gives
+  one RTT sample at most, from the latest gram it newly acks if sent once.
 - With congestion control (congestion.py) new grams also wait while grams
   on their first transmission fill the destination's congestion window:
   acks grow it, grams declared lost (timeout, or the fast thresholds) may
@@ -163,6 +161,8 @@ class Flights:
         outstanding = flight.outstanding
         hold = ack.hold if self.fast else 0.0  # the fast policy takes the receiver's hold out
         if ack.done:
+            if ack.tag != flight.tag():  # another memo was delivered under this id
+                return "ack-memo"
             if outstanding and now is not None:
                 num = max(outstanding, key=outstanding.__getitem__)
                 self._sample(dest.est, outstanding[num], now, flight.tx[num], hold)

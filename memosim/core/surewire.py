@@ -11,11 +11,15 @@ where tag = BLAKE2b-128(memo, key = the memo id's text, person
 gained or changed a bit anywhere (body, a gram number, its count, its id) is
 never delivered under any id.
 
-Ack body:
+Ack body (version 3):
 
-    version(1)=0x02 | flags(1) | hold(2) | epoch(4) | upto(3) | ranges(6 each) | check(16)
+    partial: version(1)=0x03 | flags(1) | hold(2) | epoch(4) | upto(3) | ranges(6 each) | check(16)
+    done:    version(1)=0x03 | flags(1) | hold(2) | epoch(4) | upto(3) | tag(16)         | check(16)
 
-- flags bit 0 DONE: the receiver delivered the memo (ranges empty). Bit 1
+- flags bit 0 DONE: the receiver delivered the memo; in place of ranges the
+  ack carries the delivered memo's Sure tag, so a done ack says *which*
+  content was delivered under the id, and the sender retires its memo only
+  when the tag is its own (one substituted under its id is not). Bit 1
   QUIET (partial acks only): no gram of the memo reached the receiver for
   its ack delay before this ack was made, so a gram sent with or before
   the grams listed and not listed is missing, not late. Other bits zero.
@@ -45,7 +49,7 @@ from . import b64, grams
 from .codes import MemoDex, overhead
 
 SURE_VERSION = 1
-ACK_VERSION = 2
+ACK_VERSION = 3
 TAG_BYTES = 16
 SURE_PREFIX = 1 + TAG_BYTES  # version byte and tag ahead of the memo
 CHECK_BYTES = 16
@@ -102,6 +106,7 @@ class Ack(NamedTuple):
     ranges: list[Range]
     quiet: bool = False
     hold: float = 0.0  # seconds
+    tag: bytes = b""  # a done ack's: the Sure tag of the memo delivered
 
 
 def ranges_of(nums: Iterable[int]) -> list[Range]:
@@ -144,9 +149,15 @@ def encode_body(
     limit: int,
     quiet: bool = False,
     hold: float = 0.0,
+    tag: bytes = b"",
 ) -> bytes:
     """An ack body with at most `limit` ranges (the lowest; upto then stops
-    where the first range left out starts), its check appended."""
+    where the first range left out starts), or a done ack's `tag`, its check
+    appended."""
+    if done:
+        if len(tag) != TAG_BYTES:
+            raise ValueError(f"a done ack carries a {TAG_BYTES}-byte tag, not {len(tag)} bytes")
+        ranges = ()
     if len(ranges) > limit:
         upto = ranges[limit][0]
         ranges = ranges[:limit]
@@ -159,12 +170,15 @@ def encode_body(
             *(start.to_bytes(3, "big") + end.to_bytes(3, "big") for start, end in ranges),
         )
     )
+    if done:
+        body += tag
     return body + _check(code, neck, mid, vid, body)
 
 
 def decode(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> Ack:
     """The ack in a received body; AckError when damaged or malformed. Never raises else."""
-    if len(body) < ACK_MIN or (len(body) - ACK_MIN) % RANGE_BYTES:
+    extra = len(body) - ACK_MIN  # whole ranges, or a done ack's tag (16 is no multiple of 6)
+    if extra < 0 or (extra % RANGE_BYTES and extra != TAG_BYTES):
         raise AckError("ack-body", f"{len(body)} bytes")
     payload, check = body[:-CHECK_BYTES], body[-CHECK_BYTES:]
     if _check(code, neck, mid, vid, payload) != check:
@@ -177,6 +191,12 @@ def decode(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> Ack:
     hold = int.from_bytes(payload[2:4], "big") * HOLD_UNIT
     epoch = int.from_bytes(payload[4:8], "big")
     upto = int.from_bytes(payload[8:11], "big")
+    if flags & DONE:
+        if len(payload) != ACK_FIXED + TAG_BYTES:
+            raise AckError("ack-body", f"a done ack of {len(body)} bytes")
+        return Ack(True, epoch, upto, [], False, hold, payload[ACK_FIXED:])
+    if (len(payload) - ACK_FIXED) % RANGE_BYTES:
+        raise AckError("ack-body", f"{len(body)} bytes")
     ranges: list[Range] = []
     floor = 0
     for at in range(ACK_FIXED, len(payload), RANGE_BYTES):
@@ -186,10 +206,7 @@ def decode(code: str, neck: int, mid: str, vid: str | None, body: bytes) -> Ack:
             raise AckError("ack-body", f"range ({start}, {end}) after {floor}")
         ranges.append((start, end))
         floor = end
-    done = bool(flags & DONE)
-    if done and ranges:
-        raise AckError("ack-body", "a done ack lists ranges")
-    return Ack(done, epoch, upto, ranges, bool(flags & QUIET), hold)
+    return Ack(False, epoch, upto, ranges, bool(flags & QUIET), hold)
 
 
 def hold_units(hold: float) -> int:
@@ -213,8 +230,10 @@ def make_ack(
     sign: Callable[[bytes], bytes] | None = None,
     quiet: bool = False,
     hold: float = 0.0,
+    tag: bytes = b"",
 ) -> bytes:
-    """One Ack gram, or AckAuth when vid and sign (raw 64-byte signer) are given."""
+    """One Ack gram, or AckAuth when vid and sign (raw 64-byte signer) are
+    given; a done ack carries the delivered memo's `tag`."""
     signed = bool(vid and sign)
     code = MemoDex.AckAuth if signed else MemoDex.Ack
     head = [code.encode(), grams.neck_bytes(neck, False), mid.encode()]
@@ -235,6 +254,7 @@ def make_ack(
         limit=capacity(size, curt, signed),
         quiet=quiet,
         hold=hold,
+        tag=tag,
     )
     if signed:
         ser += grams.sig_bytes(sign(ser), curt)  # type: ignore[misc]
