@@ -13,10 +13,10 @@ body). It replays datagrams it saw (no older than `MSL`), and by mode:
 - "damage": network faults only. The acked promise must hold strictly:
   every memo delivered exactly once, intact, from its sender, or reported in
   its sender's failures.
-- "inject": also sends copies, damaged or not, of grams it saw from a third
-  address "x". Nothing raises, nothing is delivered altered or twice, and a
+- "inject": also sends copies, damaged or not, of grams it saw from third
+  addresses ("x", "x1".."x3"). Nothing raises, nothing is delivered altered or twice, and a
   memo missing from the receiver's deliveries is in its sender's failures
-  (a replay from "x" may take a memo's zeroth gram and so the memo: it is
+  (a replay from a third address may take a memo's zeroth gram and so the memo: it is
   then delivered from "x", intact, once; docs/acked-delivery.md "Whose memo").
 - "forge": also forges acks on the path for every mid it saw, with a valid
   check (unsigned codes: computable from public data), spoofed from the
@@ -58,6 +58,7 @@ from memosim.core.keys import Signer, sign_detached
 from memosim.core.retry import RetryPolicy
 
 MODES = ("damage", "inject", "forge")
+THIRD = ("x", "x1", "x2", "x3")  # addresses the attacker sends from, none a peer's
 MSL = 20.0  # longest tyme a datagram (or a replay of it) lives on the network
 SLACK = 1e-6  # tyme past maxTyme by which every memo is settled (timers run on the dot)
 KEYS = {name: make_keyage(seed_of(f"core-attacker-{name}")) for name in ("a", "b", "c", "x")}
@@ -204,7 +205,9 @@ class Adversary:
         for _ in range(2 if rng.random() < s.dup else 1):
             copy = data
             if rng.random() < s.damage:
-                copy = self.damage(data)
+                # a sureOnly peer is promised safety from damage in several places
+                for _ in range(rng.choice([1, 2, 4]) if s.sure_only else 1):
+                    copy = self.damage(copy)
                 self.counts["damaged"] += 1
             self.put(copy, src, dst, now + self.delay())
 
@@ -213,6 +216,8 @@ class Adversary:
         base = 0.01 + rng.random() * 0.01
         if rng.random() < self.setup.reorder:
             base += rng.random() * rng.choice([0.1, 1.0, 5.0])
+            if rng.random() < 0.02:  # now and then a datagram lives almost its MSL
+                base = MSL * (0.5 + rng.random() / 2)
         return base
 
     def watch(self, data: bytes, src: str, dst: str) -> None:
@@ -281,7 +286,7 @@ class Adversary:
 
     # ---- active attacks ------------------------------------------------------
     def act(self, now: float, names: list[str]) -> None:
-        """Replays, injections from "x" and forged acks, as the mode allows."""
+        """Replays, injections from third addresses and forged acks, as the mode allows."""
         if self.healed or now < self.next_act:
             return
         rng, s = self.rng, self.setup
@@ -297,7 +302,7 @@ class Adversary:
                 if rng.random() < 0.3:
                     data = self.damage(data)
                 self.counts["injected"] += 1
-                self.put(data, "x", dst, now + self.delay())
+                self.put(data, rng.choice(THIRD), dst, now + self.delay())
         if self.seen and rng.random() < s.forge:
             for _ in range(rng.randrange(1, 4)):
                 self.forge(now)
@@ -370,13 +375,21 @@ class Run:
         )
         self.names = ["a", "b", "c"] if s.third else ["a", "b"]
         self.engines: dict[str, Engine] = {}
+        self.codes: dict[str, str] = {}  # each peer's code: mostly the setup's, now and then not
+        mixed = rng.random() < 0.3
         for i, name in enumerate(self.names):
             mids = iter(range(1, 1 << 30))
+            code, curt, size = s.code, s.curt, s.size
+            if mixed:  # peers that differ in code, header encoding and gram size
+                code = rng.choice([MemoDex.GramSureZero, MemoDex.GramSureAuthZero])
+                curt = rng.random() < 0.5
+                size = overhead(code, curt) + rng.choice([8, 30, 120, 600])
+            self.codes[name] = code
             self.engines[name] = Engine(
                 midder=lambda mids=mids, i=i: (i << 100 | next(mids)).to_bytes(16, "big"),
-                code=s.code,
-                curt=s.curt,
-                size=s.size,
+                code=code,
+                curt=curt,
+                size=size,
                 sure_only=s.sure_only,
                 keep=KEEP,
                 vid=VIDS[name],
@@ -483,10 +496,10 @@ class Run:
                 if self.delivered[data] > 1:
                     raise self.fail(f"{name} delivered twice: {data[:60]!r}")
                 self.delivered_from[data] = str(src)
-                # a replay from "x" may take the memo (its zeroth gram's source's)
-                if src != want_src and (self.setup.mode == "damage" or src != "x"):
+                # a replay from a third address may take the memo (its zeroth gram's source's)
+                if src != want_src and (self.setup.mode == "damage" or src not in THIRD):
                     raise self.fail(f"{data[:40]!r} delivered from {src}, sent by {want_src}")
-                signed = self.setup.code == MemoDex.GramSureAuthZero
+                signed = self.codes[want_src] == MemoDex.GramSureAuthZero
                 if vid != (VIDS[want_src] if signed else None):
                     raise self.fail(f"{data[:40]!r} delivered with vid {vid}")
             while engine.failures:
@@ -544,9 +557,14 @@ class Run:
         self.collect()
         s = self.setup
         lost = [m for m in self.order if not self.delivered[m] and not self.failed[m]]
-        if s.mode == "forge" and s.code != MemoDex.GramSureAuthZero:
+        if s.mode == "forge":
             # documented: a forged done ack retires an unsigned memo unseen
-            lost = [m for m in lost if self.mids[m] not in self.net.forged_done]
+            lost = [
+                m
+                for m in lost
+                if self.codes[self.sent[m][0]] == MemoDex.GramSureAuthZero
+                or self.mids[m] not in self.net.forged_done
+            ]
         if lost:
             raise self.fail(f"neither delivered nor failed: {[m[:30] for m in lost]}")
 
