@@ -23,7 +23,8 @@ body). It replays datagrams it saw (no older than `MSL`), and by mode:
   receiver's address: done, partial (any epoch, upto, ranges, quiet, hold),
   reset, wrong neck; and AckAuth signed by its own key. It may make a
   sender retire an unsigned memo the receiver never got (documented silent
-  loss), but only a memo it forged a done ack for; it can never retire a
+  loss), but only a memo it forged a done ack for that names the tag its
+  zeroth gram showed (a guessed tag is dropped, "ack-memo"); it can never retire a
   signed memo, nor make a receiver deliver an altered memo or a duplicate.
 
 Invariants, after every step: nothing raised; every table a remote can fill
@@ -157,6 +158,7 @@ class Seen:
     count: int | None = None
     nums: set[int] = field(default_factory=set)
     curt: bool = False
+    tag: bytes | None = None  # the Sure tag, read off the zeroth gram (Ack v3's done acks name it)
 
 
 class Adversary:
@@ -232,6 +234,8 @@ class Adversary:
             seen = self.seen[gram.mid] = Seen(src, dst, curt=gram.curt)
         if gram.zeroth:
             seen.count = gram.count or 1
+            if len(gram.body) >= surewire.SURE_PREFIX and seen.tag is None:
+                seen.tag = gram.body[1 : surewire.SURE_PREFIX]
         seen.nums.add(gram.num)
 
     # ---- damage ------------------------------------------------------------
@@ -335,6 +339,9 @@ class Adversary:
                 return sign_detached(ser, SIGNER.secret(KEEP, VIDS["x"]))
 
         done = kind in ("done", "auth") and rng.random() < 0.7
+        # a done ack names a tag: the one the path showed, or a guess
+        right = seen.tag is not None and rng.random() < 0.8
+        tag = seen.tag if right and seen.tag is not None else rng.randbytes(surewire.TAG_BYTES)
         ack = surewire.make_ack(
             mid,
             neck,
@@ -348,8 +355,9 @@ class Adversary:
             sign=sign,
             quiet=kind == "partial" and rng.random() < 0.3,
             hold=rng.choice([0.0, 0.01, 10.0, 1e9]),
+            tag=tag if done else b"",
         )
-        if done and neck == count:  # signed by "x" too: an unsigned memo names no rvid
+        if done and neck == count and right:  # signed by "x" too: an unsigned memo names no rvid
             self.forged_done.add(mid)
         self.counts["forged"] += 1
         self.put(ack, seen.dst, seen.src, now + self.delay())

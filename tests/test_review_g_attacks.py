@@ -8,9 +8,10 @@ core_attacker.py --mode forge --seeds 0:2000`. A planted defect shows the
 checks can fail.
 
 Then memo substitution: an on-path attacker who sends from the sender's
-own address can get its memo delivered under the sender's memo id, and
-the sender then retires its memo on the receiver's genuine done ack,
-unsigned or signed (docs/acked-delivery.md, "Security notes").
+own address can get its memo delivered under the sender's memo id. Before
+Ack v3 the sender then retired its memo on the receiver's genuine done ack,
+unsigned or signed; now the done ack names the delivered memo's tag and the
+sender reports its memo failed (docs/acked-delivery.md, "Security notes").
 """
 
 from __future__ import annotations
@@ -114,13 +115,18 @@ def _substitute(code: str) -> tuple[Engine, Engine, list[tuple[object, str, obje
 
 
 @pytest.mark.parametrize("code", [MemoDex.GramSureZero, MemoDex.GramSureAuthZero])
-def test_an_attacker_sending_as_the_sender_can_substitute_a_memo(code: str) -> None:
-    """The documented limit: the tag and the check are computed from public
-    data, and a signature binds a memo to its signer, not to the id it was
-    first sent under. So the receiver delivers the attacker's memo as from
-    a (signed: with the attacker's vid, which the application sees), and
-    a, hearing "done" for its memo id, retires its memo unreported."""
+def test_an_attacker_sending_as_the_sender_cannot_make_it_lose_its_memo_silently(
+    code: str,
+) -> None:
+    """The tag and the check are computed from public data, and a signature
+    binds a memo to its signer, not to the id it was first sent under. So the
+    receiver delivers the attacker's memo as from a (signed: with the
+    attacker's vid, which the application sees). Its done ack names the
+    attacker's tag, which a drops ("ack-memo"): a's memo ends in failures."""
     a, _b, got = _substitute(code)
     signed = code == MemoDex.GramSureAuthZero
     assert got == [("pay mallory 99" * 17, "a", VIDS["x"] if signed else None)]
-    assert a.unsettled() == [] and list(a.failures) == []  # a's memo: silently lost
+    assert a.stats.dropped["ack-memo"] >= 1
+    assert [(memo, reason) for memo, _dst, _vid, reason in a.failures] == [
+        (b"pay alice 10" * 20, "tyme")
+    ]  # reported, not lost
