@@ -17,17 +17,18 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ..errors import ScenarioError
+from ..errors import ScenarioError, show
 from ..sim.impairments import IP_UDP_OVERHEAD
 from ..validation import check_keys, is_number, table
 from .limits import MAX_EXPLORE_COUNT
+from .retry_table import resolve_retry
 
 #: Largest integer an "ints" range may reach (a window, a queue, a number of tries).
 MAX_EXPLORE_INT = 100_000
 #: Largest IPv4 datagram (an "mtu" range).
 MAX_MTU = 65_535
 
-__all__ = ["DEFAULTS", "FIELDS", "parse_explore"]
+__all__ = ["DEFAULTS", "FIELDS", "check_retry_draws", "parse_explore"]
 
 # Each entry: key -> {field: (kind, default)}; kinds below.
 #  "p": a probability in [0, 1]; "frac": a range [lo, hi] within [0, 1];
@@ -142,6 +143,31 @@ def parse_explore(x: Any, path: str = "explore") -> Mapping[str, Mapping[str, An
             }
         )
     return MappingProxyType(out)
+
+
+def check_retry_draws(
+    ranges: Mapping[str, Mapping[str, Any]],
+    top: Mapping[str, Any],
+    owns: list[tuple[str, Mapping[str, Any]]],
+) -> None:
+    """Refuse a retry draw the file's settings cannot run. A drawn policy
+    brings its own default ack_delay, which the file's max_rto must exceed;
+    found only when a run's document was parsed, it stopped an exploration
+    whose file `memosim validate` passed. owns: (path, a peer's own retry)."""
+    retry = ranges["retry"]
+    if not retry["p"] > 0:
+        return
+    for policy, need, chance in (("fast", 0, retry["fast"]), ("rto", 1, 1.0 - retry["fast"])):
+        drawn = {"policy": policy}  # as explore_draw lays it over the file's tables
+        for path, own in owns if chance > 0 else ():
+            try:
+                resolve_retry({**top, **drawn}, {**own, **drawn} if own else {}, path)
+            except ScenarioError as ex:
+                what = f"{ex.path}: expected {ex.expected}, found {show(ex.found)}"
+                why = f'a drawn policy "{policy}" makes {what}'
+                raise ScenarioError(
+                    "", "explore.retry.fast", f"a chance of {need} ({why})", retry["fast"]
+                ) from None
 
 
 def explore_dict(ranges: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:

@@ -44,7 +44,7 @@ from ..validation import (
     tables,
 )
 from .doers import parse_doers
-from .explore_spec import parse_explore
+from .explore_spec import check_retry_draws, parse_explore
 from .hio_rules import check_hio
 from .limits import (
     MAX_DEPTH,
@@ -222,6 +222,10 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
                 "memos per run (count x pairs x largest memo, summed)",
                 Text(f"{total / (1 << 20):,.0f} MiB so far"),
             )
+    explore = parse_explore(doc["explore"]) if "explore" in doc else None
+    if explore is not None:
+        owns = [(f"peers[{i}].retry", p.retry_set) for i, p in enumerate(peers)]
+        check_retry_draws(explore, retry, owns)
     return dict(
         name=name,
         description=description,
@@ -236,7 +240,7 @@ def parse_fields(data: Any, file: str) -> dict[str, Any]:
         partitions=partitions,
         workload=workload,
         routes=MappingProxyType(routes),
-        explore=parse_explore(doc["explore"]) if "explore" in doc else None,
+        explore=explore,
     )
 
 
