@@ -167,3 +167,26 @@ def test_a_path_that_carries_the_grams_but_not_a_done_ack_fails_the_memo(
     assert [m for m, _, _ in b.inbox] == ["x"]
     assert [reason for *_, reason in a.failures] in (["tries"], ["tyme"])
     assert max(sizes) == DONE_ACK[signed, curt]
+
+
+class ShoutingMemoer(LinkedMemoer):
+    """hio's override point: rend re-renders every memo (here, upper case)."""
+
+    def rend(self, memo: Any, vid: str | None = None) -> list[bytes]:
+        return super().rend(memo.upper(), vid)
+
+
+def test_a_memo_re_rendered_by_a_rend_override_is_retired_on_its_done_ack() -> None:
+    # Flight.tag() reads the tag from the grams rend made, which is what the
+    # receiver delivers, not from the memo given to memoit
+    link = EchoLink()
+    tymist = Tymist(tock=0.03125)
+    a = ShoutingMemoer(link=link, name="a", code=MemoDex.GramSureZero, size=40)
+    b = LinkedMemoer(link=link, name="b", code=MemoDex.GramSureZero)
+    for peer in (a, b):
+        peer.reopen()
+        peer.wind(tymist.tymen())
+    a.memoit("quiet words", "b")
+    run_until_settled(a, b, tymist)
+    assert [m for m, _, _ in b.inbox] == ["QUIET WORDS"]
+    assert not a.failures and a.stats.dropped.get("ack-memo", 0) == 0
