@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from helpers import EchoLink, LinkedMemoer, seed_of
 
-from memosim import make_keyage
+from memosim import Memoer, make_keyage
 from memosim.core.codes import MemoDex, overhead
+from memosim.core.errors import MemoerError
 from memosim.errors import ScenarioError
 from memosim.testbed.explore_draw import draw_run
 from memosim.testbed.scenario import load_scenario, parse_scenario
@@ -190,3 +191,44 @@ def test_a_memo_re_rendered_by_a_rend_override_is_retired_on_its_done_ack() -> N
     run_until_settled(a, b, tymist)
     assert [m for m, _, _ in b.inbox] == ["QUIET WORDS"]
     assert not a.failures and a.stats.dropped.get("ack-memo", 0) == 0
+
+
+@pytest.mark.parametrize(
+    "given, line",
+    [
+        # the key the caller gave is named, not the default it ran into
+        ({"ackDelay": 70.0}, "retry.ack_delay: expected a number < max_rto (60), found 70.0"),
+        (
+            {"minRto": 0.02, "maxRto": 0.04},
+            "retry.max_rto: expected a number > ack_delay (0.05), found 0.04",
+        ),
+        (
+            {"retry": {"ack_delay": 0.5}, "maxRto": 0.4},
+            "retry.max_rto: expected a number > ack_delay (0.5), found 0.4",
+        ),
+        (
+            {"retry": {"max_rto": 0.4}, "ackDelay": 0.5},
+            "retry.ack_delay: expected a number < max_rto (0.4), found 0.5",
+        ),
+        ({"minRto": 90.0}, "retry.min_rto: expected a number <= max_rto (60.0), found 90.0"),
+        ({"maxRto": 0.1}, "retry.max_rto: expected a number >= min_rto (0.2), found 0.1"),
+    ],
+)
+def test_a_memoer_retry_conflict_names_the_key_given(given: dict[str, Any], line: str) -> None:
+    with pytest.raises(MemoerError) as err:
+        Memoer(name="x", **given)
+    assert str(err.value) == line
+
+
+def test_a_memoer_given_the_fast_policy_gets_the_fast_policys_defaults() -> None:
+    # RetryPolicy.of built the defaults' policy first (resolving ack_delay and
+    # resend_copies for "rto") and then laid retryPolicy="fast" over it, so a
+    # Memoer(retryPolicy="fast") held partial acks 0.05 s and sent one copy
+    for kwa in ({"retryPolicy": "fast"}, {"retry": {"policy": "rto"}, "retryPolicy": "fast"}):
+        retry = Memoer(name="x", **kwa).engine.retry  # type: ignore[arg-type]
+        assert (retry.policy, retry.ack_delay, retry.resend_copies) == ("fast", 0.015, 2)
+    assert Memoer(name="x", retry={"policy": "fast"}).engine.retry.ack_delay == 0.015
+    retry = Memoer(name="x", retryPolicy="fast", ackDelay=0.03).engine.retry
+    assert (retry.ack_delay, retry.resend_copies) == (0.03, 2)
+    retry = Memoer(name="x", retry={"policy": "fast"}, retryPolicy="rto").engine.retry
+    assert (retry.ack_delay, retry.resend_copies) == (0.05, 1)

@@ -118,22 +118,53 @@ class RetryPolicy:
     @classmethod
     def of(cls, retry: RetryPolicy | Mapping[str, Any] | None, **given: Any) -> RetryPolicy:
         """A policy from a RetryPolicy, a mapping of its keys, or None, with the
-        keyword values that are not None laid over it."""
-        if retry is None:
-            base = cls()
-        elif isinstance(retry, RetryPolicy):
-            base = retry
-        elif isinstance(retry, Mapping):
-            unknown = sorted(set(retry) - set(RETRY_KEYS))
-            if unknown:
-                raise MemoerError(
-                    f"retry: unknown key {unknown[0]!r}, expected one of {', '.join(RETRY_KEYS)}"
-                )
-            base = cls(**retry)
-        else:
-            raise MemoerError(f"retry: expected a mapping or RetryPolicy, found {retry!r}")
+        keyword values that are not None laid over it. Over a mapping or None
+        the keys are joined before the policy is made, so the policy's own
+        defaults (ack_delay, resend_copies) follow the policy given last."""
         set_ = {key: value for key, value in given.items() if value is not None}
-        return replace(base, **set_) if set_ else base
+        if isinstance(retry, RetryPolicy):
+            values = {f.name: getattr(retry, f.name) for f in fields(cls)}
+            _blame_named({**values, **set_}, set(set_), set())
+            return replace(retry, **set_) if set_ else retry
+        if retry is None:
+            retry = {}
+        elif not isinstance(retry, Mapping):
+            raise MemoerError(f"retry: expected a mapping or RetryPolicy, found {retry!r}")
+        unknown = sorted(set(retry) - set(RETRY_KEYS))
+        if unknown:
+            raise MemoerError(
+                f"retry: unknown key {unknown[0]!r}, expected one of {', '.join(RETRY_KEYS)}"
+            )
+        values = {f.name: f.default for f in fields(cls)}
+        _blame_named({**values, **retry, **set_}, set(set_), set(retry))
+        return cls(**{**retry, **set_})
+
+
+def _number(x: Any) -> bool:
+    return not isinstance(x, bool) and isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def _blame_named(values: Mapping[str, Any], given: set[str], under: set[str]) -> None:
+    """Of two keys that conflict, name the more specific one the caller gave
+    (a keyword over the mapping it is laid on, either over a default);
+    __post_init__, which cannot tell them apart, names a fixed one."""
+
+    def rather(key: str, other: str) -> bool:
+        return (key in given and other not in given) or (
+            key in under and other not in given | under
+        )
+
+    low, high, delay = values["min_rto"], values["max_rto"], values["ack_delay"]
+    if delay is None and values["policy"] in POLICIES:
+        delay = default_ack_delay(values["policy"])
+    if not (_number(low) and _number(high) and _number(delay)):
+        return  # __post_init__ says what is wrong
+    if low > high and rather("max_rto", "min_rto"):
+        raise MemoerError(f"retry.max_rto: expected a number >= min_rto ({low:g}), found {high!r}")
+    if low <= high and high <= delay and rather("ack_delay", "max_rto"):
+        raise MemoerError(
+            f"retry.ack_delay: expected a number < max_rto ({high:g}), found {delay!r}"
+        )
 
 
 RETRY_KEYS = tuple(f.name for f in fields(RetryPolicy))
