@@ -142,7 +142,7 @@ def test_the_draws_are_spread_over_their_ranges(tmp_path: Path) -> None:
         (
             "rate = { bps = [0, 1000] }",
             "explore.rate.bps: expected a range [low, high] of bits per second "
-            "with 0 < low <= high, found [0, 1000]",
+            "with 1 <= low <= high, found [0, 1000]",
         ),
         (
             "rate = { queue_limit = [0, 4] }",

@@ -232,3 +232,25 @@ def test_a_memoer_given_the_fast_policy_gets_the_fast_policys_defaults() -> None
     assert (retry.ack_delay, retry.resend_copies) == (0.03, 2)
     retry = Memoer(name="x", retry={"policy": "fast"}, retryPolicy="rto").engine.retry
     assert (retry.ack_delay, retry.resend_copies) == (0.05, 1)
+
+
+def test_an_explore_bottleneck_below_one_bit_per_second_is_refused_when_the_file_loads(
+    tmp_path: Path,
+) -> None:
+    # bps draws are whole bits per second: [0.1, 0.4] passed the table's
+    # check and every run then drew a bps of 0, which stopped memosim explore
+    path = tmp_path / "drawn.toml"
+    text = EXPLORED.format(fast=1.0, own="").replace(
+        "retry = { p = 1.0, fast = 1.0 }", "rate = { p = 1.0, bps = [0.1, 0.4] }"
+    )
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    assert str(err.value) == (
+        f"{path}: explore.rate.bps: expected a range [low, high] of bits per second "
+        "with 1 <= low <= high, found [0.1, 0.4]"
+    )
+    path.write_text(text.replace("[0.1, 0.4]", "[1, 1.4]"))
+    s = load_scenario(path)
+    for i in range(5):
+        parse_scenario(draw_run(s, 1, i), s.file)

@@ -87,7 +87,7 @@ _EXPECTED = {
     "secs": "a range [low, high] of seconds with 0 <= low <= high",
     "count": f"a range [low, high] of integers with 0 <= low <= high <= {MAX_EXPLORE_COUNT}",
     "scale": "a range [low, high] of factors with 0 < low <= high <= 1",
-    "bps": "a range [low, high] of bits per second with 0 < low <= high",
+    "bps": "a range [low, high] of bits per second with 1 <= low <= high",
     "ints": f"a range [low, high] of integers with 1 <= low <= high <= {MAX_EXPLORE_INT:,}",
     "mtu": f"a range [low, high] of integers with {IP_UDP_OVERHEAD + 1} <= low <= high <= {MAX_MTU}",
 }
@@ -112,7 +112,7 @@ def _range_ok(kind: str, x: Any) -> bool:
     if kind == "mtu":
         return ints and lo > IP_UDP_OVERHEAD and hi <= MAX_MTU
     if kind == "bps":
-        return 0 < lo and math.isfinite(hi)
+        return 1 <= lo and math.isfinite(hi)  # drawn as whole bits per second
     return 0 < lo and hi <= 1  # scale
 
 
