@@ -265,3 +265,33 @@ def test_sweep_plot_with_categorical_axis(tmp_path: Path) -> None:
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["false", "true"]
     assert len(fig.axes[0].get_legend().get_texts()) == 4
     assert_png(plots.save(fig, tmp_path / "cat.png"))
+
+
+def test_sweep_over_whole_tables_plots_them_as_categories(
+    tiny: Path, tmp_path: Path, capsys
+) -> None:
+    """docs/cli.md's "a whole table as a value" example: table (and array)
+    values are unhashable, and the plots once crashed on them with a
+    traceback after sweep.csv was already written."""
+    out = tmp_path / "tables"
+    param = 'links[0].loss={rate = 0.05},{model = "gilbert_elliott", p = 0.01, r = 0.2}'
+    argv = ["sweep", str(tiny), "--param", param, "--param", "defaults.curt=false,true"]
+    assert main([*argv, "--jobs", "1", "--out", str(out)]) == 0
+    stdout, _ = capsys.readouterr()
+    assert "{rate = 0.05}" in stdout
+    assert '{model = "gilbert_elliott", p = 0.01, r = 0.2}' in stdout
+    for name in ("sweep_delivery.png", "sweep_latency.png"):
+        assert_png(out / name)
+
+    from memosim.testbed import plots
+
+    rows = [
+        {"loss": loss, "curt": curt, "doer": d, "n": 1, "delivery_ratio_mean": 0.9}
+        for loss in ({"rate": 0.05}, {"rate": 0.1})
+        for curt in ([1, 2], [3])
+        for d in DOERS
+    ]
+    fig = plots.sweep_metric(rows, ["loss", "curt"], "delivery_ratio")
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["{rate = 0.05}", "{rate = 0.1}"]
+    assert len(fig.axes[0].get_legend().get_texts()) == 4

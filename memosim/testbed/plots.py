@@ -207,6 +207,11 @@ def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
+def _point(x: object) -> object:
+    """A swept value as a dict key: a table or array (unhashable) by its TOML text."""
+    return _short(x) if isinstance(x, (dict, list)) else x
+
+
 def sweep_metric(
     rows: Sequence[Mapping[str, Any]],
     params: Sequence[str],
@@ -223,17 +228,19 @@ def sweep_metric(
     """
     fig, ax = _figure()
     xparam, others = params[0], list(params[1:])
-    xvalues = list(dict.fromkeys(r[xparam] for r in rows))
+    xvalues = list(dict.fromkeys(_point(r[xparam]) for r in rows))
     numeric = all(_is_number(v) for v in xvalues)
     where = {v: (float(v) if numeric else i) for i, v in enumerate(xvalues)}
     doers = list(dict.fromkeys(r["doer"] for r in rows))
-    combos = list(dict.fromkeys(tuple(r[p] for p in others) for r in rows))
+    combos = list(dict.fromkeys(tuple(_point(r[p]) for p in others) for r in rows))
     for (di, doer), (ci, combo) in itertools.product(enumerate(doers), enumerate(combos)):
-        pts = [r for r in rows if r["doer"] == doer and tuple(r[p] for p in others) == combo]
+        pts = [
+            r for r in rows if r["doer"] == doer and tuple(_point(r[p]) for p in others) == combo
+        ]
         pts = [r for r in pts if r.get(f"{metric}_mean") is not None]
         if not pts:
             continue
-        xs = [where[r[xparam]] for r in pts]
+        xs = [where[_point(r[xparam])] for r in pts]
         ys = [r[f"{metric}_mean"] * scale for r in pts]
         # The interval clipped to the metric's range (no negative latency, no
         # delivery ratio above 1): asymmetric bars below and above the mean.
