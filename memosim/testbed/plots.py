@@ -207,7 +207,7 @@ def _is_number(x: object) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
-def _point(x: object) -> object:
+def _point(x: Any) -> Any:
     """A swept value as a dict key: a table or array (unhashable) by its TOML text."""
     return _short(x) if isinstance(x, (dict, list)) else x
 
