@@ -9,8 +9,9 @@ assertions that show the datagram trace when they fail.
     net.assert_delivered(bob, "hello", limit=5.0)
 
 Peers come from a named implementation (``impl="memosim"``, the default: a
-:class:`~memosim.sim.peer.SimPeerMemoer`); :func:`register_impl` adds others
-(hio's PeerMemoer, for one) without touching this module. Every run is
+:class:`~memosim.sim.peer.SimPeerMemoer`; ``impl="hio"``: hio 0.7.20's own
+PeerMemoer, installed apart); :func:`register_impl` adds others without
+touching this module. Every run is
 deterministic: the network, the memo ids and the scheduling draw from the seed.
 """
 
@@ -52,7 +53,35 @@ def _memosim_peer(net: SimNet, name: str, port: int, options: dict[str, Any]) ->
     )
 
 
-_IMPLS: dict[str, PeerImpl] = {"memosim": PeerImpl(_memosim_peer, SafePeerMemoerDoer)}
+def _hio_peer(net: SimNet, name: str, port: int, options: dict[str, Any]) -> Any:
+    """hio 0.7.20's own PeerMemoer (installed apart: docs/hio-peers.md), on the
+    same endpoint as memosim's, its memo ids drawn from the seed."""
+    from ..testbed.hio_peers import hio_sim_peer
+
+    rng = net.streams.stream(f"peer:{name}:mids")
+    return hio_sim_peer(
+        network=net.network,
+        draw=lambda: rng.randbytes(16),
+        name=name,
+        host=name,
+        port=port,
+        **options,
+    )
+
+
+def _hio_doer(**kwa: Any) -> Any:
+    """hio's own PeerMemoerDoer (hio has no acked delivery to retry)."""
+    from ..testbed.hio_peers import hio_doer
+
+    cls = hio_doer("PeerMemoerDoer")
+    assert cls is not None
+    return cls(**kwa)
+
+
+_IMPLS: dict[str, PeerImpl] = {
+    "memosim": PeerImpl(_memosim_peer, SafePeerMemoerDoer),
+    "hio": PeerImpl(_hio_peer, _hio_doer),
+}
 
 
 def register_impl(name: str, impl: PeerImpl) -> None:
