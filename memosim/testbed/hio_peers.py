@@ -42,6 +42,7 @@ __all__ = [
     "HioAdapter",
     "hio_doer",
     "hio_sim_peer",
+    "seeded_hio_sim_peer",
     "hio_udp_peer",
     "load_hio",
 ]
@@ -197,6 +198,15 @@ def hio_sim_peer(
     peer.makeMID = _seeded_mid(draw)  # the instance's id source: the seeded stream
     peer._adapt()
     return peer
+
+
+def seeded_hio_sim_peer(*, network: Any, streams: Any, name: str, port: int, **opts: Any) -> Any:
+    """hio_sim_peer at (name, port), its memo ids from the seed's stream
+    ``peer:<name>:mids``, as a memosim peer's are (scenarios and memosim_net)."""
+    rng = streams.stream(f"peer:{name}:mids")
+    return hio_sim_peer(
+        network=network, draw=lambda: rng.randbytes(16), name=name, host=name, port=port, **opts
+    )
 
 
 def hio_udp_peer(*, name: str, host: str, port: int, **opts: Any) -> Any:

@@ -34,7 +34,7 @@ from .backend import (
 )
 from .doers import BUILTIN_DOERS, build_doers, doer_raised
 from .gramtrace import GramTrace, run_trace
-from .hio_peers import hio_sim_peer
+from .hio_peers import seeded_hio_sim_peer
 from .metrics import Recorder
 from .scenario import Scenario
 from .scenario_model import PeerSpec
@@ -92,15 +92,9 @@ def _sim_peer(spec: PeerSpec, net: Network, streams: Streams, opts: dict[str, An
     """The scenario peer on the network: memosim's SimPeerMemoer, or hio's
     Memoer on the same kind of endpoint (its memo ids from the seed as well)."""
     if spec.impl == "hio":
-        rng = streams.stream(f"peer:{spec.name}:mids")
         opts = {k: v for k, v in opts.items() if k != "retry"}
-        return hio_sim_peer(
-            network=net,
-            draw=lambda: rng.randbytes(16),
-            name=spec.name,
-            host=spec.name,
-            port=spec.port,
-            **opts,
+        return seeded_hio_sim_peer(
+            network=net, streams=streams, name=spec.name, port=spec.port, **opts
         )
     return SimPeerMemoer(
         network=net, streams=streams, name=spec.name, host=spec.name, port=spec.port, **opts

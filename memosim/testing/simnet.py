@@ -56,16 +56,10 @@ def _memosim_peer(net: SimNet, name: str, port: int, options: dict[str, Any]) ->
 def _hio_peer(net: SimNet, name: str, port: int, options: dict[str, Any]) -> Any:
     """hio 0.7.20's own PeerMemoer (installed apart: docs/hio-peers.md), on the
     same endpoint as memosim's, its memo ids drawn from the seed."""
-    from ..testbed.hio_peers import hio_sim_peer
+    from ..testbed.hio_peers import seeded_hio_sim_peer
 
-    rng = net.streams.stream(f"peer:{name}:mids")
-    return hio_sim_peer(
-        network=net.network,
-        draw=lambda: rng.randbytes(16),
-        name=name,
-        host=name,
-        port=port,
-        **options,
+    return seeded_hio_sim_peer(
+        network=net.network, streams=net.streams, name=name, port=port, **options
     )
 
 
