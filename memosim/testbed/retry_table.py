@@ -92,37 +92,45 @@ def resolve_retry(
     lo = given.get("min_rto", DEFAULT_RETRY.min_rto)
     hi = given.get("max_rto", DEFAULT_RETRY.max_rto)
     if lo > hi:
-        key, other, op = ("min_rto", "max_rto", "<=")
-        if not ("min_rto" in own or ("min_rto" in top and "max_rto" not in own)):
-            key, other, op = ("max_rto", "min_rto", ">=")
-        where = path if key in own else "retry"
+        key, other = _blamed("min_rto", "max_rto", top, own)
+        op = "<=" if key == "min_rto" else ">="
+        origin = _origin(other, top, own, path)
         raise ScenarioError(
-            "",
-            at(where, key),
-            f"a number {op} {other} ({_origin(other, top, own, path)})",
-            given[key],
+            "", _where(key, own, path), f"a number {op} {other} ({origin})", given[key]
         )
-    ack_delay = given.get("ack_delay")
     policy = given.get("policy", DEFAULT_RETRY.policy)
+    ack_delay = given.get("ack_delay")
     if ack_delay is None:
         ack_delay = default_ack_delay(policy)
     if hi <= ack_delay:  # every timeout would fire before every partial ack
-        if "max_rto" in own or ("max_rto" in top and "ack_delay" not in own):
+        key, _ = _blamed("max_rto", "ack_delay", top, own)
+        if key == "max_rto":
             origin = (
                 _origin("ack_delay", top, own, path)
                 if "ack_delay" in given
                 else f"{ack_delay:g}, the {policy} policy's default"
             )
-            where = path if "max_rto" in own else "retry"
-            raise ScenarioError("", at(where, "max_rto"), f"a number > ack_delay ({origin})", hi)
-        where = path if "ack_delay" in own else "retry"
-        raise ScenarioError(
-            "",
-            at(where, "ack_delay"),
-            f"a number < max_rto ({_origin('max_rto', top, own, path)})",
-            ack_delay,
-        )
+            expected, found = f"a number > ack_delay ({origin})", hi
+        else:
+            expected = f"a number < max_rto ({_origin('max_rto', top, own, path)})"
+            found = ack_delay
+        raise ScenarioError("", _where(key, own, path), expected, found)
     return RetryPolicy(**given)
+
+
+def _blamed(
+    key: str, other: str, top: Mapping[str, Any], own: Mapping[str, Any]
+) -> tuple[str, str]:
+    """Of two keys in conflict, (the one to name, the other): the more specific
+    one set, a peer's own over [retry] over a default."""
+    if key in own or (key in top and other not in own):
+        return key, other
+    return other, key
+
+
+def _where(key: str, own: Mapping[str, Any], path: str) -> str:
+    """The key path a peer's value of key was set at."""
+    return at(path if key in own else "retry", key)
 
 
 def _origin(key: str, top: Mapping[str, Any], own: Mapping[str, Any], path: str) -> str:
